@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PRISM  := node_modules/.bin/prism
+DEV    := FEEDBACK_ENV=development
+
+.PHONY: install run test lint bench clean
+
+# Create or update .venv with the package (editable) and its test tools.
+install:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(MAKE) install
+
+# Twilio's API served as a mock (Stoplight Prism), pinned in package-lock.json.
+$(PRISM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(PRISM)
+
+# Migrate the embedded SQLite database, load the defaults, then serve with the worker and the scheduler.
+run: $(STAMP)
+	$(DEV) $(BIN)/feedback db upgrade
+	$(DEV) $(BIN)/feedback defaults load
+	@echo "Serving on http://127.0.0.1:5000 (staff pages at /staff; create an account with"
+	@echo "  FEEDBACK_ENV=development $(BIN)/feedback users create you@example.org --role admin)"
+	trap 'kill 0' INT TERM EXIT; \
+	$(DEV) $(BIN)/feedback scheduler & \
+	$(DEV) $(BIN)/feedback worker & \
+	$(DEV) $(BIN)/feedback run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check feedback tests bench migrations/env.py
+	$(BIN)/ruff format --check feedback tests bench
+	$(BIN)/mypy
+
+# The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server).
+test: $(STAMP) $(PRISM) lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/webhook.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""feedback: the views of care experienced young people, by SMS and the web, filed against themes.
+
+`create_app(config=None)` builds the Flask app. It does nothing surprising: no migrations, no scheduler and no
+network at import or factory time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from feedback import config as settings
+from feedback import logs
+from feedback.crypto import Cipher
+from feedback.db_types import CIPHER_EXTENSION
+from feedback.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, with `config` (tests) taking precedence."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_mapping(settings.from_environment(settings.environment(), app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    settings.validate(app.config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.DEVELOPMENT_SECRET_KEY
+        log.warning("SECRET_KEY is not set: using the development key. Never do this with real data.")
+    app.config["SESSION_COOKIE_SECURE"] = app.config["FEEDBACK_ENV"] == settings.PRODUCTION
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    logs.configure()
+    app.extensions[CIPHER_EXTENSION] = Cipher(app.config["ENCRYPTION_KEY"] or app.config["SECRET_KEY"])
+    _init_database(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+
+    from feedback.channels.sms import views as sms
+    from feedback.health import bp as health_bp
+    from feedback.staff import bp as staff_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(staff_bp)
+    # Twilio signs its webhooks instead of carrying a CSRF token; the signature is checked first.
+    csrf.exempt(sms.bp)
+
+    from feedback.cli import register as register_commands
+
+    register_commands(app)
+    _register_errors(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from feedback.models import StaffUser
+
+        return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: enforce foreign keys, let readers and one writer work at once, and wait rather than fail."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return render_template("errors/http.html", error=error), error.code or 500

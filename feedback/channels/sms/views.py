@@ -1,0 +1,100 @@
+"""Twilio's webhooks. Thin: check the signature, check the parameters, hand over to the services.
+
+The blueprint is exempt from CSRF because Twilio signs every request instead; the signature is checked before
+anything else, and a request that fails it gets 403 with nothing stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from feedback.clock import now
+from feedback.extensions import current_session
+from feedback.services import inbound, outbox
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: the public address of this request, as Twilio called it.
+
+    Behind a TLS proxy the request reaches Flask as http://internal-host/..., so the signature is checked against
+    PUBLIC_BASE_URL (the address configured in Twilio's console) rather than the URL Flask sees.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    query = request.query_string.decode("latin-1")
+    return base + request.path + (f"?{query}" if query else "")
+
+
+def twilio_signed(view: F) -> F:
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        token = current_app.config.get("TWILIO_AUTH_TOKEN")
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not token or not signature:
+            abort(403)
+        if not RequestValidator(token).validate(signed_url(), request.form, signature):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, checked)
+
+
+def _required(name: str, *, allow_empty: bool = False) -> str:
+    value = request.form.get(name)
+    if value is None or (not allow_empty and not value.strip()):
+        abort(400, description=f"{name} is required")
+    return value
+
+
+def _optional_int(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(400, description=f"{name} must be a number")
+    return int(raw)
+
+
+def twiml(replies: list[str]) -> Response:
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply)
+    return Response(str(response), mimetype="text/xml")
+
+
+@bp.post("/inbound")
+@twilio_signed
+def inbound_message() -> Response:
+    sid = _required("MessageSid")
+    sender = _required("From")
+    body = _required("Body", allow_empty=True)  # an MMS with only a picture has an empty Body
+    outcome = inbound.accept(
+        current_session(),
+        channel="sms",
+        provider_sid=sid,
+        sender=sender,
+        body=body,
+        num_media=_optional_int("NumMedia") or 0,
+        opt_out_type=request.form.get("OptOutType") or None,
+        now=now(),
+        policy=inbound.InboundPolicy.from_config(current_app.config),
+    )
+    return twiml(outcome.replies)
+
+
+@bp.post("/status")
+@twilio_signed
+def delivery_status() -> tuple[str, int]:
+    sid = _required("MessageSid")
+    status = _required("MessageStatus")
+    outbox.record_status(current_session(), sid, status, _optional_int("ErrorCode"), now())
+    return "", 204

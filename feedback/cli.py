@@ -1,0 +1,278 @@
+"""The `feedback` command: Flask's own (`run`, `db`, `shell`, `routes`) and the service's.
+
+Commands print counts and pseudonyms, never a phone number or a message body.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from feedback import create_app, runner
+from feedback.clock import now as clock_now
+from feedback.extensions import current_session, db
+from feedback.services import conversations, defaults, export, outbox, people, sending, staff, surveys
+
+
+def _create_app() -> Any:
+    return create_app()
+
+
+cli = FlaskGroup(
+    create_app=_create_app,
+    help="Collect and file the views of care experienced young people (SMS and web).",
+)
+
+
+def register(app: Flask) -> None:
+    """Add the service's commands to the app's CLI (`feedback ...`, and `flask ...` too)."""
+    for command in (
+        defaults_group,
+        surveys_group,
+        outbox_group,
+        worker,
+        scheduler,
+        conversations_group,
+        responses_group,
+        users_group,
+    ):
+        app.cli.add_command(command)
+
+
+class Instant(click.ParamType):
+    """An ISO 8601 moment; without a zone it is taken as UTC."""
+
+    name = "ISO8601"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date and time, such as 2026-12-01T17:00:00+00:00", param, ctx)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _now(value: datetime | None) -> datetime:
+    return value or clock_now()
+
+
+# --- defaults -----------------------------------------------------------------------------------------------
+
+
+@click.group("defaults")
+def defaults_group() -> None:
+    """The theme taxonomy and example survey a new installation starts with."""
+
+
+@defaults_group.command("load")
+@with_appcontext
+def defaults_load() -> None:
+    """Add the default themes and example survey that are missing (safe to run again)."""
+    report = defaults.load_defaults(current_session())
+    db.session.commit()
+    added = ", ".join(report.surveys_added) or "none"
+    click.echo(f"Themes added: {report.themes_added}. Example surveys added: {added}.")
+
+
+# --- surveys ------------------------------------------------------------------------------------------------
+
+
+@click.group("surveys")
+def surveys_group() -> None:
+    """Import, list, export and send surveys."""
+
+
+@surveys_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def surveys_import(file: Path) -> None:
+    """Import a survey from a JSON or YAML FILE as its next version."""
+    try:
+        result = surveys.import_survey(current_session(), surveys.read_definition(file))
+        db.session.commit()
+    except surveys.SurveyFileError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {exc}. Nothing was imported.") from exc
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    version = result.version
+    click.echo(f"Imported {version.survey.slug} version {version.number} ({version.status}).")
+
+
+@surveys_group.command("list")
+@with_appcontext
+def surveys_list() -> None:
+    """List surveys with their current version, status and keyword."""
+    rows = surveys.list_surveys(current_session())
+    if not rows:
+        click.echo("No surveys yet: import one with `feedback surveys import FILE`.")
+        return
+    click.echo(f"{'slug':<28} {'current':>7} {'versions':>8}  {'status':<9} {'keyword':<10} title")
+    for row in rows:
+        current = str(row.current) if row.current else "-"
+        click.echo(
+            f"{row.slug:<28} {current:>7} {row.versions:>8}  {row.status:<9} {row.keyword or '-':<10} {row.title}"
+        )
+
+
+@surveys_group.command("export")
+@click.argument("slug")
+@click.option("--version", "number", type=click.IntRange(min=1), help="A version number (default: current).")
+@with_appcontext
+def surveys_export(slug: str, number: int | None) -> None:
+    """Print a survey's definition as JSON, ready to import again."""
+    try:
+        version = surveys.get_version(current_session(), slug, number)
+    except surveys.SurveyNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(surveys.export_definition(version), indent=2, ensure_ascii=False))
+
+
+@surveys_group.command("send")
+@click.argument("slug")
+@click.option("--to", "numbers", multiple=True, metavar="NUMBER", help="A phone number; repeat for more.")
+@click.option("--all", "everyone", is_flag=True, help="Everyone who has not opted out.")
+@click.option("--occurrence", help="Name this send; the same survey is never sent twice for one occurrence.")
+@with_appcontext
+def surveys_send(slug: str, numbers: tuple[str, ...], everyone: bool, occurrence: str | None) -> None:
+    """Queue the first message of a survey for some young people (delivered by the outbox)."""
+    if bool(numbers) == everyone:
+        raise click.UsageError("Give --to NUMBER (one or more) or --all, not both.")
+    try:
+        version = surveys.current_version(current_session(), slug)
+        if everyone:
+            person_ids = sending.everyone_opted_in(current_session())
+        else:
+            person_ids = [p.id for p in sending.people_for_numbers(current_session(), numbers)]
+    except surveys.SurveyNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    except people.InvalidPhoneNumber as exc:
+        db.session.rollback()
+        raise click.BadParameter(
+            f"one of the numbers is not valid ({exc}); nothing was queued", param_hint="--to"
+        ) from exc
+    report = sending.send_survey(
+        current_session(),
+        version,
+        person_ids,
+        occurrence=occurrence or sending.default_occurrence(version),
+        now=clock_now(),
+    )
+    db.session.commit()
+    click.echo(
+        f"Queued {report.queued}; skipped {report.opted_out} opted out and {report.already_sent} already sent "
+        "this occurrence. `feedback outbox flush` or `feedback worker` delivers them."
+    )
+
+
+# --- outbox, worker, scheduler ------------------------------------------------------------------------------
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Messages waiting to be sent."""
+
+
+@outbox_group.command("flush")
+@click.option("--now", "moment", type=Instant(), help="Act as if it were this moment (ISO 8601).")
+@with_appcontext
+def outbox_flush(moment: datetime | None) -> None:
+    """Deliver everything due and exit."""
+    report = outbox.flush(
+        current_session(),
+        runner.sender_from_config(current_app.config),
+        now=_now(moment),
+        retry=runner.retry_policy(),
+    )
+    click.echo(
+        f"Sent {report.sent}, simulated {report.simulated}, skipped {report.skipped} (opted out), "
+        f"failed {report.failed}, retrying later {report.retrying}."
+    )
+    for code, count in sorted(report.error_codes.items()):
+        click.echo(f"  Twilio error {code}: {count}")
+
+
+@click.command("worker")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Seconds idle.")
+@with_appcontext
+def worker(interval: float) -> None:
+    """Keep delivering the outbox and picking up stored messages whose handling failed."""
+    runner.run_worker(interval)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the periodic jobs (conversation expiry) in this one process."""
+    runner.run_scheduler()
+
+
+@click.group("conversations")
+def conversations_group() -> None:
+    """Conversations in progress."""
+
+
+@conversations_group.command("expire")
+@click.option("--now", "moment", type=Instant(), help="Act as if it were this moment (ISO 8601).")
+@with_appcontext
+def conversations_expire(moment: datetime | None) -> None:
+    """Expire conversations silent for longer than CONVERSATION_TIMEOUT_HOURS."""
+    count = conversations.expire_silent(current_session(), _now(moment), runner.conversation_timeout())
+    db.session.commit()
+    click.echo(f"Expired {count} conversations.")
+
+
+# --- responses ----------------------------------------------------------------------------------------------
+
+
+@click.group("responses")
+def responses_group() -> None:
+    """Answers to surveys."""
+
+
+@responses_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="A file (default: stdout).")
+@with_appcontext
+def responses_export(fmt: str, output: Any) -> None:
+    """Write every answer with a pseudonymous respondent id (never a phone number)."""
+    rows = export.iter_responses(current_session())
+    count = export.write_csv(rows, output) if fmt == "csv" else export.write_jsonl(rows, output)
+    click.echo(f"Exported {count} answers.", err=True)
+
+
+# --- staff users --------------------------------------------------------------------------------------------
+
+
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(staff.ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account; the password is asked for (or read with --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = staff.create_user(current_session(), email, password, role)
+        db.session.commit()
+    except staff.StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.email} ({user.role}).")

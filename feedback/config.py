@@ -1,0 +1,120 @@
+"""Settings from the environment.
+
+Only `SECRET_KEY` is required, and only outside development: everything else has a safe default so that a fresh
+clone starts with `make run`. Required secrets fail fast at start, not at the first request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+TESTING = "testing"
+
+# A fixed key for development only: the data in a development database are not real, and a key that changed
+# at every start would make the text already stored (encrypted with a key derived from it) unreadable.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+WEAK_SECRET_KEYS = frozenset({"dev", "secret", "changeme", "change-me", "password", DEVELOPMENT_SECRET_KEY})
+
+DEFAULT_HELP_NUMBERS = (
+    "Childline 0800 1111, Samaritans 116 123, Breathing Space 0800 83 85 87, NHS 24 111. In an emergency call 999."
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start safely with the settings it was given."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL for `DATABASE_URL`, defaulting to a SQLite file in `instance/`.
+
+    `postgres://` and `postgresql://` (as hosting platforms write them) are pointed at psycopg 3, the driver this
+    project installs, so that the same URL works in `psql` and here.
+    """
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'feedback.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """Read every setting the service knows from `env` (normally `os.environ`)."""
+    mode = env.get("FEEDBACK_ENV", PRODUCTION).strip().lower() or PRODUCTION
+    if mode not in {DEVELOPMENT, PRODUCTION, TESTING}:
+        raise ConfigurationError(f"FEEDBACK_ENV must be development, production or testing, not {mode!r}")
+    return {
+        "FEEDBACK_ENV": mode,
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+        "TWILIO_API_BASE_URL": (env.get("TWILIO_API_BASE_URL") or "").rstrip("/") or None,
+        "ENCRYPTION_KEY": env.get("ENCRYPTION_KEY") or None,
+        "CONVERSATION_TIMEOUT_HOURS": _int(env, "CONVERSATION_TIMEOUT_HOURS", 48),
+        "SEND_MAX_ATTEMPTS": _int(env, "SEND_MAX_ATTEMPTS", 5),
+        "SEND_RETRY_BASE_SECONDS": _int(env, "SEND_RETRY_BASE_SECONDS", 30),
+        "SERVICE_NAME": env.get("SERVICE_NAME") or "the South Lanarkshire Champions Board",
+        "HELP_NUMBERS": env.get("HELP_NUMBERS") or DEFAULT_HELP_NUMBERS,
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    # Twilio posts small forms; a survey answer is at most 1,600 characters. Anything far bigger is not ours.
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+    # An invalid answer is asked again at most this many times before the question is left unanswered.
+    "MAX_REASKS": 2,
+    # A clock the services read "now" from; tests replace it to move time.
+    "CLOCK": None,
+}
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Refuse settings that would be unsafe in the mode the service runs in."""
+    mode = config["FEEDBACK_ENV"]
+    secret = config.get("SECRET_KEY")
+    if mode == PRODUCTION:
+        if not secret:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Set it to a long random value, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        if len(secret) < MIN_SECRET_KEY_LENGTH or secret.lower() in WEAK_SECRET_KEYS:
+            raise ConfigurationError(f"SECRET_KEY is too weak: use at least {MIN_SECRET_KEY_LENGTH} random characters.")
+        if config.get("TWILIO_AUTH_TOKEN") and not config.get("PUBLIC_BASE_URL"):
+            raise ConfigurationError(
+                "PUBLIC_BASE_URL is required with Twilio credentials: Twilio signs the public address of the "
+                "webhook, and it must be known to check the signature behind a proxy."
+            )
+    if config.get("TWILIO_ACCOUNT_SID") and not (
+        config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")
+    ):
+        raise ConfigurationError("Set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID to send with Twilio.")
+
+
+def environment() -> Mapping[str, str]:
+    """The process environment (a seam so tests can pass their own)."""
+    return os.environ

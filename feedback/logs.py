@@ -1,0 +1,59 @@
+"""Logging that never carries a message body or a phone number.
+
+Code here never logs bodies or numbers; this filter is the second line of defence for everything else (a
+library's error message, a traceback): anything shaped like a phone number is masked before it is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# A run of digits, perhaps with a leading + and spaces, dashes or brackets between them...
+PHONE_LIKE = re.compile(r"\+?\d[\d\s\-()]{6,}\d")
+# ...with at least nine digits: every UK number has ten or more, and a date (20261122) has eight.
+MIN_DIGITS = 9
+MASK = "[number removed]"
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _mask(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if ISO_DATE.match(found) or sum(c.isdigit() for c in found) < MIN_DIGITS:
+        return found
+    return MASK
+
+
+def redact(text: str) -> str:
+    return PHONE_LIKE.sub(_mask, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks phone numbers in the final text of a record, its arguments and any traceback included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = redact(message)
+        record.args = None
+        return True
+
+
+def configure(level: int = logging.INFO) -> None:
+    """Attach the redacting filter to every handler of the root logger (adding one if there is none)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        stream = logging.StreamHandler()
+        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream)
+        root.setLevel(level)
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+    # The twilio client logs request details at INFO.
+    logging.getLogger("twilio").setLevel(logging.WARNING)

@@ -1,0 +1,133 @@
+"""The long-running processes beside the web workers: the worker (senders) and the scheduler.
+
+Both run inside an app context and share nothing but the database, so any number of workers can run on any
+number of machines; the scheduler runs in exactly one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+from types import FrameType
+from typing import Any
+
+from flask import current_app
+
+from feedback.clock import now
+from feedback.extensions import current_session, db
+from feedback.services import conversations, inbound, outbox
+
+log = logging.getLogger(__name__)
+
+# A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
+# did not retry): the worker handles it and queues the replies.
+STRANDED_AFTER = timedelta(minutes=2)
+EXPIRY_INTERVAL_MINUTES = 10
+
+
+def sender_from_config(config: Mapping[str, Any]) -> outbox.Sender:
+    """Twilio when credentials are configured; otherwise the simulator, which stores and shows messages."""
+    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+        return outbox.SimulatedSender()
+    from feedback.channels.sms.twilio_sender import TwilioSender
+
+    base = config.get("PUBLIC_BASE_URL")
+    return TwilioSender(
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        auth_token=config["TWILIO_AUTH_TOKEN"],
+        from_number=config.get("TWILIO_FROM_NUMBER"),
+        messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
+        status_callback=f"{base}/sms/status" if base else None,
+        api_base_url=config.get("TWILIO_API_BASE_URL"),
+    )
+
+
+def retry_policy() -> outbox.RetryPolicy:
+    return outbox.RetryPolicy(
+        max_attempts=current_app.config["SEND_MAX_ATTEMPTS"],
+        base_seconds=current_app.config["SEND_RETRY_BASE_SECONDS"],
+    )
+
+
+def conversation_timeout() -> timedelta:
+    return timedelta(hours=current_app.config["CONVERSATION_TIMEOUT_HOURS"])
+
+
+def work_once(sender: outbox.Sender, batch: int = 100) -> int:
+    """One round of the worker: stranded inbound messages first, then the outbox. Returns how much it did."""
+    moment = now()
+    policy = inbound.InboundPolicy.from_config(current_app.config)
+    stranded = inbound.unprocessed(current_session(), moment - STRANDED_AFTER, limit=batch)
+    for message_id in stranded:
+        inbound.process(current_session(), message_id, now=moment, policy=policy, reply_inline=False)
+    report = outbox.flush(current_session(), sender, now=now(), retry=retry_policy(), limit=batch)
+    return len(stranded) + report.handled
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._set)
+
+    def _set(self, signum: int, frame: FrameType | None) -> None:
+        log.info("stopping after the current message")
+        self.event.set()
+
+
+def run_worker(interval: float) -> None:
+    stop = _Stop()
+    sender = sender_from_config(current_app.config)
+    log.info("worker started (%s)", type(sender).__name__)
+    while not stop.event.is_set():
+        try:
+            done = work_once(sender)
+        except Exception:
+            # A database outage must not end the worker: log (no message content), wait, try again.
+            log.exception("worker round failed")
+            db.session.rollback()
+            done = 0
+        finally:
+            db.session.remove()
+        if done == 0:
+            stop.event.wait(interval)
+    log.info("worker stopped")
+
+
+def expire_conversations() -> int:
+    count = conversations.expire_silent(current_session(), now(), conversation_timeout())
+    db.session.commit()
+    return count
+
+
+def run_scheduler() -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def in_app(job: Any) -> Any:
+        def run() -> None:
+            with app.app_context():
+                try:
+                    result = job()
+                    log.info("job %s done (%s)", job.__name__, result)
+                finally:
+                    db.session.remove()
+
+        return run
+
+    scheduler = BlockingScheduler(timezone="Europe/London")
+    scheduler.add_job(
+        in_app(expire_conversations),
+        "interval",
+        minutes=EXPIRY_INTERVAL_MINUTES,
+        id="expire-conversations",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=now(),
+    )
+    log.info("scheduler started")
+    scheduler.start()

@@ -1,0 +1,242 @@
+"""Everything a young person sends: stored first, screened, then handled, once.
+
+`receive()` commits the message before anything else happens, deduplicated on the provider's id, so a message is
+never lost even if handling it fails. `process()` screens it for safeguarding first (opt-out words included),
+then handles it: opt-out and opt-in, HELP, a survey keyword, an answer, or free-text feedback. It commits the
+outcome together with the replies it records, and does nothing for a message already processed, so a retried
+webhook never sends a reply twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback.analysis.safeguarding import screen
+from feedback.models import InboundMessage, OutboundMessage, Person, SafeguardingAlert
+from feedback.services import conversations, people
+from feedback.services.dbutil import insert_or_ignore
+from feedback.services.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of
+from feedback.services.outbox import QUEUED, REPLIED
+from feedback.services.surveys import find_by_keyword
+from feedback.services.wording import Wording
+
+log = logging.getLogger(__name__)
+
+RECEIVED = "received"
+PROCESSED = "processed"
+
+
+@dataclass(frozen=True)
+class InboundPolicy:
+    wording: Wording
+    conversation_timeout: timedelta
+    max_reasks: int
+    acknowledgement_interval: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> InboundPolicy:
+        return cls(
+            wording=Wording.from_config(config),
+            conversation_timeout=timedelta(hours=config["CONVERSATION_TIMEOUT_HOURS"]),
+            max_reasks=config["MAX_REASKS"],
+        )
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: int
+    duplicate: bool
+
+
+@dataclass
+class Outcome:
+    handling: str
+    replies: list[str] = field(default_factory=list)
+    already_processed: bool = False
+    risk: bool = False
+
+
+def receive(
+    session: Session,
+    *,
+    channel: str,
+    provider_sid: str,
+    sender: str,
+    body: str,
+    now: datetime,
+    num_media: int = 0,
+    opt_out_type: str | None = None,
+) -> Received:
+    """Store an inbound message durably (committed) and say whether it was already stored."""
+    person = people.get_or_create_person(session, people.sender_address(sender))
+    inserted = session.execute(
+        insert_or_ignore(session, InboundMessage, ["provider_sid"])
+        .values(
+            channel=channel,
+            provider_sid=provider_sid,
+            person_id=person.id,
+            body=body,
+            num_media=num_media,
+            opt_out_type=(opt_out_type or "").upper() or None,
+            received_at=now,
+            status=RECEIVED,
+        )
+        .returning(InboundMessage.id)
+    ).scalar_one_or_none()
+    if inserted is None:
+        message_id = session.scalar(select(InboundMessage.id).where(InboundMessage.provider_sid == provider_sid))
+        assert message_id is not None  # noqa: S101 - the conflict means it is there
+    else:
+        message_id = inserted
+    session.commit()
+    return Received(message_id=message_id, duplicate=inserted is None)
+
+
+def accept(
+    session: Session,
+    *,
+    channel: str,
+    provider_sid: str,
+    sender: str,
+    body: str,
+    now: datetime,
+    policy: InboundPolicy,
+    num_media: int = 0,
+    opt_out_type: str | None = None,
+) -> Outcome:
+    """Store, then screen and handle, one message that has just arrived; the replies go back inline."""
+    received = receive(
+        session,
+        channel=channel,
+        provider_sid=provider_sid,
+        sender=sender,
+        body=body,
+        now=now,
+        num_media=num_media,
+        opt_out_type=opt_out_type,
+    )
+    return process(session, received.message_id, now=now, policy=policy)
+
+
+def process(
+    session: Session, message_id: int, *, now: datetime, policy: InboundPolicy, reply_inline: bool = True
+) -> Outcome:
+    """Screen and handle a stored message once, commit, and return the replies to send back.
+
+    With `reply_inline` the caller sends the replies in its own answer (TwiML); without it (a message picked up
+    later by the worker) they are queued in the outbox.
+    """
+    message = session.scalar(select(InboundMessage).where(InboundMessage.id == message_id).with_for_update())
+    if message is None:
+        raise LookupError(f"no inbound message {message_id}")
+    if message.status == PROCESSED:
+        session.rollback()
+        return Outcome(message.handling or "", already_processed=True)
+
+    screening = screen(message.body)
+    message.risk = screening.risk
+    message.risk_reason = screening.reason or None
+    if screening.risk:
+        alert = SafeguardingAlert(
+            inbound_message_id=message.id,
+            person_id=message.person_id,
+            reason=screening.reason,
+            created_at=now,
+        )
+        session.add(alert)
+        session.flush()
+        log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
+
+    person = message.person
+    outcome = _handle(session, message, person, now, policy)
+    outcome.risk = screening.risk
+    if screening.risk and not person.opted_out:
+        outcome.replies.insert(0, policy.wording.safeguarding)
+    for reply in outcome.replies:
+        session.add(
+            OutboundMessage(
+                person_id=person.id,
+                conversation_id=message.conversation_id,
+                in_reply_to_id=message.id,
+                channel=message.channel,
+                kind="reply",
+                body=reply,
+                status=REPLIED if reply_inline else QUEUED,
+                sent_at=now if reply_inline else None,
+                next_attempt_at=None if reply_inline else now,
+                created_at=now,
+            )
+        )
+    message.handling = outcome.handling
+    message.status = PROCESSED
+    message.processed_at = now
+    session.commit()
+    return outcome
+
+
+def _handle(session: Session, message: InboundMessage, person: Person, now: datetime, policy: InboundPolicy) -> Outcome:
+    keyword = keyword_of(message.body)
+    # Twilio's Advanced Opt-Out has already answered a message it tags with OptOutType: say nothing more.
+    twilio_replied = message.opt_out_type is not None
+    wording = policy.wording
+
+    if message.opt_out_type == "STOP" or keyword in STOP_WORDS:
+        changed = people.opt_out(person, now)
+        conversations.end_active(session, person.id, conversations.STOPPED, now)
+        return Outcome("opt-out", [wording.opted_out] if changed and not twilio_replied else [])
+    if person.opted_out:
+        if message.opt_out_type == "START" or keyword in START_WORDS:
+            people.opt_in(person)
+            return Outcome("opt-in", [] if twilio_replied else [wording.opted_in])
+        # Opted out: stored and screened like everything else, but nothing is sent back.
+        return Outcome("feedback")
+    if message.opt_out_type == "HELP" or keyword in HELP_WORDS:
+        return Outcome("help", [] if twilio_replied else [wording.help])
+    if keyword in START_WORDS - {"YES"}:
+        return Outcome("opt-in", [wording.already_subscribed])
+
+    conversation = conversations.active_conversation(session, person, now, policy.conversation_timeout)
+    version = find_by_keyword(session, keyword) if keyword else None
+    if version is not None:
+        if conversation is not None and conversation.survey_version_id == version.id:
+            message.conversation_id = conversation.id
+            conversation.last_activity_at = now
+            return Outcome("survey-resume", [conversations.current_question(conversation).text])
+        started = conversations.start(session, person, version, channel=message.channel, now=now)
+        message.conversation_id = started.id
+        return Outcome("survey-start", [conversations.opening(version)])
+    if conversation is not None:
+        message.conversation_id = conversation.id
+        step = conversations.answer(
+            session, conversation, message.body, message=message, now=now, max_reasks=policy.max_reasks
+        )
+        return Outcome(step.handling, [step.reply])
+    return Outcome("feedback", _acknowledge(person, now, policy))
+
+
+def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[str]:
+    """Thank someone for unprompted feedback, at most once a day, so that chatting never floods them."""
+    last = person.last_acknowledged_at
+    if last is not None and now - last < policy.acknowledgement_interval:
+        return []
+    person.last_acknowledged_at = now
+    return [policy.wording.acknowledgement]
+
+
+def unprocessed(session: Session, older_than: datetime, limit: int = 100) -> list[int]:
+    """Messages stored but never handled (their handling failed and no retry came), oldest first."""
+    return list(
+        session.scalars(
+            select(InboundMessage.id)
+            .where(InboundMessage.status == RECEIVED, InboundMessage.received_at <= older_than)
+            .order_by(InboundMessage.received_at)
+            .limit(limit)
+        )
+    )

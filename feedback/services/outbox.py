@@ -1,0 +1,250 @@
+"""The outbox: messages to young people, queued in the database and delivered by senders.
+
+A message is claimed by exactly one sender before it is sent (an atomic UPDATE, with SKIP LOCKED on PostgreSQL),
+so any number of senders can run at once and none sends a message twice. Opt-out is checked again at the moment
+of sending. Transient failures are retried with exponential backoff; Twilio's error 21610 (the number has opted
+out with the carrier) opts the person out here too.
+
+If a sender dies between handing a message to Twilio and recording it, the message stays `sending`: it is
+never retried automatically, because sending twice is worse than asking a person to look.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from feedback.models import Conversation, OutboundMessage, Person
+from feedback.services import conversations, people
+
+log = logging.getLogger(__name__)
+
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+SIMULATED = "simulated"
+SKIPPED = "skipped"
+FAILED = "failed"
+REPLIED = "replied"  # given back in the webhook's own answer (TwiML), not through the outbox
+
+# Twilio: "Attempt to send to unsubscribed recipient" (the person texted STOP to the carrier or Twilio).
+TWILIO_UNSUBSCRIBED = 21610
+
+# Delivery states from Twilio's status callbacks, in the order they can happen; a late callback never moves a
+# message backwards.
+STATUS_RANK = {
+    QUEUED: 0, "accepted": 0, "scheduled": 0, SENDING: 1, SENT: 2, SIMULATED: 2,
+    "delivered": 3, "undelivered": 3, FAILED: 3, "read": 4, "canceled": 3,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_sid: str | None
+    status: str  # sent | simulated
+
+
+class SendError(Exception):
+    """A send that failed. `transient` failures (timeouts, 429, 5xx) are worth retrying."""
+
+    def __init__(self, message: str, *, transient: bool, code: int | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.code = code
+
+
+class Sender(Protocol):
+    def send(self, to: str, body: str) -> SendResult: ...
+
+
+class SimulatedSender:
+    """Stores instead of sending: used without Twilio credentials and for fictional numbers."""
+
+    def send(self, to: str, body: str) -> SendResult:
+        return SendResult(provider_sid=None, status=SIMULATED)
+
+
+@dataclass
+class FlushReport:
+    sent: int = 0
+    simulated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retrying: int = 0
+    error_codes: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.simulated + self.skipped + self.failed + self.retrying
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_seconds: int = 30
+    cap_seconds: int = 3600
+
+    def delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempts - 1)))
+
+
+def queue(
+    session: Session,
+    *,
+    person_id: int,
+    body: str,
+    kind: str,
+    now: datetime,
+    conversation_id: int | None = None,
+) -> OutboundMessage:
+    message = OutboundMessage(
+        person_id=person_id,
+        conversation_id=conversation_id,
+        kind=kind,
+        body=body,
+        status=QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def claim_next(session: Session, now: datetime) -> int | None:
+    """Claim the next due message for this sender (committed), or None when nothing is due."""
+    due = (
+        select(OutboundMessage.id)
+        .where(OutboundMessage.status == QUEUED, OutboundMessage.next_attempt_at <= now)
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == due, OutboundMessage.status == QUEUED)
+        .values(status=SENDING, attempts=OutboundMessage.attempts + 1, updated_at=now)
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.commit()
+    return claimed
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: str
+    error_code: int | None = None
+
+
+def deliver(session: Session, message_id: int, sender: Sender, *, now: datetime, retry: RetryPolicy) -> Delivery:
+    """Send one claimed message and record what happened (committed)."""
+    message = session.get(OutboundMessage, message_id)
+    if message is None or message.status != SENDING:
+        raise LookupError(f"outbound message {message_id} is not claimed")
+    person = message.person
+    if person.opted_out or person.phone is None:
+        return Delivery(_finish(session, message, SKIPPED, now))
+    transport: Sender = SimulatedSender() if people.is_fictional(person.phone) else sender
+    try:
+        result = transport.send(person.phone, message.body)
+    except SendError as exc:
+        return Delivery(_failed(session, message, person, exc, now=now, retry=retry), exc.code)
+    message.provider_sid = result.provider_sid
+    message.sent_at = now
+    return Delivery(_finish(session, message, result.status, now))
+
+
+def _failed(
+    session: Session,
+    message: OutboundMessage,
+    person: Person,
+    exc: SendError,
+    *,
+    now: datetime,
+    retry: RetryPolicy,
+) -> str:
+    message.error_code = exc.code
+    log.warning("outbound message %s failed (attempt %s, code %s)", message.id, message.attempts, exc.code)
+    if exc.code == TWILIO_UNSUBSCRIBED:
+        people.opt_out(person, now)
+        return _finish(session, message, FAILED, now)
+    if exc.transient and message.attempts < retry.max_attempts:
+        message.status = QUEUED
+        message.next_attempt_at = now + retry.delay(message.attempts)
+        session.commit()
+        return QUEUED
+    return _finish(session, message, FAILED, now)
+
+
+def _finish(session: Session, message: OutboundMessage, status: str, now: datetime) -> str:
+    message.status = status
+    message.updated_at = now
+    if message.conversation_id is not None:
+        conversation = session.get(Conversation, message.conversation_id)
+        if conversation is not None and conversation.status == conversations.INVITED:
+            if status in {SENT, SIMULATED}:
+                conversations.activate(session, conversation, now)
+            else:
+                conversation.status = conversations.CANCELLED
+                conversation.ended_at = now
+    session.commit()
+    return status
+
+
+def flush(
+    session: Session, sender: Sender, *, now: datetime, retry: RetryPolicy, limit: int | None = None
+) -> FlushReport:
+    """Deliver everything due at `now`, one claimed message at a time, and report what happened."""
+    report = FlushReport()
+    while limit is None or report.handled < limit:
+        message_id = claim_next(session, now)
+        if message_id is None:
+            break
+        delivery = deliver(session, message_id, sender, now=now, retry=retry)
+        if delivery.status == QUEUED:
+            report.retrying += 1
+        else:
+            setattr(report, delivery.status, getattr(report, delivery.status) + 1)
+        if delivery.error_code is not None:
+            report.error_codes[delivery.error_code] = report.error_codes.get(delivery.error_code, 0) + 1
+    return report
+
+
+def record_status(session: Session, provider_sid: str, status: str, error_code: int | None, now: datetime) -> int:
+    """Apply a delivery status callback; a late or repeated callback never moves a message backwards."""
+    status = status.lower()
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return 0
+    messages = session.scalars(select(OutboundMessage).where(OutboundMessage.provider_sid == provider_sid)).all()
+    changed = 0
+    for message in messages:
+        if STATUS_RANK.get(message.status, 0) <= rank and message.status != status:
+            message.status = status
+            message.updated_at = now
+            changed += 1
+        if error_code is not None:
+            message.error_code = error_code
+            if error_code == TWILIO_UNSUBSCRIBED:
+                people.opt_out(message.person, now)
+    session.commit()
+    return changed
+
+
+def backlog(session: Session, now: datetime) -> int:
+    """How many messages are due and not yet sent."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboundMessage)
+            .where(OutboundMessage.status == QUEUED, OutboundMessage.next_attempt_at <= now)
+        )
+        or 0
+    )

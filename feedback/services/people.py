@@ -1,0 +1,84 @@
+"""Young people as this service knows them: a pseudonym, an encrypted phone number and their consent to texts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback.clock import now
+from feedback.db_types import current_cipher
+from feedback.models import Person, new_pseudonym
+from feedback.services.dbutil import insert_or_ignore
+
+DEFAULT_REGION = "GB"
+
+
+class InvalidPhoneNumber(ValueError):
+    """A number that cannot be texted. The message never repeats the number."""
+
+
+def normalise_phone(raw: str) -> str:
+    """A UK or international number in E.164 form (+447700900123), or InvalidPhoneNumber."""
+    try:
+        parsed = phonenumbers.parse(raw.strip(), DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber("not a phone number") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidPhoneNumber("not a possible phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sender_address(raw: str) -> str:
+    """The address an inbound message came from, normalised when it is a phone number.
+
+    Twilio sends E.164 already; anything else (a short code, an alphanumeric sender) is kept as given, because a
+    message must be stored whoever sent it.
+    """
+    try:
+        return normalise_phone(raw)
+    except InvalidPhoneNumber:
+        return raw.strip()
+
+
+def is_fictional(phone: str) -> bool:
+    """Ofcom's numbers for drama (07700 900000 to 900999): never real, used by the simulator and in tests."""
+    return phone.startswith("+447700900") and len(phone) == 13
+
+
+def find_person(session: Session, phone: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.phone_hash == current_cipher().lookup_hash(phone)))
+
+
+def get_or_create_person(session: Session, phone: str) -> Person:
+    """The person with this (normalised) number, created if new; safe against a concurrent creation."""
+    phone_hash = current_cipher().lookup_hash(phone)
+    session.execute(
+        insert_or_ignore(session, Person, ["phone_hash"]).values(
+            pseudonym=new_pseudonym(),
+            phone_hash=phone_hash,
+            phone=phone,
+            created_at=now(),
+        )
+    )
+    person = session.scalar(select(Person).where(Person.phone_hash == phone_hash))
+    assert person is not None  # noqa: S101 - inserted or already there
+    return person
+
+
+def opt_out(person: Person, at: datetime) -> bool:
+    """Stop all texts to `person`. True when this changed anything."""
+    if person.opted_out_at is not None:
+        return False
+    person.opted_out_at = at
+    return True
+
+
+def opt_in(person: Person) -> bool:
+    """Allow texts again after an opt-out. True when this changed anything."""
+    if person.opted_out_at is None:
+        return False
+    person.opted_out_at = None
+    return True

@@ -1,0 +1,38 @@
+"""What the service says to young people: short, warm and plain, in one place so it can be changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Wording:
+    help: str
+    acknowledgement: str
+    opted_out: str
+    opted_in: str
+    already_subscribed: str
+    safeguarding: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Wording:
+        service = config["SERVICE_NAME"]
+        numbers = config["HELP_NUMBERS"]
+        return cls(
+            help=config.get("HELP_TEXT")
+            or (
+                f"This is {service}. We ask young people with care experience what they think, "
+                f"to make things better. Reply STOP to stop texts. To talk to someone: {numbers}"
+            ),
+            acknowledgement=config.get("ACKNOWLEDGEMENT_TEXT")
+            or "Thanks, we got your message. The Champions Board reads every one. Reply HELP for help.",
+            opted_out=config.get("OPTED_OUT_TEXT")
+            or "OK, we won't text you again. If you change your mind, reply START.",
+            opted_in=config.get("OPTED_IN_TEXT") or "Welcome back! You'll get our texts again. Reply STOP to stop.",
+            already_subscribed=config.get("ALREADY_SUBSCRIBED_TEXT")
+            or "You're already getting our texts. Reply STOP to stop.",
+            safeguarding=config.get("SAFEGUARDING_TEXT")
+            or (f"Thank you for telling us. A worker will read your message soon. If you need help now: {numbers}"),
+        )

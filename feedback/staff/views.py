@@ -1,0 +1,166 @@
+"""Staff pages: sign in, the SMS simulator, and open safeguarding alerts. Thin: the work is in services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from feedback.clock import now
+from feedback.extensions import current_session, db
+from feedback.models import SafeguardingAlert
+from feedback.services import people, simulator, staff, surveys
+from feedback.services.inbound import InboundPolicy
+from feedback.services.sending import send_survey
+from feedback.staff.forms import LoginForm, SimulatedSendForm, SimulatedTextForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+# Views anyone may open; everything else on this blueprint needs a signed-in member of staff.
+PUBLIC_ENDPOINTS = frozenset({"staff.login"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@bp.before_request
+def require_sign_in() -> Response | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return redirect(url_for("staff.login", next=request.full_path))
+
+
+def roles(*allowed: str) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, checked)
+
+    return decorate
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to somewhere else."""
+    if not target:
+        return url_for("staff.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return url_for("staff.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = staff.authenticate(current_session(), form.email.data or "", form.password.data or "")
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash("That email and password do not match an account.", "error")
+    return render_template("staff/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("staff.login"))
+
+
+@bp.get("/")
+def home() -> str:
+    open_alerts = db.session.scalar(
+        select(db.func.count()).select_from(SafeguardingAlert).where(SafeguardingAlert.acknowledged_at.is_(None))
+    )
+    return render_template("staff/home.html", open_alerts=open_alerts)
+
+
+@bp.get("/simulator")
+@roles("admin", "worker", "manager")
+def simulator_page() -> str:
+    person = None
+    pseudonym = request.args.get("p")
+    if pseudonym:
+        person = simulator.simulated_person(current_session(), pseudonym)
+        if person is None:
+            abort(404)
+    text_form = SimulatedTextForm()
+    send_form = _send_form()
+    if person is not None and person.phone:
+        text_form.phone.data = person.phone
+    return render_template(
+        "staff/simulator.html",
+        person=person,
+        thread=simulator.thread(current_session(), person) if person else [],
+        text_form=text_form,
+        send_form=send_form,
+        keywords=[s for s in surveys.list_surveys(current_session()) if s.keyword and s.current],
+        live=bool(current_app.config.get("TWILIO_ACCOUNT_SID")),
+    )
+
+
+def _send_form() -> SimulatedSendForm:
+    form = SimulatedSendForm()
+    form.survey.choices = [(s.slug, s.title) for s in surveys.list_surveys(current_session()) if s.current]
+    return form
+
+
+@bp.post("/simulator/text")
+@roles("admin", "worker", "manager")
+def simulator_text() -> Any:
+    form = SimulatedTextForm()
+    if not form.validate_on_submit():
+        abort(400, description="A pretend number and a message are needed.")
+    try:
+        person = simulator.text_as(
+            current_session(),
+            form.phone.data or "",
+            form.body.data or "",
+            now=now(),
+            policy=InboundPolicy.from_config(current_app.config),
+        )
+    except (simulator.NotFictional, people.InvalidPhoneNumber) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.simulator_page"))
+    return redirect(url_for("staff.simulator_page", p=person.pseudonym))
+
+
+@bp.post("/simulator/send/<pseudonym>")
+@roles("admin", "worker", "manager")
+def simulator_send(pseudonym: str) -> Response:
+    person = simulator.simulated_person(current_session(), pseudonym)
+    if person is None:
+        abort(404)
+    form = _send_form()
+    if not form.validate_on_submit():
+        abort(400, description="Choose a survey.")
+    version = surveys.current_version(current_session(), form.survey.data or "")
+    at = now()
+    report = send_survey(current_session(), version, [person.id], occurrence=f"simulator-{at.isoformat()}", now=at)
+    db.session.commit()
+    if report.queued:
+        flash("Queued: it appears here when the outbox is next flushed (the worker does it every few seconds).")
+    else:
+        flash("Not queued: this number has opted out.", "error")
+    return redirect(url_for("staff.simulator_page", p=person.pseudonym))
+
+
+@bp.get("/alerts")
+@roles("admin", "worker", "manager")
+def alerts() -> str:
+    open_alerts = db.session.scalars(
+        select(SafeguardingAlert)
+        .where(SafeguardingAlert.acknowledged_at.is_(None))
+        .order_by(SafeguardingAlert.created_at)
+    ).all()
+    return render_template("staff/alerts.html", alerts=open_alerts)

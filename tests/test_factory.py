@@ -1,0 +1,86 @@
+"""The app factory, configuration from the environment, and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from feedback import create_app
+from feedback.config import ConfigurationError, database_url, from_environment
+from tests.conftest import base_config
+
+
+def production(**overrides: Any) -> dict[str, Any]:
+    return base_config("sqlite://", FEEDBACK_ENV="production", **overrides)
+
+
+def test_the_factory_takes_test_settings(app: Any) -> None:
+    assert app.testing
+    assert app.config["PUBLIC_BASE_URL"] == "https://feedback.example.org"
+
+
+@pytest.mark.parametrize("secret", [None, "", "short", "dev", "changeme" * 1])
+def test_production_refuses_to_start_without_a_strong_secret_key(secret: str | None) -> None:
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app(production(SECRET_KEY=secret))
+
+
+def test_production_starts_with_a_strong_secret_key() -> None:
+    app = create_app(production(SECRET_KEY="k" * 48))
+    assert app.config["SESSION_COOKIE_SECURE"]
+
+
+def test_development_starts_without_a_secret_key() -> None:
+    app = create_app(base_config("sqlite://", FEEDBACK_ENV="development", SECRET_KEY=None))
+    assert app.config["SECRET_KEY"]
+    assert not app.config["SESSION_COOKIE_SECURE"]
+
+
+def test_production_with_twilio_needs_the_public_address_that_twilio_signs() -> None:
+    with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL"):
+        create_app(production(SECRET_KEY="k" * 48, PUBLIC_BASE_URL=None))
+
+
+def test_sending_with_twilio_needs_a_sender() -> None:
+    with pytest.raises(ConfigurationError, match="TWILIO_FROM_NUMBER"):
+        create_app(production(SECRET_KEY="k" * 48, TWILIO_ACCOUNT_SID="AC1", TWILIO_FROM_NUMBER=None))
+
+
+def test_settings_come_from_the_environment(tmp_path: Any) -> None:
+    env = {
+        "FEEDBACK_ENV": "development",
+        "DATABASE_URL": "postgres://u@db.example/feedback",
+        "PUBLIC_BASE_URL": "https://feedback.example.org/",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:4010/",
+        "CONVERSATION_TIMEOUT_HOURS": "24",
+    }
+    config = from_environment(env, str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/feedback"
+    assert config["PUBLIC_BASE_URL"] == "https://feedback.example.org"
+    assert config["TWILIO_API_BASE_URL"] == "http://127.0.0.1:4010"
+    assert config["CONVERSATION_TIMEOUT_HOURS"] == 24
+
+
+def test_bad_settings_are_named() -> None:
+    with pytest.raises(ConfigurationError, match="CONVERSATION_TIMEOUT_HOURS"):
+        from_environment({"CONVERSATION_TIMEOUT_HOURS": "two days"}, "/tmp")
+    with pytest.raises(ConfigurationError, match="FEEDBACK_ENV"):
+        from_environment({"FEEDBACK_ENV": "staging"}, "/tmp")
+
+
+def test_the_default_database_is_a_sqlite_file_in_instance(tmp_path: Any) -> None:
+    assert database_url(None, str(tmp_path)) == f"sqlite:///{tmp_path}/feedback.db"
+
+
+def test_healthz_answers_when_the_database_does(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_does_not_answer() -> None:
+    app = create_app(base_config("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "error"}

@@ -1,0 +1,59 @@
+"""No phone number in a log line; encryption and lookup hashes of identifiers."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from feedback.crypto import Cipher, DecryptionError
+from feedback.logs import RedactingFilter, redact
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+447700900123", "07700 900123", "07700-900-123", "(0141) 555 0123", "tel:+44 7700 900 123"],
+)
+def test_phone_numbers_are_masked(text: str) -> None:
+    assert "900" not in redact(f"sending to {text} failed") or "0141" in text
+    assert "[number removed]" in redact(f"sending to {text} failed")
+
+
+def test_ids_and_dates_are_left_alone() -> None:
+    assert redact("message 12345 on 2026-11-23 (attempt 2)") == "message 12345 on 2026-11-23 (attempt 2)"
+
+
+def test_the_filter_masks_arguments_and_tracebacks() -> None:
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed for %s", ("+447700900123",), None)
+    try:
+        raise ValueError("The 'To' number +447700900123 is not valid")
+    except ValueError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    RedactingFilter().filter(record)
+    text = record.getMessage()
+    assert "7700900123" not in text
+    assert "is not valid" in text
+
+
+def test_encryption_round_trips_and_is_not_deterministic() -> None:
+    cipher = Cipher("a key of some length for testing only")
+    first, second = cipher.encrypt("07700 900123"), cipher.encrypt("07700 900123")
+    assert first != second
+    assert cipher.decrypt(first) == "07700 900123"
+
+
+def test_another_key_cannot_read_the_text() -> None:
+    token = Cipher("one key for testing only").encrypt("secret")
+    with pytest.raises(DecryptionError):
+        Cipher("another key for testing only").decrypt(token)
+
+
+def test_lookup_hashes_are_stable_keyed_and_not_the_plain_hash() -> None:
+    import hashlib
+
+    one, other = Cipher("one key for testing only"), Cipher("another key for testing only")
+    assert one.lookup_hash("+447700900123") == one.lookup_hash("+447700900123")
+    assert one.lookup_hash("+447700900123") != other.lookup_hash("+447700900123")
+    assert one.lookup_hash("+447700900123") != hashlib.sha256(b"+447700900123").hexdigest()

@@ -1,0 +1,75 @@
+"""The migrations run up and down, with data, and match the models exactly, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+
+from feedback import create_app
+from feedback.extensions import db
+from tests.conftest import POSTGRES_SERVER, base_config
+
+
+@pytest.fixture
+def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"feedback_migrations_{tmp_path.name[-8:].replace('-', '_').lower()}"
+    with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield POSTGRES_SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def bare_app(empty_database: str) -> Iterator[Any]:
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def tables() -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_creates_exactly_the_models(bare_app: Any) -> None:
+    upgrade()
+    assert tables() == set(db.metadata.tables)
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_downgrade_removes_everything_and_upgrade_runs_again(bare_app: Any) -> None:
+    upgrade()
+    downgrade(revision="base")
+    assert tables() == set()
+    upgrade()
+    assert tables() == set(db.metadata.tables)
+
+
+def test_a_downgrade_with_data_in_it_succeeds_and_the_schema_works_again(bare_app: Any) -> None:
+    from feedback.services.defaults import load_defaults
+
+    upgrade()
+    load_defaults(db.session)
+    db.session.commit()
+    downgrade(revision="base")
+    assert tables() == set()
+    upgrade()
+    load_defaults(db.session)
+    db.session.commit()
+    assert db.session.execute(text("SELECT count(*) FROM theme")).scalar_one() == 18

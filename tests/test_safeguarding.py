@@ -1,0 +1,65 @@
+"""Safeguarding screening on plain strings: every risky message in the labelled sample is caught, figures of
+speech are not, and the reason names a category, never the words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from feedback.analysis.safeguarding import screen
+
+CATEGORIES = {
+    "suicide", "self-harm", "abuse or violence", "exploitation or grooming", "going missing", "feeling unsafe",
+}  # fmt: skip
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "themes_sample.jsonl"
+
+
+def sample() -> list[dict[str, object]]:
+    if not SAMPLE.exists():
+        pytest.fail(f"the labelled sample is missing: {SAMPLE} (shared/ must sit beside the project)")
+    return [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_every_labelled_message_is_screened_as_labelled() -> None:
+    wrong = [row["text"] for row in sample() if screen(str(row["text"])).risk != row["risk"]]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself",
+        "wanna kms",
+        "I've been cutting my arms again",
+        "my stepdad batters ma wee brother",
+        "an older guy keeps messaging me and gives me money",
+        "they make me carry stuff for them",
+        "I'm going to run away tonight",
+        "i dont feel safe at hame",
+        "I'm scared to go home",
+        "he touched me and told me not to tell",
+    ],
+)
+def test_risk_in_the_way_young_people_write(text: str) -> None:
+    result = screen(text)
+    assert result.risk
+    assert result.reasons
+    assert set(result.reasons) <= CATEGORIES
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this homework is killing me",
+        "I'd kill for a chippy",
+        "I'm dying to see the new film",
+        "I don't feel unsafe at my carers",
+        "ma sw is pure sound",
+        "STOP",
+        "",
+    ],
+)
+def test_no_risk(text: str) -> None:
+    assert not screen(text).risk
