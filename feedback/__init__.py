@@ -84,11 +84,22 @@ def _init_database(app: Flask) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite: enforce foreign keys, let readers and one writer work at once, and wait rather than fail."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        # Python's sqlite3 starts a transaction only at the first write, so reads before it see no snapshot and
+        # two requests could both act on the same stale read. Transactions are begun explicitly instead (below).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection: Any) -> None:
+    """SQLite: every transaction takes the write lock at once (readers carry on, WAL), so transactions that read
+    then write run one after another, as row locks make them on PostgreSQL."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_errors(app: Flask) -> None:

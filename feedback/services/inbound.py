@@ -139,6 +139,10 @@ def process(
     if message.status == PROCESSED:
         session.rollback()
         return Outcome(message.handling or "", already_processed=True)
+    # One message per person at a time: two texts sent in quick succession are handled in turn (on PostgreSQL the
+    # second waits here), so they answer two questions rather than racing for one.
+    person = session.scalar(select(Person).where(Person.id == message.person_id).with_for_update())
+    assert person is not None  # noqa: S101 - a foreign key
 
     screening = screen(message.body)
     message.risk = screening.risk
@@ -154,7 +158,6 @@ def process(
         session.flush()
         log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
 
-    person = message.person
     outcome = _handle(session, message, person, now, policy)
     outcome.risk = screening.risk
     if screening.risk and not person.opted_out:
