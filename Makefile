@@ -29,9 +29,9 @@ run: $(STAMP)
 	$(DEV) $(BIN)/feedback defaults load
 	@echo "Serving on http://127.0.0.1:5000 (staff pages at /staff; create an account with"
 	@echo "  FEEDBACK_ENV=development $(BIN)/feedback users create you@example.org --role admin)"
-	trap 'kill 0' INT TERM EXIT; \
-	$(DEV) $(BIN)/feedback scheduler & \
-	$(DEV) $(BIN)/feedback worker & \
+	$(DEV) $(BIN)/feedback scheduler & scheduler=$$!; \
+	$(DEV) $(BIN)/feedback worker & worker=$$!; \
+	trap 'kill $$scheduler $$worker 2>/dev/null' INT TERM EXIT; \
 	$(DEV) $(BIN)/feedback run --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)

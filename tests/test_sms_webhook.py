@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
@@ -201,3 +203,29 @@ def test_a_status_callback_without_a_status_is_a_400(app: Any, twilio: TwilioWeb
     assert (
         twilio.post("/sms/status", {"MessageSid": "SM1", "MessageStatus": "sent", "ErrorCode": "x"}).status_code == 400
     )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(max_size=1600), sender=st.sampled_from([YOUNG_PERSON, "+447700900124", "12345", "Alpha Sender"]))
+def test_whatever_is_sent_is_stored_exactly_and_answered_without_error(
+    app: Any, twilio: TwilioWebhook, body: str, sender: str
+) -> None:
+    sid = twilio.new_sid()
+    response = twilio.text(body, sender=sender, sid=sid)
+    assert response.status_code == 200
+    stored = db.session.scalars(select(InboundMessage).where(InboundMessage.provider_sid == sid)).one()
+    assert stored.body == body
+    assert stored.status == inbound.PROCESSED
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=st.lists(st.text(max_size=300), min_size=1, max_size=5), who=st.integers(100, 999))
+def test_whatever_is_sent_mid_survey_is_handled_without_error(
+    app: Any, twilio: TwilioWebhook, answers: list[str], who: int
+) -> None:
+    sender = f"+447700900{who}"
+    assert twilio.text("CHECKIN", sender=sender).status_code == 200
+    for answer in answers:
+        assert twilio.text(answer, sender=sender).status_code == 200
+    person = db.session.scalars(select(Person).where(Person.phone_hash.is_not(None))).all()
+    assert any(p.phone == sender for p in person)

@@ -206,7 +206,7 @@ def _handle(session: Session, message: InboundMessage, person: Person, now: date
         return Outcome("opt-in", [wording.already_subscribed])
 
     conversation = conversations.active_conversation(session, person, now, policy.conversation_timeout)
-    version = find_by_keyword(session, keyword) if keyword else None
+    version = find_by_keyword(session, keyword)
     if version is not None:
         if conversation is not None and conversation.survey_version_id == version.id:
             message.conversation_id = conversation.id

@@ -8,6 +8,7 @@ answered, so a published version is never changed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from feedback.services.keywords import RESERVED_KEYWORDS
 DRAFT = "draft"
 PUBLISHED = "published"
 MAX_SEGMENTS = 2
+KEYWORD_PATTERN = re.compile(r"^[A-Za-z0-9]{2,20}$")
 
 
 class SurveyFileError(ValueError):
@@ -72,7 +74,7 @@ class SurveyDefinition(BaseModel):
 
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
     title: str = Field(min_length=1, max_length=200)
-    keyword: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{2,20}$")
+    keyword: str | None = Field(default=None, pattern=KEYWORD_PATTERN.pattern)
     intro: str = Field(default="", max_length=1600)
     questions: list[QuestionDefinition] = Field(min_length=1, max_length=50)
     thanks: str = Field(default="", max_length=1600)
@@ -255,7 +257,12 @@ def current_version(session: Session, slug: str) -> SurveyVersion:
 
 
 def find_by_keyword(session: Session, keyword: str) -> SurveyVersion | None:
-    """The current published version whose SMS keyword is `keyword` (already upper case), if any."""
+    """The current published version whose SMS keyword is `keyword` (already upper case), if any.
+
+    Anything that cannot be a keyword (most texts) is answered without asking the database.
+    """
+    if not KEYWORD_PATTERN.match(keyword):
+        return None
     current = _current_numbers()
     return session.scalar(
         select(SurveyVersion)
