@@ -195,7 +195,7 @@ def outbox_flush(moment: datetime | None) -> None:
     )
     click.echo(
         f"Sent {report.sent}, simulated {report.simulated}, skipped {report.skipped} (opted out), "
-        f"failed {report.failed}, retrying later {report.retrying}."
+        f"failed {report.failed}, unconfirmed {report.unconfirmed}, retrying later {report.retrying}."
     )
     for code, count in sorted(report.error_codes.items()):
         click.echo(f"  Twilio error {code}: {count}")

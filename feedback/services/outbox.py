@@ -5,8 +5,9 @@ so any number of senders can run at once and none sends a message twice. Opt-out
 of sending. Transient failures are retried with exponential backoff; Twilio's error 21610 (the number has opted
 out with the carrier) opts the person out here too.
 
-If a sender dies between handing a message to Twilio and recording it, the message stays `sending`: it is
-never retried automatically, because sending twice is worse than asking a person to look.
+If a sender dies between handing a message to Twilio and recording it, the message stays `sending`; if Twilio
+took the request but its answer never came (a read timeout), the message is `unconfirmed`. Neither is retried
+automatically, because sending twice is worse than asking a person to look.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ SENT = "sent"
 SIMULATED = "simulated"
 SKIPPED = "skipped"
 FAILED = "failed"
+UNCONFIRMED = "unconfirmed"  # Twilio may have taken it: never retried, for a person to check
 REPLIED = "replied"  # given back in the webhook's own answer (TwiML), not through the outbox
 
 # Twilio: "Attempt to send to unsubscribed recipient" (the person texted STOP to the carrier or Twilio).
@@ -38,7 +40,7 @@ TWILIO_UNSUBSCRIBED = 21610
 # Delivery states from Twilio's status callbacks, in the order they can happen; a late callback never moves a
 # message backwards.
 STATUS_RANK = {
-    QUEUED: 0, "accepted": 0, "scheduled": 0, SENDING: 1, SENT: 2, SIMULATED: 2,
+    QUEUED: 0, "accepted": 0, "scheduled": 0, SENDING: 1, UNCONFIRMED: 1, SENT: 2, SIMULATED: 2,
     "delivered": 3, "undelivered": 3, FAILED: 3, "read": 4, "canceled": 3,
 }  # fmt: skip
 
@@ -50,12 +52,14 @@ class SendResult:
 
 
 class SendError(Exception):
-    """A send that failed. `transient` failures (timeouts, 429, 5xx) are worth retrying."""
+    """A send that failed. `transient` failures (Twilio out of reach, 429, 5xx) are worth retrying; an
+    `unconfirmed` one (the request went, the answer never came) may have been sent and must not be retried."""
 
-    def __init__(self, message: str, *, transient: bool, code: int | None = None) -> None:
+    def __init__(self, message: str, *, transient: bool, code: int | None = None, unconfirmed: bool = False) -> None:
         super().__init__(message)
-        self.transient = transient
+        self.transient = transient and not unconfirmed
         self.code = code
+        self.unconfirmed = unconfirmed
 
 
 class Sender(Protocol):
@@ -75,12 +79,13 @@ class FlushReport:
     simulated: int = 0
     skipped: int = 0
     failed: int = 0
+    unconfirmed: int = 0
     retrying: int = 0
     error_codes: dict[int, int] = field(default_factory=dict)
 
     @property
     def handled(self) -> int:
-        return self.sent + self.simulated + self.skipped + self.failed + self.retrying
+        return self.sent + self.simulated + self.skipped + self.failed + self.unconfirmed + self.retrying
 
 
 @dataclass(frozen=True)
@@ -175,9 +180,12 @@ def _failed(
     if exc.code == TWILIO_UNSUBSCRIBED:
         people.opt_out(person, now)
         return _finish(session, message, FAILED, now)
+    if exc.unconfirmed:
+        return _finish(session, message, UNCONFIRMED, now)
     if exc.transient and message.attempts < retry.max_attempts:
         message.status = QUEUED
         message.next_attempt_at = now + retry.delay(message.attempts)
+        message.updated_at = now
         session.commit()
         return QUEUED
     return _finish(session, message, FAILED, now)
@@ -189,7 +197,8 @@ def _finish(session: Session, message: OutboundMessage, status: str, now: dateti
     if message.conversation_id is not None:
         conversation = session.get(Conversation, message.conversation_id)
         if conversation is not None and conversation.status == conversations.INVITED:
-            if status in {SENT, SIMULATED}:
+            if status in {SENT, SIMULATED, UNCONFIRMED}:
+                # Most likely delivered (Twilio rarely loses one): the reply should answer the first question.
                 conversations.activate(session, conversation, now)
             else:
                 conversation.status = conversations.CANCELLED

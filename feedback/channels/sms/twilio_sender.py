@@ -15,6 +15,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from feedback.services.outbox import SENT, SendError, SendResult
 
@@ -67,5 +68,21 @@ class TwilioSender:
             transient = exc.status == 429 or exc.status >= 500
             raise SendError(f"Twilio refused the message ({exc.status})", transient=transient, code=exc.code) from exc
         except requests.RequestException as exc:
-            raise SendError(f"Twilio could not be reached ({type(exc).__name__})", transient=True) from exc
+            if _never_reached_twilio(exc):
+                raise SendError(f"Twilio could not be reached ({type(exc).__name__})", transient=True) from exc
+            raise SendError(
+                f"Twilio's answer never came ({type(exc).__name__})", transient=False, unconfirmed=True
+            ) from exc
         return SendResult(provider_sid=message.sid, status=SENT)
+
+
+def _never_reached_twilio(exc: requests.RequestException) -> bool:
+    """True only when the request certainly never reached Twilio (no connection was made), so a retry cannot
+    send the message twice. A read timeout or a dropped connection may come after Twilio took the message."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+        return isinstance(reason, NewConnectionError | NameResolutionError)
+    return False
