@@ -77,7 +77,7 @@ def _init_database(app: Flask) -> None:
     def load_user(user_id: str) -> Any:
         from feedback.models import StaffUser
 
-        return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+        return db.session.get(StaffUser, int(user_id)) if user_id.isdecimal() else None
 
 
 @event.listens_for(Engine, "connect")
@@ -105,4 +105,7 @@ def _sqlite_begin(connection: Any) -> None:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        # After a database error the session is unusable; the page (which may look up the signed-in user) needs
+        # a clean one.
+        db.session.rollback()
         return render_template("errors/http.html", error=error), error.code or 500

@@ -48,7 +48,8 @@ class Person(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True, default=new_pseudonym)
     phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    phone: Mapped[str | None] = mapped_column(EncryptedText())
+    # Deferred: most work on a person never needs the number, and reading it costs a decryption.
+    phone: Mapped[str | None] = mapped_column(EncryptedText(), deferred=True)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -86,7 +87,8 @@ class SurveyVersion(db.Model):  # type: ignore[name-defined]
     keyword: Mapped[str | None] = mapped_column(String(32), index=True)
     intro: Mapped[str] = mapped_column(Text, default="")
     thanks: Mapped[str] = mapped_column(Text, default="")
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The file as imported, for export only: deferred, so running a survey never reads or parses it.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")

@@ -28,6 +28,7 @@ from werkzeug.test import TestResponse
 from feedback import create_app
 from feedback.extensions import db
 from feedback.services.defaults import load_defaults
+from tests.twilio_requests import inbound_sms
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -211,28 +212,9 @@ class TwilioWebhook:
     def sms_params(
         self, body: str, *, sender: str = YOUNG_PERSON, sid: str | None = None, **extra: str
     ) -> dict[str, str]:
-        sid = sid or self.new_sid()
-        params = {
-            "ToCountry": "GB",
-            "ToState": "",
-            "SmsMessageSid": sid,
-            "NumMedia": "0",
-            "ToCity": "",
-            "FromZip": "",
-            "SmsSid": sid,
-            "FromState": "",
-            "SmsStatus": "received",
-            "FromCity": "",
-            "Body": body,
-            "FromCountry": "GB",
-            "To": SERVICE_NUMBER,
-            "MessagingServiceSid": "",
-            "NumSegments": "1",
-            "MessageSid": sid,
-            "AccountSid": ACCOUNT_SID,
-            "From": sender,
-            "ApiVersion": "2010-04-01",
-        }
+        params = inbound_sms(
+            sid=sid or self.new_sid(), sender=sender, body=body, to=SERVICE_NUMBER, account_sid=ACCOUNT_SID
+        )
         params.update(extra)
         return params
 

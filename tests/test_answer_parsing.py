@@ -78,3 +78,9 @@ def test_any_text_is_either_a_valid_answer_or_a_hint_never_an_error(raw: str, qu
         assert result.number is not None and question.min_value <= result.number <= question.max_value
     if isinstance(result, Parsed) and question.type == "choice":
         assert result.option in question.choices
+
+
+@pytest.mark.parametrize("raw", ["²", "½", "①"])
+def test_digit_like_symbols_are_not_numbers(raw: str) -> None:
+    assert isinstance(parse_answer(CHOICE, raw), Invalid)
+    assert isinstance(parse_answer(RATING, raw), Invalid)

@@ -129,7 +129,7 @@ def _choice(question: QuestionSpec, raw: str, cleaned: str) -> Parsed | None:
         index = ord(cleaned) - ord("a")
         if 0 <= index < len(question.choices):
             return Parsed(raw, option=question.choices[index])
-    if cleaned.isdigit():
+    if cleaned.isdecimal():
         index = int(cleaned) - 1
         if 0 <= index < len(question.choices):
             return Parsed(raw, option=question.choices[index])

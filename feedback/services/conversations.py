@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Answer, Conversation, InboundMessage, Person, Question, SurveyVersion
 from feedback.services.answer_parsing import Invalid, Parsed, parse_answer
@@ -50,8 +50,15 @@ def current_question(conversation: Conversation) -> Question:
 
 def active_conversation(session: Session, person: Person, now: datetime, timeout: timedelta) -> Conversation | None:
     """The person's conversation in progress, after expiring it if it has been silent too long."""
-    conversation = session.scalar(
-        select(Conversation).where(Conversation.person_id == person.id, Conversation.status == ACTIVE)
+    conversation = (
+        session.scalars(
+            select(Conversation)
+            .where(Conversation.person_id == person.id, Conversation.status == ACTIVE)
+            # The version and its questions come in the same query: every answer needs them.
+            .options(joinedload(Conversation.version).joinedload(SurveyVersion.questions))
+        )
+        .unique()
+        .one_or_none()
     )
     if conversation is not None and conversation.last_activity_at <= now - timeout:
         conversation.status = EXPIRED

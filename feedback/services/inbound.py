@@ -75,20 +75,19 @@ def receive(
     opt_out_type: str | None = None,
 ) -> Received:
     """Store an inbound message durably (committed) and say whether it was already stored."""
-    person = people.get_or_create_person(session, people.sender_address(sender))
+    person_id = people.person_id_for(session, people.sender_address(sender))
     inserted = session.execute(
-        insert_or_ignore(session, InboundMessage, ["provider_sid"])
-        .values(
-            channel=channel,
-            provider_sid=provider_sid,
-            person_id=person.id,
-            body=body,
-            num_media=num_media,
-            opt_out_type=(opt_out_type or "").upper() or None,
-            received_at=now,
-            status=RECEIVED,
-        )
-        .returning(InboundMessage.id)
+        insert_or_ignore(session, InboundMessage, ["provider_sid"]).returning(InboundMessage.id),
+        {
+            "channel": channel,
+            "provider_sid": provider_sid,
+            "person_id": person_id,
+            "body": body,
+            "num_media": num_media,
+            "opt_out_type": (opt_out_type or "").upper() or None,
+            "received_at": now,
+            "status": RECEIVED,
+        },
     ).scalar_one_or_none()
     if inserted is None:
         message_id = session.scalar(select(InboundMessage.id).where(InboundMessage.provider_sid == provider_sid))
@@ -133,54 +132,64 @@ def process(
     With `reply_inline` the caller sends the replies in its own answer (TwiML); without it (a message picked up
     later by the worker) they are queued in the outbox.
     """
-    message = session.scalar(select(InboundMessage).where(InboundMessage.id == message_id).with_for_update())
-    if message is None:
+    # One message per person at a time: the message and its person are locked together, so two texts sent in quick
+    # succession are handled in turn (on PostgreSQL the second waits here) and answer two questions rather than
+    # racing for one.
+    row = session.execute(
+        select(InboundMessage, Person)
+        .join(Person, InboundMessage.person_id == Person.id)
+        .where(InboundMessage.id == message_id)
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
         raise LookupError(f"no inbound message {message_id}")
+    message, person = row
     if message.status == PROCESSED:
         session.rollback()
         return Outcome(message.handling or "", already_processed=True)
-    # One message per person at a time: two texts sent in quick succession are handled in turn (on PostgreSQL the
-    # second waits here), so they answer two questions rather than racing for one.
-    person = session.scalar(select(Person).where(Person.id == message.person_id).with_for_update())
-    assert person is not None  # noqa: S101 - a foreign key
 
     screening = screen(message.body)
-    message.risk = screening.risk
-    message.risk_reason = screening.reason or None
+    # Writes are collected and flushed together at the end: one UPDATE of the message, not one per change.
+    with session.no_autoflush:
+        outcome = _handle(session, message, person, now, policy)
+    outcome.risk = screening.risk
+    alert = None
     if screening.risk:
         alert = SafeguardingAlert(
-            inbound_message_id=message.id,
-            person_id=message.person_id,
-            reason=screening.reason,
-            created_at=now,
+            inbound_message_id=message.id, person_id=person.id, reason=screening.reason, created_at=now
         )
         session.add(alert)
-        session.flush()
-        log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
-
-    outcome = _handle(session, message, person, now, policy)
-    outcome.risk = screening.risk
-    if screening.risk and not person.opted_out:
-        outcome.replies.insert(0, policy.wording.safeguarding)
-    for reply in outcome.replies:
-        session.add(
-            OutboundMessage(
-                person_id=person.id,
-                conversation_id=message.conversation_id,
-                in_reply_to_id=message.id,
-                channel=message.channel,
-                kind="reply",
-                body=reply,
-                status=REPLIED if reply_inline else QUEUED,
-                sent_at=now if reply_inline else None,
-                next_attempt_at=None if reply_inline else now,
-                created_at=now,
-            )
-        )
+        if not person.opted_out:
+            outcome.replies.insert(0, policy.wording.safeguarding)
+    message.risk = screening.risk
+    message.risk_reason = screening.reason or None
     message.handling = outcome.handling
     message.status = PROCESSED
     message.processed_at = now
+    if outcome.replies:
+        session.execute(
+            OutboundMessage.__table__.insert(),
+            [
+                {
+                    "person_id": person.id,
+                    "conversation_id": message.conversation_id,
+                    "in_reply_to_id": message.id,
+                    "channel": message.channel,
+                    "kind": "reply",
+                    "body": reply,
+                    "status": REPLIED if reply_inline else QUEUED,
+                    "attempts": 0,
+                    "sent_at": now if reply_inline else None,
+                    "next_attempt_at": None if reply_inline else now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for reply in outcome.replies
+            ],
+        )
     session.commit()
+    if alert is not None:
+        log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
     return outcome
 
 

@@ -52,19 +52,28 @@ def find_person(session: Session, phone: str) -> Person | None:
     return session.scalar(select(Person).where(Person.phone_hash == current_cipher().lookup_hash(phone)))
 
 
-def get_or_create_person(session: Session, phone: str) -> Person:
-    """The person with this (normalised) number, created if new; safe against a concurrent creation."""
+def person_id_for(session: Session, phone: str) -> int:
+    """The id of the person with this (normalised) number, created if new; safe against a concurrent creation.
+
+    Only the id is read: this runs for every message, and loading the person would decrypt their number.
+    """
     phone_hash = current_cipher().lookup_hash(phone)
-    session.execute(
-        insert_or_ignore(session, Person, ["phone_hash"]).values(
-            pseudonym=new_pseudonym(),
-            phone_hash=phone_hash,
-            phone=phone,
-            created_at=now(),
+    found = select(Person.id).where(Person.phone_hash == phone_hash)
+    person_id = session.scalar(found)
+    if person_id is None:
+        session.execute(
+            insert_or_ignore(session, Person, ["phone_hash"]),
+            {"pseudonym": new_pseudonym(), "phone_hash": phone_hash, "phone": phone, "created_at": now()},
         )
-    )
-    person = session.scalar(select(Person).where(Person.phone_hash == phone_hash))
-    assert person is not None  # noqa: S101 - inserted or already there
+        person_id = session.scalar(found)
+    assert person_id is not None  # noqa: S101 - inserted or already there
+    return person_id
+
+
+def get_or_create_person(session: Session, phone: str) -> Person:
+    """The person with this (normalised) number, created if new."""
+    person = session.get(Person, person_id_for(session, phone))
+    assert person is not None  # noqa: S101 - just found or made
     return person
 
 

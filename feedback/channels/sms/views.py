@@ -59,7 +59,7 @@ def _optional_int(name: str) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         abort(400, description=f"{name} must be a number")
     return int(raw)
 
