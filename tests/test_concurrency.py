@@ -41,7 +41,7 @@ def handle_at_once(app: Any, message_ids: list[int], clock: Clock) -> list[int]:
 
 def store(app: Any, body: str, sid: str, clock: Clock) -> int:
     received = inbound.receive(
-        current_session(), channel="sms", provider_sid=sid, sender=YOUNG_PERSON, body=body, now=clock()
+        current_session(), inbound.Arrival(channel="sms", provider_sid=sid, sender=YOUNG_PERSON, body=body), now=clock()
     )
     return received.message_id
 

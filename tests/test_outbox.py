@@ -388,10 +388,14 @@ def test_flush_with_a_now_that_is_not_a_moment_is_a_usage_error(app: Flask, runn
 # --- the worker ---------------------------------------------------------------------------------------------
 
 
+def stored_but_not_handled(body: str, clock: Clock) -> inbound.Received:
+    """A message whose webhook stored it and then failed before handling it."""
+    arrival = inbound.Arrival(channel="sms", provider_sid="SM" + "5" * 32, sender=REAL, body=body)
+    return inbound.receive(db.session, arrival, now=clock())
+
+
 def test_the_worker_handles_a_stranded_message_and_sends_its_reply_through_the_outbox(app: Flask, clock: Clock) -> None:
-    stored = inbound.receive(
-        db.session, channel="sms", provider_sid="SM" + "5" * 32, sender=REAL, body="CHECKIN", now=clock()
-    )
+    stored = stored_but_not_handled("CHECKIN", clock)
     clock.advance(minutes=3)
     sender = RecordingSender()
     assert worker.work_once(sender) == 2
@@ -405,9 +409,7 @@ def test_the_worker_handles_a_stranded_message_and_sends_its_reply_through_the_o
 
 
 def test_the_worker_leaves_a_message_just_received_to_its_webhook(app: Flask, clock: Clock) -> None:
-    stored = inbound.receive(
-        db.session, channel="sms", provider_sid="SM" + "5" * 32, sender=REAL, body="CHECKIN", now=clock()
-    )
+    stored = stored_but_not_handled("CHECKIN", clock)
     clock.advance(minutes=1)
     sender = RecordingSender()
     assert worker.work_once(sender) == 0

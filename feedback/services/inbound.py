@@ -63,34 +63,38 @@ class Outcome:
     risk: bool = False
 
 
-def receive(
-    session: Session,
-    *,
-    channel: str,
-    provider_sid: str,
-    sender: str,
-    body: str,
-    now: datetime,
-    num_media: int = 0,
-    opt_out_type: str | None = None,
-) -> Received:
+@dataclass(frozen=True)
+class Arrival:
+    """A message as it arrived on a channel, before anything has been done with it."""
+
+    channel: str
+    provider_sid: str
+    sender: str
+    body: str
+    num_media: int = 0
+    opt_out_type: str | None = None
+
+
+def receive(session: Session, arrival: Arrival, *, now: datetime) -> Received:
     """Store an inbound message durably (committed) and say whether it was already stored."""
-    person_id = people.person_id_for(session, people.sender_address(sender))
+    person_id = people.person_id_for(session, people.sender_address(arrival.sender))
     inserted = session.execute(
         insert_or_ignore(session, InboundMessage, ["provider_sid"]).returning(InboundMessage.id),
         {
-            "channel": channel,
-            "provider_sid": provider_sid,
+            "channel": arrival.channel,
+            "provider_sid": arrival.provider_sid,
             "person_id": person_id,
-            "body": body,
-            "num_media": num_media,
-            "opt_out_type": (opt_out_type or "").upper() or None,
+            "body": arrival.body,
+            "num_media": arrival.num_media,
+            "opt_out_type": (arrival.opt_out_type or "").upper() or None,
             "received_at": now,
             "status": RECEIVED,
         },
     ).scalar_one_or_none()
     if inserted is None:
-        message_id = session.scalar(select(InboundMessage.id).where(InboundMessage.provider_sid == provider_sid))
+        message_id = session.scalar(
+            select(InboundMessage.id).where(InboundMessage.provider_sid == arrival.provider_sid)
+        )
         assert message_id is not None  # noqa: S101 - the conflict means it is there
     else:
         message_id = inserted
@@ -98,29 +102,9 @@ def receive(
     return Received(message_id=message_id, duplicate=inserted is None)
 
 
-def accept(
-    session: Session,
-    *,
-    channel: str,
-    provider_sid: str,
-    sender: str,
-    body: str,
-    now: datetime,
-    policy: InboundPolicy,
-    num_media: int = 0,
-    opt_out_type: str | None = None,
-) -> Outcome:
+def accept(session: Session, arrival: Arrival, *, now: datetime, policy: InboundPolicy) -> Outcome:
     """Store, then screen and handle, one message that has just arrived; the replies go back inline."""
-    received = receive(
-        session,
-        channel=channel,
-        provider_sid=provider_sid,
-        sender=sender,
-        body=body,
-        now=now,
-        num_media=num_media,
-        opt_out_type=opt_out_type,
-    )
+    received = receive(session, arrival, now=now)
     return process(session, received.message_id, now=now, policy=policy)
 
 

@@ -41,15 +41,8 @@ def fictional_phone(raw: str) -> str:
 def text_as(session: Session, raw_phone: str, body: str, *, now: datetime, policy: inbound.InboundPolicy) -> Person:
     """Handle `body` exactly as if it had come by SMS from the fictional number `raw_phone`."""
     phone = fictional_phone(raw_phone)
-    inbound.accept(
-        session,
-        channel="sms",
-        provider_sid=SID_PREFIX + secrets.token_hex(14),
-        sender=phone,
-        body=body,
-        now=now,
-        policy=policy,
-    )
+    arrival = inbound.Arrival(channel="sms", provider_sid=SID_PREFIX + secrets.token_hex(14), sender=phone, body=body)
+    inbound.accept(session, arrival, now=now, policy=policy)
     person = people.find_person(session, phone)
     assert person is not None  # noqa: S101 - accept() created them
     return person

@@ -77,16 +77,16 @@ def inbound_message() -> Response:
     sid = _required("MessageSid")
     sender = _required("From")
     body = _required("Body", allow_empty=True)  # an MMS with only a picture has an empty Body
-    outcome = inbound.accept(
-        current_session(),
+    arrival = inbound.Arrival(
         channel="sms",
         provider_sid=sid,
         sender=sender,
         body=body,
         num_media=_optional_int("NumMedia") or 0,
         opt_out_type=request.form.get("OptOutType") or None,
-        now=now(),
-        policy=inbound.InboundPolicy.from_config(current_app.config),
+    )
+    outcome = inbound.accept(
+        current_session(), arrival, now=now(), policy=inbound.InboundPolicy.from_config(current_app.config)
     )
     return twiml(outcome.replies)
 
