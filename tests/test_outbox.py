@@ -362,7 +362,7 @@ def test_with_twilio_credentials_the_sender_is_twilio(app: Flask) -> None:
 
 def test_a_message_due_later_waits_until_then(app: Flask, runner: FlaskCliRunner, clock: Clock) -> None:
     someone = people.get_or_create_person(db.session, FIRST)
-    outbox.queue(db.session, person_id=someone.id, body="Later", kind="reply", now=clock() + timedelta(minutes=30))
+    outbox.queue(db.session, outbox.Outgoing(someone.id, "Later", "reply"), now=clock() + timedelta(minutes=30))
     db.session.commit()
     assert "simulated 0" in flush(runner)
     clock.advance(minutes=30)
@@ -371,7 +371,7 @@ def test_a_message_due_later_waits_until_then(app: Flask, runner: FlaskCliRunner
 
 def test_flush_acts_at_the_moment_given_with_now(app: Flask, runner: FlaskCliRunner, clock: Clock) -> None:
     someone = people.get_or_create_person(db.session, FIRST)
-    outbox.queue(db.session, person_id=someone.id, body="Later", kind="reply", now=clock() + timedelta(minutes=30))
+    outbox.queue(db.session, outbox.Outgoing(someone.id, "Later", "reply"), now=clock() + timedelta(minutes=30))
     db.session.commit()
     assert "simulated 1" in flush(runner, "--now", "2026-11-23T15:00:00")
     assert only_message().sent_at == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -426,12 +426,8 @@ def test_the_worker_leaves_a_message_just_received_to_its_webhook(app: Flask, cl
 def queue_for(numbers: list[str], now: datetime) -> list[int]:
     ids = [
         outbox.queue(
-            db.session,
-            person_id=people.get_or_create_person(db.session, number).id,
-            body="Hello",
-            kind="reply",
-            now=now,
-        ).id
+            db.session, outbox.Outgoing(people.get_or_create_person(db.session, number).id, "Hello", "reply"), now=now
+        )
         for number in numbers
     ]
     db.session.commit()

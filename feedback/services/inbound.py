@@ -19,11 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.analysis.safeguarding import screen
-from feedback.models import InboundMessage, OutboundMessage, Person, SafeguardingAlert
-from feedback.services import conversations, people
+from feedback.models import InboundMessage, Person, SafeguardingAlert
+from feedback.services import conversations, outbox, people
 from feedback.services.dbutil import insert_or_ignore
 from feedback.services.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of
-from feedback.services.outbox import QUEUED, REPLIED
 from feedback.services.surveys import find_by_keyword
 from feedback.services.wording import Wording
 
@@ -150,27 +149,22 @@ def process(
     message.handling = outcome.handling
     message.status = PROCESSED
     message.processed_at = now
-    if outcome.replies:
-        session.execute(
-            OutboundMessage.__table__.insert(),
-            [
-                {
-                    "person_id": person.id,
-                    "conversation_id": message.conversation_id,
-                    "in_reply_to_id": message.id,
-                    "channel": message.channel,
-                    "kind": "reply",
-                    "body": reply,
-                    "status": REPLIED if reply_inline else QUEUED,
-                    "attempts": 0,
-                    "sent_at": now if reply_inline else None,
-                    "next_attempt_at": None if reply_inline else now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for reply in outcome.replies
-            ],
-        )
+    outbox.record(
+        session,
+        [
+            outbox.Outgoing(
+                person_id=person.id,
+                body=reply,
+                kind="reply",
+                conversation_id=message.conversation_id,
+                in_reply_to_id=message.id,
+                channel=message.channel,
+            )
+            for reply in outcome.replies
+        ],
+        now=now,
+        replied_inline=reply_inline,
+    )
     session.commit()
     if alert is not None:
         log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)

@@ -13,6 +13,7 @@ automatically, because sending twice is worse than asking a person to look.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -98,27 +99,49 @@ class RetryPolicy:
         return timedelta(seconds=min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempts - 1)))
 
 
-def queue(
-    session: Session,
-    *,
-    person_id: int,
-    body: str,
-    kind: str,
-    now: datetime,
-    conversation_id: int | None = None,
-) -> OutboundMessage:
-    message = OutboundMessage(
-        person_id=person_id,
-        conversation_id=conversation_id,
-        kind=kind,
-        body=body,
-        status=QUEUED,
-        next_attempt_at=now,
-        created_at=now,
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to one young person, before it is recorded."""
+
+    person_id: int
+    body: str
+    kind: str
+    conversation_id: int | None = None
+    in_reply_to_id: int | None = None
+    channel: str = "sms"
+
+
+def record(session: Session, messages: Sequence[Outgoing], *, now: datetime, replied_inline: bool = False) -> list[int]:
+    """Record outbound messages in one statement: queued for the senders, or (`replied_inline`) already given back
+    in the webhook's own answer. Every outbound message is written here. Returns their ids, in order."""
+    if not messages:
+        return []
+    inserted = session.execute(
+        OutboundMessage.__table__.insert().returning(OutboundMessage.id, sort_by_parameter_order=True),
+        [
+            {
+                "person_id": m.person_id,
+                "conversation_id": m.conversation_id,
+                "in_reply_to_id": m.in_reply_to_id,
+                "channel": m.channel,
+                "kind": m.kind,
+                "body": m.body,
+                "status": REPLIED if replied_inline else QUEUED,
+                "attempts": 0,
+                "sent_at": now if replied_inline else None,
+                "next_attempt_at": None if replied_inline else now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for m in messages
+        ],
     )
-    session.add(message)
-    session.flush()
-    return message
+    return list(inserted.scalars())
+
+
+def queue(session: Session, message: Outgoing, *, now: datetime) -> int:
+    """Queue one message for the senders, due at `now`; returns its id."""
+    return record(session, [message], now=now)[0]
 
 
 def claim_next(session: Session, now: datetime) -> int | None:

@@ -14,10 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.models import Conversation, OutboundMessage, Person, SurveyVersion
-from feedback.services import conversations, people
+from feedback.models import Conversation, Person, SurveyVersion
+from feedback.services import conversations, outbox, people
 from feedback.services.dbutil import insert_or_ignore
-from feedback.services.outbox import QUEUED
 
 BATCH = 1000
 INVITATION = "survey-invite"
@@ -91,24 +90,13 @@ def send_survey(
             rows,
         ).all()
         report.already_sent += len(wanted) - len(created)
-        if created:
-            session.execute(
-                OutboundMessage.__table__.insert(),
-                [
-                    {
-                        "person_id": person_id,
-                        "conversation_id": conversation_id,
-                        "channel": channel,
-                        "kind": INVITATION,
-                        "body": opening,
-                        "status": QUEUED,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for conversation_id, person_id in created
-                ],
-            )
+        outbox.record(
+            session,
+            [
+                outbox.Outgoing(person_id=pid, body=opening, kind=INVITATION, conversation_id=cid, channel=channel)
+                for cid, pid in created
+            ],
+            now=now,
+        )
         report.queued += len(created)
     return report
