@@ -229,3 +229,49 @@ def test_whatever_is_sent_mid_survey_is_handled_without_error(
         assert twilio.text(answer, sender=sender).status_code == 200
     person = db.session.scalars(select(Person).where(Person.phone_hash.is_not(None))).all()
     assert any(p.phone == sender for p in person)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MessageSid", "SM" + "a" * 100), ("MessageSid", "SM-not-an-id"), ("NumMedia", "99999999999"), ("NumMedia", "-1")],
+)
+def test_parameters_twilio_would_never_send_are_a_400_with_nothing_written(
+    app: Any, twilio: TwilioWebhook, name: str, value: str
+) -> None:
+    params = twilio.sms_params("hello")
+    params[name] = value
+    if name == "MessageSid":
+        params["SmsSid"] = params["SmsMessageSid"] = value
+    response = twilio.post("/sms/inbound", params)
+    assert response.status_code == 400
+    assert count("inbound_message") == 0
+
+
+def test_an_unknown_opt_out_type_is_ignored(app: Any, twilio: TwilioWebhook) -> None:
+    twilio.replies("hello", OptOutType="SOMETHING")
+    assert not db.session.scalars(select(Person)).one().opted_out
+
+
+def test_an_error_code_out_of_range_is_a_400(app: Any, twilio: TwilioWebhook) -> None:
+    response = twilio.post("/sms/status", {"MessageSid": "SM1", "MessageStatus": "failed", "ErrorCode": "9" * 12})
+    assert response.status_code == 400
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["MessageSid", "From", "Body", "NumMedia", "OptOutType", "To", "SmsSid"]),
+        st.text(max_size=80),
+    )
+)
+def test_any_parameters_get_an_answer_never_a_server_error(
+    app: Any, twilio: TwilioWebhook, params: dict[str, str]
+) -> None:
+    before = count("inbound_message")
+    response = twilio.post("/sms/inbound", params)
+    assert response.status_code in {200, 400}
+    if response.status_code == 400:
+        assert count("inbound_message") == before  # nothing half-written
+    else:
+        stored = db.session.scalars(select(InboundMessage).where(InboundMessage.provider_sid == params["MessageSid"]))
+        assert len(stored.all()) == 1

@@ -6,6 +6,7 @@ anything else, and a request that fails it gets 403 with nothing stored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -19,6 +20,11 @@ from feedback.extensions import current_session
 from feedback.services import inbound, outbox
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
+
+SID = re.compile(r"[A-Za-z0-9]{2,64}")
+OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
+MAX_MEDIA = 100  # Twilio allows 10 attachments; anything wildly more is not Twilio
+MAX_ERROR_CODE = 99999
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,13 +61,27 @@ def _required(name: str, *, allow_empty: bool = False) -> str:
     return value
 
 
-def _optional_int(name: str) -> int | None:
+def _sid(name: str) -> str:
+    """A Twilio resource id (SM…, MM…): letters and digits, never longer than the column that keeps it."""
+    value = _required(name)
+    if not SID.fullmatch(value):
+        abort(400, description=f"{name} is not a Twilio id")
+    return value
+
+
+def _optional_int(name: str, maximum: int) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdecimal():
-        abort(400, description=f"{name} must be a number")
+    if not raw.isdecimal() or int(raw) > maximum:
+        abort(400, description=f"{name} must be a number from 0 to {maximum}")
     return int(raw)
+
+
+def _opt_out_type() -> str | None:
+    """Twilio's Advanced Opt-Out tag (STOP, START or HELP); anything else is not Twilio's and is ignored."""
+    value = request.form.get("OptOutType", "").strip().upper()
+    return value if value in OPT_OUT_TYPES else None
 
 
 def twiml(replies: list[str]) -> Response:
@@ -74,7 +94,7 @@ def twiml(replies: list[str]) -> Response:
 @bp.post("/inbound")
 @twilio_signed
 def inbound_message() -> Response:
-    sid = _required("MessageSid")
+    sid = _sid("MessageSid")
     sender = _required("From")
     body = _required("Body", allow_empty=True)  # an MMS with only a picture has an empty Body
     arrival = inbound.Arrival(
@@ -82,8 +102,8 @@ def inbound_message() -> Response:
         provider_sid=sid,
         sender=sender,
         body=body,
-        num_media=_optional_int("NumMedia") or 0,
-        opt_out_type=request.form.get("OptOutType") or None,
+        num_media=_optional_int("NumMedia", MAX_MEDIA) or 0,
+        opt_out_type=_opt_out_type(),
     )
     outcome = inbound.accept(
         current_session(), arrival, now=now(), policy=inbound.InboundPolicy.from_config(current_app.config)
@@ -94,7 +114,7 @@ def inbound_message() -> Response:
 @bp.post("/status")
 @twilio_signed
 def delivery_status() -> tuple[str, int]:
-    sid = _required("MessageSid")
+    sid = _sid("MessageSid")
     status = _required("MessageStatus")
-    outbox.record_status(current_session(), sid, status, _optional_int("ErrorCode"), now())
+    outbox.record_status(current_session(), sid, status, _optional_int("ErrorCode", MAX_ERROR_CODE), now())
     return "", 204
