@@ -179,6 +179,10 @@ class InboundMessage(db.Model):  # type: ignore[name-defined]
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="received")  # received | processed
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Failed attempts by the worker to handle a message its webhook stored but never handled, and when to try
+    # again: a message that keeps failing waits longer each time and never holds up the others.
+    handling_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # What the message turned out to be: answer, invalid-answer, survey-start, opt-out, opt-in, help,
     # feedback, ignored.
     handling: Mapped[str | None] = mapped_column(String(32))

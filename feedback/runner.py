@@ -60,9 +60,17 @@ def work_once(sender: outbox.Sender, batch: int = 100) -> int:
     """One round of the worker: stranded inbound messages first, then the outbox. Returns how much it did."""
     moment = now()
     policy = inbound.InboundPolicy.from_config(current_app.config)
-    stranded = inbound.unprocessed(current_session(), moment - STRANDED_AFTER, limit=batch)
+    stranded = inbound.unprocessed(current_session(), moment - STRANDED_AFTER, moment, limit=batch)
     for message_id in stranded:
-        inbound.process(current_session(), message_id, now=moment, policy=policy, reply_inline=False)
+        try:
+            inbound.process(current_session(), message_id, now=moment, policy=policy, reply_inline=False)
+        except Exception:
+            # One message that cannot be handled must not hold up the others, nor the outbox.
+            log.exception("handling stored message %s failed", message_id)
+            current_session().rollback()
+            attempts = inbound.note_failed_attempt(current_session(), message_id, moment)
+            if attempts >= inbound.MAX_HANDLING_ATTEMPTS:
+                log.error("stored message %s failed %s times: it needs a person to look", message_id, attempts)
     report = outbox.flush(current_session(), sender, now=now(), retry=retry_policy(), limit=batch)
     return len(stranded) + report.handled
 

@@ -73,3 +73,25 @@ def test_a_downgrade_with_data_in_it_succeeds_and_the_schema_works_again(bare_ap
     load_defaults(db.session)
     db.session.commit()
     assert db.session.execute(text("SELECT count(*) FROM theme")).scalar_one() == 18
+
+
+def test_messages_stored_before_0002_keep_their_place_in_the_retry_queue(bare_app: Any) -> None:
+    upgrade(revision="0001")
+    db.session.execute(
+        text("INSERT INTO person (pseudonym, phone_hash, created_at) VALUES ('yp-1', 'h', :at);"),
+        {"at": "2026-11-23 14:00:00+00"},
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO inbound_message (channel, provider_sid, person_id, body, num_media, received_at, status)"
+            " VALUES ('sms', 'SM1', 1, 'x', 0, :at, 'received')"
+        ),
+        {"at": "2026-11-23 14:00:00+00"},
+    )
+    db.session.commit()
+    upgrade()
+    row = db.session.execute(text("SELECT handling_attempts, retry_after FROM inbound_message")).one()
+    assert tuple(row) == (0, None)
+    db.session.commit()  # end the read, or PostgreSQL's ALTER TABLE waits for it
+    downgrade(revision="0001")
+    assert db.session.execute(text("SELECT provider_sid FROM inbound_message")).scalar_one() == "SM1"

@@ -645,3 +645,40 @@ class TestThroughTwilio:
         assert (message.status, message.attempts, message.error_code) == (outbox.FAILED, 3, 20503)
         assert len(twilio_api.requests) == 3
         assert conversation_of(message).status == conversations.CANCELLED
+
+
+def test_a_message_that_cannot_be_handled_never_holds_up_the_others(
+    app: Flask, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison = stored_but_not_handled("this one breaks", clock)
+    real_process = inbound.process
+
+    def process(session: Any, message_id: int, **kwargs: Any) -> Any:
+        if message_id == poison.message_id:
+            raise RuntimeError("a bug in handling")
+        return real_process(session, message_id, **kwargs)
+
+    monkeypatch.setattr(inbound, "process", process)
+    other = inbound.receive(
+        db.session,
+        inbound.Arrival(channel="sms", provider_sid="SM" + "6" * 32, sender="+447911123457", body="CHECKIN"),
+        now=clock(),
+    )
+    clock.advance(minutes=3)
+    sender = RecordingSender()
+    worker.work_once(sender)
+    # The other message was handled and its reply sent; the broken one is kept, waiting to be tried again.
+    assert db.session.get(InboundMessage, other.message_id).status == inbound.PROCESSED  # type: ignore[union-attr]
+    assert len(sender.sent) == 1
+    broken = db.session.get(InboundMessage, poison.message_id)
+    assert broken is not None
+    assert (broken.status, broken.handling_attempts) == (inbound.RECEIVED, 1)
+    assert broken.body == "this one breaks"
+    # Not tried again until its wait is over, then at most MAX_HANDLING_ATTEMPTS times in all.
+    worker.work_once(sender)
+    assert db.session.get(InboundMessage, poison.message_id).handling_attempts == 1  # type: ignore[union-attr]
+    for _ in range(10):
+        clock.advance(hours=1)
+        worker.work_once(sender)
+    db.session.expire_all()
+    assert db.session.get(InboundMessage, poison.message_id).handling_attempts == inbound.MAX_HANDLING_ATTEMPTS  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from feedback.analysis.safeguarding import screen
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 RECEIVED = "received"
 PROCESSED = "processed"
+MAX_HANDLING_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -220,13 +221,31 @@ def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[s
     return [policy.wording.acknowledgement]
 
 
-def unprocessed(session: Session, older_than: datetime, limit: int = 100) -> list[int]:
-    """Messages stored but never handled (their handling failed and no retry came), oldest first."""
+def unprocessed(session: Session, older_than: datetime, now: datetime, limit: int = 100) -> list[int]:
+    """Messages stored but never handled (their handling failed and no retry came), oldest first, leaving out
+    those waiting after a failed attempt and those that have failed too often (they need a person)."""
     return list(
         session.scalars(
             select(InboundMessage.id)
-            .where(InboundMessage.status == RECEIVED, InboundMessage.received_at <= older_than)
+            .where(
+                InboundMessage.status == RECEIVED,
+                InboundMessage.received_at <= older_than,
+                InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS,
+                or_(InboundMessage.retry_after.is_(None), InboundMessage.retry_after <= now),
+            )
             .order_by(InboundMessage.received_at)
             .limit(limit)
         )
     )
+
+
+def note_failed_attempt(session: Session, message_id: int, now: datetime) -> int:
+    """Record that handling a stored message failed (committed): it waits 2, 4, 8... minutes before the next try.
+    The message itself is kept whatever happens. Returns the number of attempts so far."""
+    message = session.get(InboundMessage, message_id)
+    if message is None:
+        raise LookupError(f"no inbound message {message_id}")
+    message.handling_attempts += 1
+    message.retry_after = now + timedelta(minutes=2**message.handling_attempts)
+    session.commit()
+    return message.handling_attempts
