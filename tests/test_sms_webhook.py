@@ -275,3 +275,32 @@ def test_any_parameters_get_an_answer_never_a_server_error(
     else:
         stored = db.session.scalars(select(InboundMessage).where(InboundMessage.provider_sid == params["MessageSid"]))
         assert len(stored.all()) == 1
+
+
+def test_a_risky_message_whose_handling_fails_still_raises_its_alert_and_gets_help_once(
+    app: Any, twilio: TwilioWebhook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedback.models import SafeguardingAlert
+
+    sid = twilio.new_sid()
+    real_active = conversations.active_conversation
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT conversation", {}, Exception("connection reset"))
+
+    monkeypatch.setattr(conversations, "active_conversation", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert twilio.text("my dad hits me", sid=sid).status_code == 500
+    # The concern reached staff, and the help numbers are on their way, though handling failed.
+    assert count("safeguarding_alert") == 1
+    help_text = db.session.scalars(select(OutboundMessage)).one()
+    assert (help_text.status, "Childline" in help_text.body) == ("queued", True)
+    assert db.session.scalars(select(InboundMessage)).one().status == inbound.RECEIVED
+
+    # Twilio retries once the fault has passed: handled once, no second alert, no second help text.
+    monkeypatch.setattr(conversations, "active_conversation", real_active)
+    replies = twilio.replies("my dad hits me", sid=sid)
+    assert not any("Childline" in reply for reply in replies)
+    assert count("safeguarding_alert") == 1
+    assert len(db.session.scalars(select(SafeguardingAlert)).all()) == 1
+    assert db.session.scalars(select(InboundMessage)).one().status == inbound.PROCESSED

@@ -133,18 +133,19 @@ def process(
         return Outcome(message.handling or "", already_processed=True)
 
     screening = screen(message.body)
-    # Writes are collected and flushed together at the end: one UPDATE of the message, not one per change.
-    with session.no_autoflush:
-        outcome = _handle(session, message, person, now, policy)
-    outcome.risk = screening.risk
+    replies: list[str] = []
     alert = None
     if screening.risk:
-        alert = SafeguardingAlert(
-            inbound_message_id=message.id, person_id=person.id, reason=screening.reason, created_at=now
+        alert, replies = _raise_alert(session, message, person, reason=screening.reason, now=now, policy=policy)
+        outcome = _handle_keeping_alert(
+            session, message, person, now=now, policy=policy, alert=alert, help_replies=replies
         )
-        session.add(alert)
-        if not person.opted_out:
-            outcome.replies.insert(0, policy.wording.safeguarding)
+    else:
+        # Writes are collected and flushed together at the end: one UPDATE of the message, not one per change.
+        with session.no_autoflush:
+            outcome = _handle(session, message, person, now, policy)
+    outcome.risk = screening.risk
+    outcome.replies[:0] = replies
     message.risk = screening.risk
     message.risk_reason = screening.reason or None
     message.handling = outcome.handling
@@ -170,6 +171,52 @@ def process(
     if alert is not None:
         log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
     return outcome
+
+
+def _raise_alert(
+    session: Session, message: InboundMessage, person: Person, *, reason: str, now: datetime, policy: InboundPolicy
+) -> tuple[SafeguardingAlert | None, list[str]]:
+    """The alert for a message that may show risk, and the help to send at once; nothing new if an earlier
+    attempt at handling this message already raised them."""
+    if session.scalar(select(SafeguardingAlert.id).where(SafeguardingAlert.inbound_message_id == message.id)):
+        return None, []
+    alert = SafeguardingAlert(inbound_message_id=message.id, person_id=person.id, reason=reason, created_at=now)
+    session.add(alert)
+    session.flush()
+    # Someone who has opted out is not texted, even now; the alert still reaches a person.
+    return alert, [] if person.opted_out else [policy.wording.safeguarding]
+
+
+def _handle_keeping_alert(
+    session: Session,
+    message: InboundMessage,
+    person: Person,
+    *,
+    now: datetime,
+    policy: InboundPolicy,
+    alert: SafeguardingAlert | None,
+    help_replies: list[str],
+) -> Outcome:
+    """Handle a message that raised an alert. If handling fails, the alert and the help reply are committed all
+    the same (a concern never waits on a bug), and the message stays stored to be handled again."""
+    try:
+        with session.begin_nested(), session.no_autoflush:
+            return _handle(session, message, person, now, policy)
+    except Exception:
+        message.risk = True
+        message.risk_reason = alert.reason if alert is not None else message.risk_reason
+        outbox.record(
+            session,
+            [
+                outbox.Outgoing(person_id=person.id, body=reply, kind="reply", in_reply_to_id=message.id)
+                for reply in help_replies
+            ],
+            now=now,
+        )
+        session.commit()
+        if alert is not None:
+            log.warning("safeguarding alert %s raised (%s); handling the message failed", alert.id, alert.reason)
+        raise
 
 
 def _handle(session: Session, message: InboundMessage, person: Person, now: datetime, policy: InboundPolicy) -> Outcome:
