@@ -61,8 +61,9 @@ def active_conversation(session: Session, person: Person, now: datetime, timeout
         .one_or_none()
     )
     if conversation is not None and conversation.last_activity_at <= now - timeout:
+        # Expired as `expire_silent` would have done it, had it run first.
         conversation.status = EXPIRED
-        conversation.ended_at = conversation.last_activity_at + timeout
+        conversation.ended_at = now
         session.flush()
         return None
     return conversation
