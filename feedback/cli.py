@@ -17,12 +17,17 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from feedback import create_app, runner
 from feedback.clock import now as clock_now
+from feedback.config import ConfigurationError
 from feedback.extensions import current_session, db
 from feedback.services import conversations, defaults, export, outbox, people, sending, staff, surveys
 
 
 def _create_app() -> Any:
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        # A setting is missing or unsafe: say which, plainly, rather than with a traceback.
+        raise click.ClickException(str(exc)) from exc
 
 
 cli = FlaskGroup(

@@ -84,3 +84,23 @@ def test_healthz_is_503_when_the_database_does_not_answer() -> None:
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "error"}
+
+
+def test_the_command_refuses_to_start_without_a_secret_key_and_says_why(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FEEDBACK_ENV", "DATABASE_URL"}}
+    env.update(FEEDBACK_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    result = subprocess.run(
+        [sys.executable, "-c", "from feedback.cli import cli; cli()", "surveys", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Error: SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
