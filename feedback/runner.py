@@ -22,9 +22,6 @@ from feedback.services import conversations, inbound, outbox
 
 log = logging.getLogger(__name__)
 
-# A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
-# did not retry): the worker handles it and queues the replies.
-STRANDED_AFTER = timedelta(minutes=2)
 EXPIRY_INTERVAL_MINUTES = 10
 
 
@@ -60,7 +57,7 @@ def work_once(sender: outbox.Sender, batch: int = 100) -> int:
     """One round of the worker: stranded inbound messages first, then the outbox. Returns how much it did."""
     moment = now()
     policy = inbound.InboundPolicy.from_config(current_app.config)
-    stranded = inbound.unprocessed(current_session(), moment - STRANDED_AFTER, moment, limit=batch)
+    stranded = inbound.unprocessed(current_session(), moment, limit=batch)
     for message_id in stranded:
         try:
             inbound.process(current_session(), message_id, now=moment, policy=policy, reply_inline=False)

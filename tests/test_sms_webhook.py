@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -116,25 +118,31 @@ def test_a_redelivered_message_sid_is_stored_and_answered_once(app: Any, twilio:
     assert count("outbound_message") == 1
 
 
+@contextmanager
+def database_fails_in(app: Any, target: Any, name: str) -> Iterator[None]:
+    """While inside, `target.name` fails as a dropped database connection would (the webhook answers 500)."""
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError(name, {}, Exception("server closed the connection"))
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(target, name, fail)
+        yield
+
+
 def test_a_database_error_while_handling_answers_5xx_and_the_retry_handles_it_once(
-    app: Any, twilio: TwilioWebhook, monkeypatch: pytest.MonkeyPatch
+    app: Any, twilio: TwilioWebhook
 ) -> None:
     sid = twilio.new_sid()
-    real_start = conversations.start
-
-    def failing_start(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("INSERT INTO conversation", {}, Exception("server closed the connection"))
-
-    monkeypatch.setattr(conversations, "start", failing_start)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = twilio.text("CHECKIN", sid=sid)
+    with database_fails_in(app, conversations, "start"):
+        response = twilio.text("CHECKIN", sid=sid)
     assert response.status_code == 500
     # Stored first: the message is there, waiting to be handled.
     message = db.session.scalars(select(InboundMessage)).one()
     assert message.status == inbound.RECEIVED
     assert count("conversation") == 0
 
-    monkeypatch.setattr(conversations, "start", real_start)
     replies = twilio.replies("CHECKIN", sid=sid)
     assert "How are things where you live" in replies[0]
     assert twilio.replies("CHECKIN", sid=sid) == []
@@ -144,15 +152,9 @@ def test_a_database_error_while_handling_answers_5xx_and_the_retry_handles_it_on
     assert db.session.scalars(select(InboundMessage)).one().status == inbound.PROCESSED
 
 
-def test_a_database_error_while_storing_answers_5xx_so_twilio_retries(
-    app: Any, twilio: TwilioWebhook, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def unavailable(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("INSERT INTO inbound_message", {}, Exception("database is unavailable"))
-
-    monkeypatch.setattr(inbound, "receive", unavailable)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert twilio.text("hello").status_code == 500
+def test_a_database_error_while_storing_answers_5xx_so_twilio_retries(app: Any, twilio: TwilioWebhook) -> None:
+    with database_fails_in(app, inbound, "receive"):
+        assert twilio.text("hello").status_code == 500
 
 
 def test_replies_are_twiml(app: Any, twilio: TwilioWebhook) -> None:
@@ -278,19 +280,13 @@ def test_any_parameters_get_an_answer_never_a_server_error(
 
 
 def test_a_risky_message_whose_handling_fails_still_raises_its_alert_and_gets_help_once(
-    app: Any, twilio: TwilioWebhook, monkeypatch: pytest.MonkeyPatch
+    app: Any, twilio: TwilioWebhook
 ) -> None:
     from feedback.models import SafeguardingAlert
 
     sid = twilio.new_sid()
-    real_active = conversations.active_conversation
-
-    def broken(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("SELECT conversation", {}, Exception("connection reset"))
-
-    monkeypatch.setattr(conversations, "active_conversation", broken)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert twilio.text("my dad hits me", sid=sid).status_code == 500
+    with database_fails_in(app, conversations, "active_conversation"):
+        assert twilio.text("my dad hits me", sid=sid).status_code == 500
     # The concern reached staff, and the help numbers are on their way, though handling failed.
     assert count("safeguarding_alert") == 1
     help_text = db.session.scalars(select(OutboundMessage)).one()
@@ -298,7 +294,6 @@ def test_a_risky_message_whose_handling_fails_still_raises_its_alert_and_gets_he
     assert db.session.scalars(select(InboundMessage)).one().status == inbound.RECEIVED
 
     # Twilio retries once the fault has passed: handled once, no second alert, no second help text.
-    monkeypatch.setattr(conversations, "active_conversation", real_active)
     replies = twilio.replies("my dad hits me", sid=sid)
     assert not any("Childline" in reply for reply in replies)
     assert count("safeguarding_alert") == 1

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 RECEIVED = "received"
 PROCESSED = "processed"
 MAX_HANDLING_ATTEMPTS = 5
+# A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
+# did not retry): the worker handles it and queues the replies.
+STRANDED_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def process(
     if screening.risk:
         alert, replies = _raise_alert(session, message, person, reason=screening.reason, now=now, policy=policy)
         outcome = _handle_keeping_alert(
-            session, message, person, now=now, policy=policy, alert=alert, help_replies=replies
+            session, message, person, now=now, policy=policy, reason=screening.reason, help_replies=replies
         )
     else:
         # Writes are collected and flushed together at the end: one UPDATE of the message, not one per change.
@@ -194,7 +197,7 @@ def _handle_keeping_alert(
     *,
     now: datetime,
     policy: InboundPolicy,
-    alert: SafeguardingAlert | None,
+    reason: str,
     help_replies: list[str],
 ) -> Outcome:
     """Handle a message that raised an alert. If handling fails, the alert and the help reply are committed all
@@ -204,7 +207,7 @@ def _handle_keeping_alert(
             return _handle(session, message, person, now, policy)
     except Exception:
         message.risk = True
-        message.risk_reason = alert.reason if alert is not None else message.risk_reason
+        message.risk_reason = reason
         outbox.record(
             session,
             [
@@ -214,8 +217,7 @@ def _handle_keeping_alert(
             now=now,
         )
         session.commit()
-        if alert is not None:
-            log.warning("safeguarding alert %s raised (%s); handling the message failed", alert.id, alert.reason)
+        log.warning("message %s shows risk (%s) and its handling failed; its alert stands", message.id, reason)
         raise
 
 
@@ -268,15 +270,16 @@ def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[s
     return [policy.wording.acknowledgement]
 
 
-def unprocessed(session: Session, older_than: datetime, now: datetime, limit: int = 100) -> list[int]:
-    """Messages stored but never handled (their handling failed and no retry came), oldest first, leaving out
-    those waiting after a failed attempt and those that have failed too often (they need a person)."""
+def unprocessed(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    """Messages stored at least STRANDED_AFTER ago but never handled (their handling failed and no retry came),
+    oldest first, leaving out those waiting after a failed attempt and those that have failed too often (they
+    need a person)."""
     return list(
         session.scalars(
             select(InboundMessage.id)
             .where(
                 InboundMessage.status == RECEIVED,
-                InboundMessage.received_at <= older_than,
+                InboundMessage.received_at <= now - STRANDED_AFTER,
                 InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS,
                 or_(InboundMessage.retry_after.is_(None), InboundMessage.retry_after <= now),
             )

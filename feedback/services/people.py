@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from feedback.clock import now
@@ -48,8 +48,13 @@ def is_fictional(phone: str) -> bool:
     return phone.startswith("+447700900") and len(phone) == 13
 
 
+def _has_phone(phone: str) -> ColumnElement[bool]:
+    """The person whose (normalised) number is `phone`, found through its keyed hash."""
+    return Person.phone_hash == current_cipher().lookup_hash(phone)
+
+
 def find_person(session: Session, phone: str) -> Person | None:
-    return session.scalar(select(Person).where(Person.phone_hash == current_cipher().lookup_hash(phone)))
+    return session.scalar(select(Person).where(_has_phone(phone)))
 
 
 def person_id_for(session: Session, phone: str) -> int:
@@ -57,13 +62,17 @@ def person_id_for(session: Session, phone: str) -> int:
 
     Only the id is read: this runs for every message, and loading the person would decrypt their number.
     """
-    phone_hash = current_cipher().lookup_hash(phone)
-    found = select(Person.id).where(Person.phone_hash == phone_hash)
+    found = select(Person.id).where(_has_phone(phone))
     person_id = session.scalar(found)
     if person_id is None:
         session.execute(
             insert_or_ignore(session, Person, ["phone_hash"]),
-            {"pseudonym": new_pseudonym(), "phone_hash": phone_hash, "phone": phone, "created_at": now()},
+            {
+                "pseudonym": new_pseudonym(),
+                "phone_hash": current_cipher().lookup_hash(phone),
+                "phone": phone,
+                "created_at": now(),
+            },
         )
         person_id = session.scalar(found)
     assert person_id is not None  # noqa: S101 - inserted or already there
