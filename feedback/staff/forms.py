@@ -1,8 +1,22 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
@@ -22,3 +36,64 @@ class SimulatedTextForm(FlaskForm):
 
 class SimulatedSendForm(FlaskForm):
     survey = SelectField("Survey", validators=[DataRequired()])
+
+
+class ReplyForm(FlaskForm):
+    # Checked (length included) by the service, so the reason shows beside the reply, which stays in the box.
+    body = TextAreaField(
+        "Your reply", description="The young person sees it on their page, and by text if they can be texted."
+    )
+
+
+class _MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class QuestionForm(Form):
+    """One question of the survey builder (a sub-form: the survey form carries the CSRF token)."""
+
+    position = IntegerField("Order", validators=[Optional(), NumberRange(min=1, max=99)])
+    key = StringField(
+        "Short name",
+        validators=[Optional(), Length(max=64)],
+        description="Letters, numbers and dashes, for exports: home, worker, change",
+    )
+    type = SelectField(
+        "Type",
+        choices=[
+            SelectChoice("text", "Free text"),
+            SelectChoice("rating", "Rating"),
+            SelectChoice("choice", "Choice"),
+            SelectChoice("yesno", "Yes or no"),
+        ],
+    )
+    text = TextAreaField("Question as texted", validators=[Length(max=1600)])
+    web_text = TextAreaField("Question on the web (if different)", validators=[Length(max=1600)])
+    choices = TextAreaField("Choices, one per line (choice questions)")
+    min = IntegerField("Lowest rating", validators=[Optional()])
+    max = IntegerField("Highest rating", validators=[Optional()])
+    labels = TextAreaField("Words for each rating point, lowest first, one per line (optional)")
+    optional = BooleanField("Optional (can be skipped)")
+    themes = _MultiCheckboxField("Themes")
+    remove = BooleanField("Remove this question")
+
+
+class SurveyForm(FlaskForm):
+    slug = StringField(
+        "Web address name",
+        validators=[Optional(), Length(max=64)],
+        description="Lower-case letters, numbers and dashes: it makes the link /s/NAME and never changes.",
+    )
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    keyword = StringField("SMS keyword (optional)", validators=[Optional(), Length(max=20)])
+    intro = TextAreaField("Introduction", validators=[Length(max=1600)])
+    thanks = TextAreaField("Thank you message", validators=[Length(max=1600)])
+    sms_invite = SelectField(
+        "A text invitation",
+        choices=[
+            SelectChoice("questions", "asks the questions by text"),
+            SelectChoice("link", "sends a link to answer online"),
+        ],
+    )
+    questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=50)
