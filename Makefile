@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PRISM  := node_modules/.bin/prism
+AXE    := node_modules/axe-core/axe.min.js
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 DEV    := FEEDBACK_ENV=development
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean chromium
 
 # Create or update .venv with the package (editable) and its test tools.
 install:
@@ -18,10 +20,19 @@ install:
 $(STAMP): pyproject.toml
 	$(MAKE) install
 
-# Twilio's API served as a mock (Stoplight Prism), pinned in package-lock.json.
+# Twilio's API served as a mock (Stoplight Prism) and axe-core for the browser tests, pinned in package-lock.json.
 $(PRISM): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $(PRISM)
+	$(NPM_CI)
+	touch $(PRISM) $(AXE)
+
+$(AXE): $(PRISM)
+	$(NPM_CI)
+	touch $(AXE)
+
+# The browser tests drive the system Chromium (Debian's package); Playwright never downloads a browser.
+chromium:
+	@command -v chromium >/dev/null || (echo "Installing Chromium from Debian's packages for the browser tests" \
+		&& apt-get update -qq && apt-get install -y -qq chromium)
 
 # Migrate the embedded SQLite database, load the defaults, then serve with the worker and the scheduler.
 run: $(STAMP)
@@ -39,8 +50,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check feedback tests bench
 	$(BIN)/mypy
 
-# The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server).
-test: $(STAMP) $(PRISM) lint
+# The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server), and the young
+# person's pages in Chromium.
+test: $(STAMP) $(PRISM) $(AXE) chromium lint
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -20,7 +20,7 @@ from feedback import config as settings
 from feedback import logs
 from feedback.crypto import Cipher
 from feedback.db_types import CIPHER_EXTENSION
-from feedback.extensions import csrf, db, login_manager, migrate
+from feedback.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -51,16 +51,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
+    limiter.init_app(app)
 
     from feedback.channels.sms import views as sms
+    from feedback.channels.web import views as web
     from feedback.health import bp as health_bp
     from feedback.staff import bp as staff_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(web.bp)
     # Twilio signs its webhooks instead of carrying a CSRF token; the signature is checked first.
     csrf.exempt(sms.bp)
+    # The young person's pages check CSRF in their own forms, so that an expired token shows the page again with
+    # what they typed instead of an error.
+    csrf.exempt(web.bp)
 
     from feedback.cli import register as register_commands
 

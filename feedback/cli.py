@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,20 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from feedback import create_app, runner
 from feedback.clock import now as clock_now
-from feedback.config import ConfigurationError
+from feedback.config import ConfigurationError, public_base_url
 from feedback.extensions import current_session, db
-from feedback.services import conversations, defaults, export, outbox, people, sending, staff, surveys
+from feedback.services import (
+    conversations,
+    defaults,
+    export,
+    links,
+    outbox,
+    people,
+    sending,
+    staff,
+    statements,
+    surveys,
+)
 
 
 def _create_app() -> Any:
@@ -47,6 +58,9 @@ def register(app: Flask) -> None:
         conversations_group,
         responses_group,
         users_group,
+        people_group,
+        links_group,
+        statements_group,
     ):
         app.cli.add_command(command)
 
@@ -82,7 +96,7 @@ def defaults_group() -> None:
 @with_appcontext
 def defaults_load() -> None:
     """Add the default themes and example survey that are missing (safe to run again)."""
-    report = defaults.load_defaults(current_session())
+    report = defaults.load_defaults(current_session(), current_app.config["DUTY_TEAM_NAME"])
     db.session.commit()
     added = ", ".join(report.surveys_added) or "none"
     click.echo(f"Themes added: {report.themes_added}. Example surveys added: {added}.")
@@ -165,13 +179,18 @@ def surveys_send(slug: str, numbers: tuple[str, ...], everyone: bool, occurrence
         raise click.BadParameter(
             f"one of the numbers is not valid ({exc}); nothing was queued", param_hint="--to"
         ) from exc
-    report = sending.send_survey(
-        current_session(),
-        version,
-        person_ids,
-        occurrence=occurrence or sending.default_occurrence(version),
-        now=clock_now(),
-    )
+    try:
+        report = sending.send_survey(
+            current_session(),
+            version,
+            person_ids,
+            occurrence=occurrence or sending.default_occurrence(version),
+            now=clock_now(),
+            links_to=sending.LinkSettings.from_config(current_app.config),
+        )
+    except (sending.NotSendable, ConfigurationError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}; nothing was queued") from exc
     db.session.commit()
     click.echo(
         f"Queued {report.queued}; skipped {report.opted_out} opted out and {report.already_sent} already sent "
@@ -267,17 +286,130 @@ def users_group() -> None:
 @click.argument("email")
 @click.option("--role", type=click.Choice(staff.ROLES), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--team", help="Their team (created if new): its duty inbox and its manager.")
+@click.option("--name", "display_name", default="", help="The name young people see, such as Sam.")
 @with_appcontext
-def users_create(email: str, role: str, password_stdin: bool) -> None:
+def users_create(email: str, role: str, password_stdin: bool, team: str | None, display_name: str) -> None:
     """Create a staff account; the password is asked for (or read with --password-stdin)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = staff.create_user(current_session(), email, password, role)
+        user = staff.create_user(current_session(), email, password, role, team=team, display_name=display_name)
         db.session.commit()
     except staff.StaffError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.email} ({user.role}).")
+
+
+# --- young people: named workers and personal links ------------------------------------------------------------
+
+
+def _person(phone: str) -> Any:
+    try:
+        person = people.find_person(current_session(), people.normalise_phone(phone))
+    except people.InvalidPhoneNumber as exc:
+        raise click.BadParameter(str(exc), param_hint="--phone") from exc
+    if person is None:
+        raise click.ClickException("nobody with that number is known here")
+    return person
+
+
+@click.group("people")
+def people_group() -> None:
+    """Young people."""
+
+
+@people_group.command("assign")
+@click.option("--phone", required=True, help="The young person's number.")
+@click.option("--worker", "worker_email", help="Their named worker's email: their statements go to this worker.")
+@click.option("--team", help="Their team, whose duty inbox takes their statements when they have no worker.")
+@with_appcontext
+def people_assign(phone: str, worker_email: str | None, team: str | None) -> None:
+    """Set where a young person's statements go."""
+    if not worker_email and not team:
+        raise click.UsageError("Give --worker EMAIL, --team NAME, or both.")
+    session = current_session()
+    person = people.get_or_create_person(session, _normalised(phone))
+    try:
+        worker_user = staff.find_user(session, worker_email) if worker_email else None
+        team_row = staff.team_named(session, team) if team else None
+        staff.assign(session, person, worker=worker_user, team=team_row)
+    except staff.StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{person.pseudonym}: statements go to {worker_email or 'the duty inbox of ' + str(team)}.")
+
+
+def _normalised(phone: str) -> str:
+    try:
+        return people.normalise_phone(phone)
+    except people.InvalidPhoneNumber as exc:
+        raise click.BadParameter(str(exc), param_hint="--phone") from exc
+
+
+@click.group("links")
+def links_group() -> None:
+    """Personal web links for young people."""
+
+
+@links_group.command("issue")
+@click.option("--phone", required=True, help="The young person's number.")
+@click.option("--survey", "slug", help="Link straight to this survey instead of their page.")
+@click.option("--send", is_flag=True, help="Text the link to them (through the outbox) instead of printing it.")
+@with_appcontext
+def links_issue(phone: str, slug: str | None, send: bool) -> None:
+    """Make a personal link: their page (statements to their worker, their surveys) or one survey."""
+    session = current_session()
+    person = people.get_or_create_person(session, _normalised(phone))
+    if slug is not None:
+        try:
+            surveys.current_version(session, slug)
+        except surveys.SurveyNotFound as exc:
+            raise click.ClickException(str(exc)) from exc
+    try:
+        base = public_base_url(current_app.config)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    at = clock_now()
+    token = links.issue(session, person.id, now=at, valid_for=timedelta(days=current_app.config["PERSONAL_LINK_DAYS"]))
+    url = links.survey_url(base, slug, token) if slug else links.page_url(base, token)
+    if send:
+        if person.opted_out:
+            db.session.rollback()
+            raise click.ClickException("they have opted out of texts; nothing was sent")
+        outbox.queue(session, outbox.Outgoing(person_id=person.id, body=f"Your own page: {url}", kind="link"), now=at)
+        db.session.commit()
+        click.echo(f"Queued a text with a link for {person.pseudonym}.")
+        return
+    db.session.commit()
+    click.echo(url)
+
+
+@links_group.command("revoke")
+@click.option("--phone", required=True, help="The young person's number.")
+@with_appcontext
+def links_revoke(phone: str) -> None:
+    """Stop every link of a young person working (a lost phone, a link shared by mistake)."""
+    person = _person(phone)
+    count = links.revoke_all(current_session(), person.id, now=clock_now())
+    db.session.commit()
+    click.echo(f"Revoked {count} links of {person.pseudonym}.")
+
+
+@click.group("statements")
+def statements_group() -> None:
+    """Statements from young people to their workers."""
+
+
+@statements_group.command("escalate")
+@click.option("--now", "moment", type=Instant(), help="Act as if it were this moment (ISO 8601).")
+@with_appcontext
+def statements_escalate(moment: datetime | None) -> None:
+    """Escalate statements unread after STATEMENT_ESCALATION_WORKING_DAYS to their team's managers."""
+    count = statements.escalate_overdue(current_session(), now=_now(moment))
+    db.session.commit()
+    click.echo(f"Escalated {count} statements.")

@@ -75,6 +75,15 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "SEND_RETRY_BASE_SECONDS": _int(env, "SEND_RETRY_BASE_SECONDS", 30),
         "SERVICE_NAME": env.get("SERVICE_NAME") or "the South Lanarkshire Champions Board",
         "HELP_NUMBERS": env.get("HELP_NUMBERS") or DEFAULT_HELP_NUMBERS,
+        # How long a personal web link (texted to a young person) opens their page.
+        "PERSONAL_LINK_DAYS": _int(env, "PERSONAL_LINK_DAYS", 90),
+        # An unread statement goes to the team's managers after this many working days.
+        "STATEMENT_ESCALATION_WORKING_DAYS": _int(env, "STATEMENT_ESCALATION_WORKING_DAYS", 2),
+        "DUTY_TEAM_NAME": env.get("DUTY_TEAM_NAME") or "Duty team",
+        # Answers an address may submit to open (anonymous) survey links in an hour; people never reach it.
+        "ANONYMOUS_SUBMISSIONS_PER_HOUR": _int(env, "ANONYMOUS_SUBMISSIONS_PER_HOUR", 30),
+        # Where rate limits are counted: shared by every web worker in production (for example redis://...).
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
     }
 
 
@@ -113,6 +122,15 @@ def validate(config: Mapping[str, Any]) -> None:
         config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")
     ):
         raise ConfigurationError("Set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID to send with Twilio.")
+
+
+def public_base_url(config: Mapping[str, Any]) -> str:
+    """The address young people reach the service at, for links in texts."""
+    if config.get("PUBLIC_BASE_URL"):
+        return str(config["PUBLIC_BASE_URL"])
+    if config["FEEDBACK_ENV"] in {DEVELOPMENT, TESTING}:
+        return "http://127.0.0.1:5000"
+    raise ConfigurationError("PUBLIC_BASE_URL is needed to text links to young people (https://your-address).")
 
 
 def environment() -> Mapping[str, str]:

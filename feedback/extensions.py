@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +29,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Limits are counted per address in RATELIMIT_STORAGE_URI (shared by all web workers in production). Only the
+# routes that name a limit have one.
+limiter = Limiter(key_func=get_remote_address)
 
 
 def current_session() -> Session:

@@ -40,8 +40,21 @@ class Theme(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class Team(db.Model):  # type: ignore[name-defined]
+    """A team of workers with a manager. Its duty inbox takes statements from young people with no named worker."""
+
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Person(db.Model):  # type: ignore[name-defined]
-    """A young person, known to this service only by a pseudonym and (encrypted) a phone number."""
+    """A young person, known to this service only by a pseudonym and (encrypted) a phone number.
+
+    Someone answering an open web link anonymously is a person too, with no number.
+    """
 
     __tablename__ = "person"
 
@@ -52,7 +65,12 @@ class Person(db.Model):  # type: ignore[name-defined]
     phone: Mapped[str | None] = mapped_column(EncryptedText(), deferred=True)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where their statements go: their named worker, or with none, their team's duty inbox.
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    worker: Mapped[StaffUser | None] = relationship(foreign_keys=[worker_id])
 
     @property
     def opted_out(self) -> bool:
@@ -66,6 +84,10 @@ class Survey(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
+    # survey | statement (a guided message from a young person to their worker, built like a survey)
+    purpose: Mapped[str] = mapped_column(String(16), default="survey", server_default="survey")
+    # A closed survey has no current version: its links and keyword stop working, its answers stay.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     versions: Mapped[list[SurveyVersion]] = relationship(
@@ -87,6 +109,8 @@ class SurveyVersion(db.Model):  # type: ignore[name-defined]
     keyword: Mapped[str | None] = mapped_column(String(32), index=True)
     intro: Mapped[str] = mapped_column(Text, default="")
     thanks: Mapped[str] = mapped_column(Text, default="")
+    # questions: the invitation texts the first question; link: it texts a personal link to do it online.
+    sms_invite: Mapped[str] = mapped_column(String(16), default="questions", server_default="questions")
     # The file as imported, for export only: deferred, so running a survey never reads or parses it.
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -110,9 +134,13 @@ class Question(db.Model):  # type: ignore[name-defined]
     key: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(16))  # text | rating | choice | yesno
     text: Mapped[str] = mapped_column(Text)
+    # The question as a web page asks it, when the SMS wording ("Reply 1 to 5") does not fit a screen.
+    web_text: Mapped[str | None] = mapped_column(Text)
     min_value: Mapped[int | None] = mapped_column(Integer)
     max_value: Mapped[int | None] = mapped_column(Integer)
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Words for each point of a rating, lowest first: a rating is never numbers (or colours) alone.
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     optional: Mapped[bool] = mapped_column(Boolean, default=False)
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -130,12 +158,14 @@ class Conversation(db.Model):  # type: ignore[name-defined]
     __tablename__ = "conversation"
     __table_args__ = (
         UniqueConstraint("person_id", "survey_id", "occurrence"),
+        # One SMS conversation at a time, because a text answers whichever is active. Web pages name their
+        # conversation, so a young person may have a survey and a statement open at once.
         Index(
-            "uq_conversation_one_active_per_person",
+            "uq_conversation_one_active_sms_per_person",
             "person_id",
             unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active' AND channel = 'sms'"),
+            postgresql_where=text("status = 'active' AND channel = 'sms'"),
         ),
         Index("ix_conversation_status_last_activity", "status", "last_activity_at"),
     )
@@ -274,9 +304,73 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
+    # How young people see them ("Sam"); never their email.
+    display_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+
+class PersonalLink(db.Model):  # type: ignore[name-defined]
+    """A personal web link for one young person. Only a hash of its token is kept: the link itself lives only in
+    the message that carried it, so a copy of the database opens nobody's page."""
+
+    __tablename__ = "personal_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship()
+
+
+class Statement(db.Model):  # type: ignore[name-defined]
+    """A young person's statement to their worker: the answers of a completed statement conversation, and where
+    it went. The young person sees it move sent -> read -> replied."""
+
+    __tablename__ = "statement"
+    __table_args__ = (Index("ix_statement_status_sent_at", "status", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # sent | read | replied
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    conversation: Mapped[Conversation] = relationship()
+    person: Mapped[Person] = relationship()
+    worker: Mapped[StaffUser | None] = relationship(foreign_keys=[worker_id])
+    team: Mapped[Team | None] = relationship()
+    replies: Mapped[list[StatementReply]] = relationship(
+        back_populates="statement", order_by="StatementReply.created_at"
+    )
+
+
+class StatementReply(db.Model):  # type: ignore[name-defined]
+    """A worker's reply to a statement: shown on the young person's page, and texted when they can be texted."""
+
+    __tablename__ = "statement_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    body: Mapped[str] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    outbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))
+
+    statement: Mapped[Statement] = relationship(back_populates="replies")
+    author: Mapped[StaffUser] = relationship()

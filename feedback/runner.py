@@ -18,7 +18,7 @@ from flask import current_app
 
 from feedback.clock import now
 from feedback.extensions import current_session, db
-from feedback.services import conversations, inbound, outbox
+from feedback.services import conversations, inbound, outbox, statements
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,16 @@ def expire_conversations() -> int:
     return count
 
 
+def escalate_statements() -> int:
+    """Escalate statements nobody has read in time to their team's managers."""
+    count = statements.escalate_overdue(current_session(), now=now())
+    db.session.commit()
+    return count
+
+
+JOBS = (("expire-conversations", expire_conversations), ("escalate-statements", escalate_statements))
+
+
 def run_scheduler() -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -125,14 +135,15 @@ def run_scheduler() -> None:
         return run
 
     scheduler = BlockingScheduler(timezone="Europe/London")
-    scheduler.add_job(
-        in_app(expire_conversations),
-        "interval",
-        minutes=EXPIRY_INTERVAL_MINUTES,
-        id="expire-conversations",
-        coalesce=True,
-        max_instances=1,
-        next_run_time=now(),
-    )
+    for job_id, job in JOBS:
+        scheduler.add_job(
+            in_app(job),
+            "interval",
+            minutes=EXPIRY_INTERVAL_MINUTES,
+            id=job_id,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=now(),
+        )
     log.info("scheduler started")
     scheduler.start()

@@ -103,3 +103,66 @@ def test_export_to_a_file(app: Any, twilio: TwilioWebhook, runner: Any, tmp_path
     assert (
         out.read_text().splitlines()[0] == "survey,version,question,answer,value,status,channel,answered_at,respondent"
     )
+
+
+def test_a_young_person_on_the_web_answers_a_survey_and_hears_back_from_their_worker(
+    app: Any, client: Any, runner: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The web's "done when": a survey completed on a phone, a statement sent to the named worker, acknowledged and
+    answered, the reply texted to the young person and shown on their page, and the answers in the export."""
+    import re
+
+    from tests.web_client import Respondent
+
+    caplog.set_level(logging.DEBUG)
+    password = "a long enough password"
+    created = runner.invoke(
+        args=["users", "create", "sam@example.org", "--role", "worker", "--team", "Hamilton", "--name", "Sam",
+              "--password-stdin"],
+        input=password + "\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert (
+        runner.invoke(args=["people", "assign", "--phone", YOUNG_PERSON, "--worker", "sam@example.org"]).exit_code == 0
+    )
+    issued = runner.invoke(args=["links", "issue", "--phone", YOUNG_PERSON])
+    match = re.search(r"/me/(\S+)", issued.output)
+    assert match is not None
+    token = match.group(1)
+
+    phone = Respondent(client)
+    assert "What would you like to do?" in phone.page(f"/me/{token}").get_data(as_text=True)
+    phone.complete(f"/s/monthly-checkin/{token}", ["3", "no", "no", "See my worker more often"])
+    phone.complete(f"/s/statement-change/{token}", ["I want to see my brother at weekends", None])
+    assert "Sent: not read yet" in phone.page(f"/me/{token}").get_data(as_text=True)
+
+    worker = app.test_client()
+    assert worker.post("/staff/login", data={"email": "sam@example.org", "password": password}).status_code == 302
+    inbox = worker.get("/staff/inbox").get_data(as_text=True)
+    statement_path = re.search(r'href="(/staff/statements/\d+)"', inbox)
+    assert statement_path is not None
+    assert "see my brother" in worker.get(statement_path.group(1)).get_data(as_text=True)
+    assert worker.post(statement_path.group(1) + "/acknowledge").status_code == 302
+    assert "Read by your worker" in phone.page(f"/me/{token}").get_data(as_text=True)
+    assert (
+        worker.post(statement_path.group(1) + "/reply", data={"body": "Yes, let's sort it on Monday"}).status_code
+        == 302
+    )
+
+    flushed = runner.invoke(args=["outbox", "flush"])
+    assert flushed.exit_code == 0 and "simulated 1" in flushed.output
+    texted = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "statement-reply")).one()
+    assert texted.status == "simulated" and texted.body == "Reply from Sam: Yes, let's sort it on Monday"
+    assert "let&#39;s sort it on Monday" in phone.page(f"/me/{token}").get_data(as_text=True)
+
+    exported = runner.invoke(args=["responses", "export", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [(r["question"], r["value"], r["channel"]) for r in rows] == [
+        ("home", "3", "web"),
+        ("worker", "no", "web"),
+        ("heard", "no", "web"),
+        ("change", "See my worker more often", "web"),
+    ]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (YOUNG_PERSON, "07700 900123", "see my brother", "See my worker", token):
+        assert secret not in logged

@@ -1,8 +1,10 @@
 """Taking a young person through a survey one question at a time, whatever the channel.
 
-There is one way to record an answer: `answer()`. It reads the reply, records it against the question of the
-version being answered, and says what to send next: the next question, the same question again with a hint (at
-most `max_reasks` times, then the question is left unanswered and the survey moves on), or the thanks.
+Every answer is read by `parse_answer` and written by `_record`, whatever the channel. By SMS, `answer()` takes
+the reply to the current question and says what to send next: the next question, the same question again with a
+hint (at most `max_reasks` times, then the question is left unanswered and the survey moves on), or the thanks.
+On the web, `answer_question()` answers a question the page names, so a young person can go back and change an
+answer: the new one replaces the old.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ CANCELLED = "cancelled"
 
 DEFAULT_THANKS = "Thanks! That's everything."
 NOT_SKIPPABLE = "This one needs an answer."
+SMS = "sms"
+WEB = "web"
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def active_conversation(session: Session, person: Person, now: datetime, timeout
     conversation = (
         session.scalars(
             select(Conversation)
-            .where(Conversation.person_id == person.id, Conversation.status == ACTIVE)
+            .where(Conversation.person_id == person.id, Conversation.status == ACTIVE, Conversation.channel == SMS)
             # The version and its questions come in the same query: every answer needs them.
             .options(joinedload(Conversation.version).joinedload(SurveyVersion.questions))
         )
@@ -70,13 +74,14 @@ def active_conversation(session: Session, person: Person, now: datetime, timeout
 
 
 def end_active(session: Session, person_id: int, status: str, now: datetime) -> None:
-    """End the person's active conversation, if any, keeping its answers.
+    """End the person's active SMS conversation, if any, keeping its answers.
 
-    Done as one statement, flushed before a new conversation becomes active: at most one may be active.
+    Done as one statement, flushed before a new conversation becomes active: at most one may be active. Web
+    conversations carry on: a page names its own conversation, so nothing a young person texts can reach it.
     """
     session.execute(
         update(Conversation)
-        .where(Conversation.person_id == person_id, Conversation.status == ACTIVE)
+        .where(Conversation.person_id == person_id, Conversation.status == ACTIVE, Conversation.channel == SMS)
         .values(status=status, ended_at=now)
         .execution_options(synchronize_session="fetch")
     )
@@ -110,7 +115,8 @@ def activate(session: Session, conversation: Conversation, now: datetime) -> Non
     """An invitation has gone out: the young person's next reply answers its first question."""
     if conversation.status != INVITED:
         return
-    end_active(session, conversation.person_id, REPLACED, now)
+    if conversation.channel == SMS:
+        end_active(session, conversation.person_id, REPLACED, now)
     conversation.status = ACTIVE
     conversation.started_at = now
     conversation.last_activity_at = now
@@ -131,7 +137,7 @@ def answer(
     conversation.last_activity_at = now
     if keyword_of(raw) == SKIP_WORD:
         if question.optional:
-            _record(session, conversation, question, message, now, status="skipped", raw=raw)
+            _record(session, conversation, question, message, now, status="skipped", raw=raw, replace=False)
             return _advance(conversation, "skipped", now)
         return _invalid(
             session, conversation, question, message, now=now, raw=raw, max_reasks=max_reasks, hint=NOT_SKIPPABLE
@@ -141,8 +147,57 @@ def answer(
         return _invalid(
             session, conversation, question, message, now=now, raw=raw, max_reasks=max_reasks, hint=result.hint
         )
-    _record(session, conversation, question, message, now, status="answered", raw=raw, parsed=result)
+    _record(session, conversation, question, message, now, status="answered", raw=raw, parsed=result, replace=False)
     return _advance(conversation, "answer", now)
+
+
+def answer_question(
+    session: Session,
+    conversation: Conversation,
+    question: Question,
+    raw: str,
+    *,
+    skip: bool = False,
+    message: InboundMessage | None,
+    now: datetime,
+) -> Invalid | None:
+    """Answer (or skip) the question a web page named, replacing any earlier answer to it; None when recorded.
+
+    The conversation moves past the furthest question answered, and is completed when the last one is.
+    """
+    if skip:
+        if not question.optional:
+            return Invalid(raw, NOT_SKIPPABLE)
+        _record(session, conversation, question, message, now, status="skipped", raw=raw, replace=True)
+    else:
+        result = parse_answer(question, raw)
+        if isinstance(result, Invalid):
+            return result
+        _record(session, conversation, question, message, now, status="answered", raw=raw, parsed=result, replace=True)
+    conversation.last_activity_at = now
+    conversation.invalid_attempts = 0
+    conversation.position = max(conversation.position, question.position + 1)
+    finished = conversation.position >= len(conversation.version.questions)
+    if finished and conversation.status != COMPLETED and first_unanswered(session, conversation) is None:
+        conversation.status = COMPLETED
+        conversation.ended_at = now
+    return None
+
+
+def first_unanswered(session: Session, conversation: Conversation) -> Question | None:
+    """The first question that needs an answer and has none yet: a web survey is finished only without one, however
+    the young person moved through its pages."""
+    answered = set(
+        session.scalars(
+            select(Answer.question_id).where(
+                Answer.conversation_id == conversation.id, Answer.status.in_(("answered", "skipped"))
+            )
+        )
+    )
+    for question in conversation.version.questions:
+        if question.id not in answered and not question.optional:
+            return question
+    return None
 
 
 def _invalid(
@@ -158,7 +213,7 @@ def _invalid(
 ) -> Step:
     conversation.invalid_attempts += 1
     if conversation.invalid_attempts > max_reasks:
-        _record(session, conversation, question, message, now, status="unanswered", raw=raw)
+        _record(session, conversation, question, message, now, status="unanswered", raw=raw, replace=False)
         return _advance(conversation, "unanswered", now)
     return Step("invalid-answer", f"{hint}\n{question.text}")
 
@@ -172,21 +227,32 @@ def _record(
     *,
     status: str,
     raw: str,
+    replace: bool,
     parsed: Parsed | None = None,
 ) -> None:
-    session.add(
-        Answer(
-            conversation_id=conversation.id,
-            question_id=question.id,
-            inbound_message_id=message.id if message is not None else None,
-            status=status,
-            raw_text=raw,
-            value_text=parsed.text if parsed else None,
-            value_number=parsed.number if parsed else None,
-            value_option=parsed.option if parsed else None,
-            answered_at=now,
+    """Write one answer: every channel's answers are written here. With `replace` (the web, where a page can be
+    answered again) an earlier answer to the question is overwritten, so there is still one answer per question."""
+    values = {
+        "inbound_message_id": message.id if message is not None else None,
+        "status": status,
+        "raw_text": raw,
+        "value_text": parsed.text if parsed else None,
+        "value_number": parsed.number if parsed else None,
+        "value_option": parsed.option if parsed else None,
+        "answered_at": now,
+    }
+    existing = (
+        session.scalar(
+            select(Answer).where(Answer.conversation_id == conversation.id, Answer.question_id == question.id)
         )
+        if replace
+        else None
     )
+    if existing is None:
+        session.add(Answer(conversation_id=conversation.id, question_id=question.id, **values))
+    else:
+        for name, value in values.items():
+            setattr(existing, name, value)
 
 
 def _advance(conversation: Conversation, handling: str, now: datetime) -> Step:
@@ -201,10 +267,17 @@ def _advance(conversation: Conversation, handling: str, now: datetime) -> Step:
 
 
 def expire_silent(session: Session, now: datetime, timeout: timedelta) -> int:
-    """Expire every active conversation silent for `timeout`, keeping its partial answers."""
+    """Expire every active SMS conversation silent for `timeout`, keeping its partial answers.
+
+    Web conversations wait: a young person who leaves a page and opens the link days later carries on.
+    """
     result = session.execute(
         update(Conversation)
-        .where(Conversation.status == ACTIVE, Conversation.last_activity_at <= now - timeout)
+        .where(
+            Conversation.status == ACTIVE,
+            Conversation.channel == SMS,
+            Conversation.last_activity_at <= now - timeout,
+        )
         .values(status=EXPIRED, ended_at=now)
         .execution_options(synchronize_session=False)
     )

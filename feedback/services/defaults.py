@@ -1,4 +1,5 @@
-"""The defaults a new installation starts with: the theme taxonomy and an example survey."""
+"""The defaults a new installation starts with: the theme taxonomy, an example survey, the statement flows a young
+person can send their worker, and the duty team that takes statements with no named worker."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.models import Survey, Theme
+from feedback.services.statements import duty_team
 from feedback.services.surveys import check_definition, import_survey
 
 
@@ -37,10 +39,11 @@ def load_themes(session: Session) -> int:
     return added
 
 
-def load_example_surveys(session: Session) -> tuple[str, ...]:
-    """Import each example survey whose slug is not in use yet."""
+def load_example_surveys(session: Session, folder_name: str = "surveys") -> tuple[str, ...]:
+    """Import each survey in the folder (in file name order) whose slug is not in use yet: one staff have edited
+    keeps their wording."""
     added = []
-    folder = resources.files("feedback").joinpath("data", "surveys")
+    folder = resources.files("feedback").joinpath("data", folder_name)
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json"):
             continue
@@ -51,7 +54,8 @@ def load_example_surveys(session: Session) -> tuple[str, ...]:
     return tuple(added)
 
 
-def load_defaults(session: Session) -> DefaultsReport:
+def load_defaults(session: Session, duty_team_name: str = "Duty team") -> DefaultsReport:
     themes = load_themes(session)
-    surveys = load_example_surveys(session)
+    surveys = load_example_surveys(session) + load_example_surveys(session, "statements")
+    duty_team(session, duty_team_name)
     return DefaultsReport(themes, surveys)

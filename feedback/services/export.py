@@ -1,4 +1,8 @@
-"""Exporting every answer: one row per answer, pseudonymous, streamed so any number of answers fits."""
+"""Exporting every survey answer: one row per answer, pseudonymous, streamed so any number of answers fits.
+
+Statements are left out: each is a young person's message to their own worker, read in the worker's inbox, not
+a survey response to be analysed in bulk.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.models import Answer, Conversation, Person, Question, Survey, SurveyVersion
+from feedback.services.surveys import SURVEY
 
 COLUMNS = (
     "survey",
@@ -49,6 +54,7 @@ def iter_responses(session: Session) -> Iterator[dict[str, Any]]:
         .join(Survey, SurveyVersion.survey_id == Survey.id)
         .join(Conversation, Answer.conversation_id == Conversation.id)
         .join(Person, Conversation.person_id == Person.id)
+        .where(Survey.purpose == SURVEY)
         .order_by(Answer.answered_at, Answer.id)
         .execution_options(yield_per=1000)
     )

@@ -7,19 +7,42 @@ conversation waits as `invited` and becomes active when its first message has ac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback.config import ConfigurationError, public_base_url
 from feedback.models import Conversation, Person, SurveyVersion
-from feedback.services import conversations, outbox, people
+from feedback.services import conversations, links, outbox, people
 from feedback.services.dbutil import insert_or_ignore
+from feedback.services.surveys import STATEMENT
 
 BATCH = 1000
 INVITATION = "survey-invite"
+
+
+class NotSendable(ValueError):
+    """A survey that cannot be sent to people (a statement flow: young people start those themselves)."""
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """Where personal links point, and how long they work, for surveys whose invitation is a link."""
+
+    base_url: str | None
+    valid_for: timedelta = timedelta(days=90)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> LinkSettings:
+        try:
+            base_url: str | None = public_base_url(config)
+        except ConfigurationError:
+            base_url = None  # only a survey answered online needs it; sending one says so
+        return cls(base_url, timedelta(days=config["PERSONAL_LINK_DAYS"]))
 
 
 @dataclass
@@ -54,10 +77,20 @@ def send_survey(
     *,
     occurrence: str,
     now: datetime,
-    channel: str = "sms",
+    links_to: LinkSettings | None = None,
 ) -> SendReport:
-    """Queue the first message of `version` for each person who may be texted and has not had this occurrence."""
+    """Queue the first message of `version` for each person who may be texted and has not had this occurrence.
+
+    A survey whose `sms_invite` is "link" is texted as its intro and a personal link, and answered on the web;
+    otherwise the text is its intro and first question, and the replies answer it.
+    """
+    if version.survey.purpose == STATEMENT:
+        raise NotSendable(f"{version.survey.slug!r} is a statement: young people send those from their own page")
     report = SendReport()
+    by_link = version.sms_invite == "link"
+    if by_link and (links_to is None or not links_to.base_url):
+        raise ConfigurationError("this survey is answered online: set PUBLIC_BASE_URL, the address its links use")
+    channel = conversations.WEB if by_link else conversations.SMS
     opening = conversations.opening(version)
     for start in range(0, len(person_ids), BATCH):
         batch = list(dict.fromkeys(person_ids[start : start + BATCH]))
@@ -93,10 +126,21 @@ def send_survey(
         outbox.record(
             session,
             [
-                outbox.Outgoing(person_id=pid, body=opening, kind=INVITATION, conversation_id=cid, channel=channel)
+                outbox.Outgoing(
+                    person_id=pid,
+                    body=_link_invitation(session, version, pid, links_to, now) if links_to and by_link else opening,
+                    kind=INVITATION,
+                    conversation_id=cid,
+                )
                 for cid, pid in created
             ],
             now=now,
         )
         report.queued += len(created)
     return report
+
+
+def _link_invitation(session: Session, version: SurveyVersion, person_id: int, to: LinkSettings, now: datetime) -> str:
+    token = links.issue(session, person_id, now=now, valid_for=to.valid_for)
+    url = links.survey_url(to.base_url or "", version.survey.slug, token)
+    return f"{version.intro}\n\nDo it online: {url}" if version.intro else f"{version.title}: {url}"

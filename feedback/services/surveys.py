@@ -25,6 +25,10 @@ from feedback.services.keywords import RESERVED_KEYWORDS
 
 DRAFT = "draft"
 PUBLISHED = "published"
+SURVEY = "survey"
+STATEMENT = "statement"
+# Words for a 1 to 5 rating when a survey gives none: a rating is never shown as numbers alone.
+DEFAULT_FIVE_POINT_LABELS = ("Very bad", "Bad", "OK", "Good", "Great")
 MAX_SEGMENTS = 2
 KEYWORD_PATTERN = re.compile(r"^[A-Za-z0-9]{2,20}$")
 
@@ -43,8 +47,11 @@ class QuestionDefinition(BaseModel):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     type: Literal["text", "rating", "choice", "yesno"]
     text: str = Field(min_length=1, max_length=1600)
+    # How a web page asks it, when the SMS wording ("Reply 1 to 5") would read oddly on a screen.
+    web_text: str | None = Field(default=None, min_length=1, max_length=1600)
     min: int | None = None
     max: int | None = None
+    labels: list[str] | None = None
     choices: list[str] | None = None
     optional: bool = False
     themes: list[str] = Field(default_factory=list)
@@ -56,8 +63,13 @@ class QuestionDefinition(BaseModel):
             self.max = 5 if self.max is None else self.max
             if not 0 <= self.min < self.max <= 10:
                 raise ValueError("a rating needs 0 <= min < max <= 10")
-        elif self.min is not None or self.max is not None:
-            raise ValueError("min and max are only for rating questions")
+            points = self.max - self.min + 1
+            if self.labels is not None and (
+                len(self.labels) != points or any(not label.strip() for label in self.labels)
+            ):
+                raise ValueError(f"labels needs one word or phrase for each of the {points} points, lowest first")
+        elif self.min is not None or self.max is not None or self.labels is not None:
+            raise ValueError("min, max and labels are only for rating questions")
         if self.type == "choice":
             if not self.choices or len(self.choices) < 2 or len(self.choices) > 26:
                 raise ValueError("a choice question needs between 2 and 26 choices")
@@ -79,6 +91,9 @@ class SurveyDefinition(BaseModel):
     questions: list[QuestionDefinition] = Field(min_length=1, max_length=50)
     thanks: str = Field(default="", max_length=1600)
     status: Literal["draft", "published"] = "published"
+    purpose: Literal["survey", "statement"] = "survey"
+    # questions: the SMS invitation texts the first question; link: it texts a personal link to do it online.
+    sms_invite: Literal["questions", "link"] = "questions"
 
     @field_validator("keyword")
     @classmethod
@@ -96,6 +111,8 @@ class SurveyDefinition(BaseModel):
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         if duplicates:
             raise ValueError(f"question keys must be unique: {', '.join(duplicates)} used twice")
+        if self.purpose == STATEMENT and self.keyword:
+            raise ValueError("a statement goes to a named worker from a personal link, so it has no SMS keyword")
         return self
 
     def first_message(self) -> str:
@@ -167,15 +184,39 @@ def length_warnings(definition: SurveyDefinition) -> list[str]:
     return warnings
 
 
+def rating_labels(minimum: int, maximum: int, labels: Sequence[str] | None) -> list[str]:
+    """The words for each point of a rating: the survey's own, the default five, or the two ends."""
+    if labels:
+        return list(labels)
+    if (minimum, maximum) == (1, 5):
+        return list(DEFAULT_FIVE_POINT_LABELS)
+    points = maximum - minimum + 1
+    return ["Worst"] + [""] * (points - 2) + ["Best"]
+
+
 def import_survey(session: Session, definition: SurveyDefinition) -> ImportResult:
-    """Add `definition` as the next version of its survey. Nothing is written if a check fails."""
+    """Add `definition` as the next version of its survey. Nothing is written if a check fails.
+
+    A draft replaces the survey's newest version when that is a draft too: drafts are never answered (only
+    published versions are), so nothing points at them, and saving a draft many times makes one version.
+    """
     _check_themes(session, definition)
     survey = session.scalar(select(Survey).where(Survey.slug == definition.slug))
+    if survey is not None and survey.purpose != definition.purpose:
+        raise SurveyFileError(
+            f"purpose: {definition.slug!r} is a {survey.purpose}; it cannot become a {definition.purpose}"
+        )
     if definition.keyword and definition.status == PUBLISHED:
         _check_keyword_free(session, definition.keyword, survey)
     if survey is None:
-        survey = Survey(slug=definition.slug)
+        survey = Survey(slug=definition.slug, purpose=definition.purpose)
         session.add(survey)
+        session.flush()
+    newest = session.scalar(
+        select(SurveyVersion).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.number.desc()).limit(1)
+    )
+    if newest is not None and newest.status == DRAFT:
+        survey.versions.remove(newest)  # deleted with its questions (delete-orphan)
         session.flush()
     number = (
         session.scalar(select(func.max(SurveyVersion.number)).where(SurveyVersion.survey_id == survey.id)) or 0
@@ -188,6 +229,7 @@ def import_survey(session: Session, definition: SurveyDefinition) -> ImportResul
         keyword=definition.keyword,
         intro=definition.intro,
         thanks=definition.thanks,
+        sms_invite=definition.sms_invite,
         definition=definition.model_dump(mode="json", exclude_none=True),
         questions=[
             Question(
@@ -195,8 +237,12 @@ def import_survey(session: Session, definition: SurveyDefinition) -> ImportResul
                 key=q.key,
                 type=q.type,
                 text=q.text,
+                web_text=q.web_text,
                 min_value=q.min,
                 max_value=q.max,
+                labels=rating_labels(q.min, q.max, q.labels)
+                if q.type == "rating" and q.min is not None and q.max is not None
+                else [],
                 choices=q.choices or [],
                 optional=q.optional,
                 themes=q.themes,
@@ -230,10 +276,11 @@ def _check_keyword_free(session: Session, keyword: str, survey: Survey | None) -
 
 
 def _current_numbers() -> Any:
-    """Each survey's newest published version number (a subquery)."""
+    """Each open survey's newest published version number (a subquery). A closed survey has none."""
     return (
         select(SurveyVersion.survey_id, func.max(SurveyVersion.number).label("number"))
-        .where(SurveyVersion.status == PUBLISHED)
+        .join(Survey, Survey.id == SurveyVersion.survey_id)
+        .where(SurveyVersion.status == PUBLISHED, Survey.closed_at.is_(None))
         .group_by(SurveyVersion.survey_id)
         .subquery()
     )
@@ -299,6 +346,8 @@ class SurveySummary:
     status: str
     title: str
     keyword: str | None
+    purpose: str = SURVEY
+    closed: bool = False
 
 
 def list_surveys(session: Session) -> Sequence[SurveySummary]:
@@ -310,13 +359,69 @@ def list_surveys(session: Session) -> Sequence[SurveySummary]:
             SurveySummary(
                 slug=survey.slug,
                 versions=len(survey.versions),
-                current=published[-1].number if published else None,
+                current=published[-1].number if published and survey.closed_at is None else None,
                 status=shown.status,
                 title=shown.title,
                 keyword=shown.keyword,
+                purpose=survey.purpose,
+                closed=survey.closed_at is not None,
             )
         )
     return summaries
+
+
+@dataclass(frozen=True)
+class StatementKind:
+    """One thing a young person can send their worker ("I'm worried about something"), as their page lists it."""
+
+    slug: str
+    title: str
+    description: str
+
+
+def open_statements(session: Session) -> list[StatementKind]:
+    """The published statement flows, in the order they were added (the defaults' order)."""
+    current = _current_numbers()
+    rows = session.execute(
+        select(Survey.slug, SurveyVersion.title, SurveyVersion.intro)
+        .join(SurveyVersion, SurveyVersion.survey_id == Survey.id)
+        .join(current, (current.c.survey_id == Survey.id) & (current.c.number == SurveyVersion.number))
+        .where(Survey.purpose == STATEMENT)
+        .order_by(Survey.id)
+    ).all()
+    return [StatementKind(slug, title, intro) for slug, title, intro in rows]
+
+
+def find_survey(session: Session, slug: str) -> Survey:
+    survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None:
+        raise SurveyNotFound(f"no survey {slug!r}")
+    return survey
+
+
+def publish(session: Session, slug: str) -> SurveyVersion:
+    """Publish the survey's newest draft: from now on it is the version every channel opens. It never changes
+    again; editing makes a new draft."""
+    survey = find_survey(session, slug)
+    newest = survey.versions[-1]
+    if newest.status != DRAFT:
+        raise SurveyFileError(f"{slug!r} has no draft to publish: edit it to make one")
+    if newest.keyword:
+        _check_keyword_free(session, newest.keyword, survey)
+    newest.status = PUBLISHED
+    newest.definition = {**newest.definition, "status": PUBLISHED}
+    survey.closed_at = None
+    session.flush()
+    return newest
+
+
+def close(session: Session, slug: str, now: Any) -> Survey:
+    """Close a survey: its links and keyword stop opening it, and its answers are kept. Publishing reopens it."""
+    survey = find_survey(session, slug)
+    if survey.closed_at is None:
+        survey.closed_at = now
+        session.flush()
+    return survey
 
 
 def export_definition(version: SurveyVersion) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from feedback.clock import now
 from feedback.extensions import current_session, db
 from feedback.models import SafeguardingAlert
 from feedback.services import people, simulator, staff, surveys
 from feedback.services.inbound import InboundPolicy
-from feedback.services.sending import send_survey
+from feedback.services.sending import LinkSettings, send_survey
 from feedback.staff.forms import LoginForm, SimulatedSendForm, SimulatedTextForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -111,7 +112,11 @@ def simulator_page() -> str:
 
 def _send_form() -> SimulatedSendForm:
     form = SimulatedSendForm()
-    form.survey.choices = [(s.slug, s.title) for s in surveys.list_surveys(current_session()) if s.current]
+    form.survey.choices = [
+        SelectChoice(s.slug, s.title)
+        for s in surveys.list_surveys(current_session())
+        if s.current and s.purpose == surveys.SURVEY
+    ]
     return form
 
 
@@ -146,7 +151,14 @@ def simulator_send(pseudonym: str) -> Response:
         abort(400, description="Choose a survey.")
     version = surveys.current_version(current_session(), form.survey.data or "")
     at = now()
-    report = send_survey(current_session(), version, [person.id], occurrence=f"simulator-{at.isoformat()}", now=at)
+    report = send_survey(
+        current_session(),
+        version,
+        [person.id],
+        occurrence=f"simulator-{at.isoformat()}",
+        now=at,
+        links_to=LinkSettings.from_config(current_app.config),
+    )
     db.session.commit()
     if report.queued:
         flash("Queued: it appears here when the outbox is next flushed (the worker does it every few seconds).")

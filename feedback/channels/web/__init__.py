@@ -1,0 +1,1 @@
+"""The web channel: surveys and statements on a phone, one question per page."""

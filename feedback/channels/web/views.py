@@ -1,0 +1,272 @@
+"""A young person's pages: open and personal survey links, their own page, and statements to their worker.
+
+Thin: who is answering (a personal link, or an anonymous visitor remembered by a cookie), which conversation and
+question a page is, then the services do the rest. A link that does not work for any reason shows the same
+"this link has expired" page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from feedback.clock import now
+from feedback.extensions import current_session, limiter
+from feedback.models import Conversation, Person, Question, SurveyVersion
+from feedback.services import links, statements, surveys, web_responses
+from feedback.services.web_responses import MAX_TEXT_LENGTH, WebPolicy
+
+from .forms import AnswerForm
+
+bp = Blueprint("web", __name__)
+
+ANONYMOUS_KEY = "respondent"  # the anonymous person's id in the (signed) session cookie
+HELP_KEY = "show-help"
+MISSING_KEY = "missing"  # the young person was sent back to a question that still needs an answer
+
+
+class LinkNotValid(HTTPException):
+    """Unknown, expired, revoked or closed: all look the same (no oracle)."""
+
+    code = 404
+
+
+@bp.errorhandler(LinkNotValid)
+def link_not_valid(error: LinkNotValid) -> tuple[str, int]:
+    return render_template("young/expired.html"), 404
+
+
+@bp.errorhandler(429)
+def too_many(error: HTTPException) -> tuple[str, int]:
+    return render_template("young/too_many.html"), 429
+
+
+@bp.after_request
+def private_pages(response: Response) -> Response:
+    # These pages can show a young person's own words: never cached, and a link's token never leaks onwards.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@dataclass
+class Flow:
+    """Who is answering which survey, and the conversation their answers go into (None before the first)."""
+
+    slug: str
+    token: str | None
+    person: Person | None
+    version: SurveyVersion
+    conversation: Conversation | None
+
+    @property
+    def questions(self) -> list[Question]:
+        return self.version.questions
+
+    def url(self, endpoint: str, **values: Any) -> str:
+        if self.token:
+            return url_for(f"web.personal_{endpoint}", slug=self.slug, token=self.token, **values)
+        return url_for(f"web.open_{endpoint}", slug=self.slug, **values)
+
+
+def _policy() -> WebPolicy:
+    return WebPolicy.from_config(current_app.config)
+
+
+def _person_for(token: str | None) -> Person | None:
+    db = current_session()
+    if token is not None:
+        person = links.resolve(db, token, now=now())
+        if person is None:
+            raise LinkNotValid()
+        return person
+    person_id = session.get(ANONYMOUS_KEY)
+    if isinstance(person_id, int):
+        person = db.get(Person, person_id)
+        # An anonymous visitor's cookie can only ever name an anonymous person.
+        if person is not None and person.phone_hash is None:
+            return person
+    return None
+
+
+def _flow(slug: str, token: str | None) -> Flow:
+    db = current_session()
+    person = _person_for(token)
+    try:
+        survey = surveys.find_survey(db, slug)
+    except surveys.SurveyNotFound:
+        raise LinkNotValid() from None
+    if survey.purpose == surveys.STATEMENT and token is None:
+        raise LinkNotValid()  # statements go to a named worker: only from a personal link
+    conversation = web_responses.open_conversation(db, person.id, survey.id) if person else None
+    if conversation is not None:
+        version = conversation.version  # answers belong to the version they began
+    else:
+        try:
+            version = surveys.current_version(db, slug)
+        except surveys.SurveyNotFound:
+            raise LinkNotValid() from None
+    return Flow(slug=slug, token=token, person=person, version=version, conversation=conversation)
+
+
+def _done_already(flow: Flow) -> bool:
+    return (
+        flow.conversation is None
+        and flow.person is not None
+        and web_responses.already_completed(current_session(), flow.person.id, flow.version)
+    )
+
+
+# --- routes: each open-link route has a personal twin with the token --------------------------------------------
+
+
+@bp.get("/s/<slug>", endpoint="open_start")
+@bp.get("/s/<slug>/<token>", endpoint="personal_start")
+def start(slug: str, token: str | None = None) -> Any:
+    flow = _flow(slug, token)
+    if _done_already(flow):
+        return redirect(flow.url("done"))
+    resume = flow.conversation.position + 1 if flow.conversation else None
+    if resume is not None and resume > len(flow.questions):
+        resume = None
+    return render_template("young/start.html", flow=flow, resume=resume, token=token)
+
+
+@bp.route("/s/<slug>/q/<int:number>", methods=["GET", "POST"], endpoint="open_question")
+@bp.route("/s/<slug>/<token>/q/<int:number>", methods=["GET", "POST"], endpoint="personal_question")
+@limiter.limit(
+    lambda: f"{current_app.config['ANONYMOUS_SUBMISSIONS_PER_HOUR']}/hour",
+    methods=["POST"],
+    exempt_when=lambda: request.view_args is not None and bool(request.view_args.get("token")),
+)
+def question(slug: str, number: int, token: str | None = None) -> Any:
+    flow = _flow(slug, token)
+    if not 1 <= number <= len(flow.questions):
+        return redirect(flow.url("question", number=1))
+    if request.method == "GET" and _done_already(flow):
+        return redirect(flow.url("done"))
+    item = flow.questions[number - 1]
+    form = AnswerForm()
+    if request.method == "GET":
+        form.answer.data = _earlier_answer(flow, item)
+        return _page(flow, item, number, form)
+
+    if not form.validate_on_submit():
+        # The page was open too long (its token expired) or the cookie was lost: show it again, answer kept.
+        return _page(
+            flow,
+            item,
+            number,
+            form,
+            error="This page was open a long time, so we couldn't save "
+            "your answer yet. Check it, then press the button again.",
+            status=400,
+        )
+    if token is None and form.website.data:
+        # Only a bot fills in the hidden field: it is shown the next page and nothing is kept.
+        return redirect(_next_url(flow, number))
+    if _done_already(flow):
+        return redirect(flow.url("done"))  # the back button after finishing: nothing more is recorded
+    db = current_session()
+    person = flow.person
+    if person is None:
+        person = web_responses.anonymous_person(db, now=now())
+        session[ANONYMOUS_KEY] = person.id
+        session.permanent = True  # the link resumes where they left off, even after closing the browser
+    result = web_responses.answer_page(
+        db,
+        person.id,
+        flow.version,
+        item,
+        form.answer.data or "",
+        skip="skip" in request.form,
+        nonce=form.nonce.data or secrets.token_urlsafe(16),
+        now=now(),
+        policy=_policy(),
+    )
+    if result.risk:
+        session[HELP_KEY] = True
+    if result.error:
+        return _page(flow, item, number, form, error=result.error, status=400)
+    if result.completed:
+        return redirect(flow.url("done"))
+    if result.missing is not None:
+        session[MISSING_KEY] = True
+        return redirect(flow.url("question", number=result.missing))
+    return redirect(_next_url(flow, number))
+
+
+@bp.get("/s/<slug>/done", endpoint="open_done")
+@bp.get("/s/<slug>/<token>/done", endpoint="personal_done")
+def done(slug: str, token: str | None = None) -> str:
+    flow = _flow(slug, token)
+    return render_template(
+        "young/done.html",
+        flow=flow,
+        token=token,
+        help_numbers=current_app.config["HELP_NUMBERS"],
+        show_help=session.pop(HELP_KEY, False),
+        statement=flow.version.survey.purpose == surveys.STATEMENT,
+    )
+
+
+@bp.get("/me/<token>")
+def my_page(token: str) -> str:
+    db = current_session()
+    person = _person_for(token)
+    assert person is not None  # noqa: S101 - a token always names a person, or LinkNotValid was raised
+    return render_template(
+        "young/me.html",
+        token=token,
+        person=person,
+        kinds=surveys.open_statements(db),
+        own_surveys=web_responses.surveys_for(db, person.id),
+        sent=statements.for_person(db, person.id),
+        help_numbers=current_app.config["HELP_NUMBERS"],
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _next_url(flow: Flow, number: int) -> str:
+    if number >= len(flow.questions):
+        return flow.url("done")
+    return flow.url("question", number=number + 1)
+
+
+def _earlier_answer(flow: Flow, item: Question) -> str | None:
+    if flow.conversation is None:
+        return None
+    return web_responses.earlier_answer(current_session(), flow.conversation.id, item.id)
+
+
+def _page(
+    flow: Flow, item: Question, number: int, form: AnswerForm, *, error: str | None = None, status: int = 200
+) -> Any:
+    form.nonce.data = secrets.token_urlsafe(16)  # a fresh page: its submit is a new answer
+    form.website.data = ""
+    back = flow.url("question", number=number - 1) if number > 1 else flow.url("start")
+    html = render_template(
+        "young/question.html",
+        flow=flow,
+        question=item,
+        number=number,
+        total=len(flow.questions),
+        form=form,
+        error=error,
+        back=back,
+        max_length=MAX_TEXT_LENGTH,
+        last=number == len(flow.questions),
+        statement=flow.version.survey.purpose == surveys.STATEMENT,
+        honeypot=flow.token is None,
+        show_help=session.pop(HELP_KEY, False),
+        help_numbers=current_app.config["HELP_NUMBERS"],
+        missing=session.pop(MISSING_KEY, False),
+    )
+    return html, status

@@ -1,0 +1,329 @@
+"""Answering surveys and statements on the web, one question per page.
+
+Each answer a young person submits is stored as a message first (like a text) and screened for safeguarding in the
+same commit, before anything else is done with it, so that neither the words nor a concern can be lost to a later
+failure. The page's form carries a nonce that becomes the message's id: submitting the same page twice (a double
+tap, a resubmitted form) records one answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from feedback.analysis.safeguarding import screen
+from feedback.models import (
+    Answer,
+    Conversation,
+    InboundMessage,
+    Person,
+    Question,
+    SafeguardingAlert,
+    Survey,
+    SurveyVersion,
+)
+from feedback.services import conversations, statements
+from feedback.services.dbutil import insert_or_ignore
+from feedback.services.surveys import STATEMENT
+
+WEB = conversations.WEB
+MAX_TEXT_LENGTH = 2000
+OPEN = (conversations.INVITED, conversations.ACTIVE)
+
+
+@dataclass(frozen=True)
+class WebPolicy:
+    escalate_after_days: int
+    duty_team_name: str
+    link_valid_for: timedelta
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> WebPolicy:
+        return cls(
+            escalate_after_days=config["STATEMENT_ESCALATION_WORKING_DAYS"],
+            duty_team_name=config["DUTY_TEAM_NAME"],
+            link_valid_for=timedelta(days=config["PERSONAL_LINK_DAYS"]),
+        )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What became of one submitted page."""
+
+    error: str | None = None  # shown beside the answer, which stays in the box
+    risk: bool = False  # the words may show a risk: the next page shows where to get help now
+    duplicate: bool = False  # this page was already recorded (a double submit)
+    # The last page was answered but an earlier question that needs an answer has none (its 1-based number).
+    missing: int | None = None
+    completed: bool = False  # the survey (or statement) is finished: the thanks page is next
+
+
+def anonymous_person(session: Session, *, now: datetime) -> Person:
+    """A person for someone answering an open link: a pseudonym with no number, made at their first answer."""
+    person = Person(created_at=now)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def open_conversation(session: Session, person_id: int, survey_id: int) -> Conversation | None:
+    """The person's unfinished conversation of this survey on any channel, newest first: a link resumes it."""
+    return session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.person_id == person_id,
+            Conversation.survey_id == survey_id,
+            Conversation.status.in_(OPEN),
+        )
+        .options(joinedload(Conversation.version).joinedload(SurveyVersion.questions))
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+def already_completed(session: Session, person_id: int, version: SurveyVersion) -> bool:
+    """Whether the person has finished this version of a survey (statements can be sent any number of times)."""
+    if version.survey.purpose == STATEMENT:
+        return False
+    return (
+        session.scalar(
+            select(Conversation.id)
+            .where(
+                Conversation.person_id == person_id,
+                Conversation.survey_version_id == version.id,
+                Conversation.status == conversations.COMPLETED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def earlier_answer(session: Session, conversation_id: int, question_id: int) -> str | None:
+    """What the person answered to a question before, as the page shows it (they went back to change it)."""
+    answer = session.scalar(
+        select(Answer).where(Answer.conversation_id == conversation_id, Answer.question_id == question_id)
+    )
+    if answer is None or answer.status != "answered":
+        return None
+    if answer.value_option is not None:
+        return answer.value_option
+    if answer.value_number is not None:
+        return str(answer.value_number)
+    return answer.raw_text
+
+
+@dataclass(frozen=True)
+class OpenSurvey:
+    slug: str
+    title: str
+
+
+def surveys_for(session: Session, person_id: int) -> list[OpenSurvey]:
+    """Surveys waiting for this person: invitations and surveys begun but not finished (not statements)."""
+    rows = session.execute(
+        select(Survey.slug, SurveyVersion.title)
+        .join(Conversation, Conversation.survey_id == Survey.id)
+        .join(SurveyVersion, Conversation.survey_version_id == SurveyVersion.id)
+        .where(
+            Conversation.person_id == person_id,
+            Conversation.status.in_(OPEN),
+            Survey.purpose == "survey",
+            Survey.closed_at.is_(None),
+        )
+        .order_by(Conversation.id.desc())
+    ).all()
+    return [OpenSurvey(slug, title) for slug, title in dict(rows).items()]
+
+
+def take_up(session: Session, person_id: int, version: SurveyVersion, *, now: datetime) -> Conversation:
+    """The conversation a web answer goes into: the person's open one for this survey (an SMS invitation or a
+    survey begun by text carries on here, keeping its answers), or a new one."""
+    # The person is locked first, so two first answers sent at once make one conversation, not two.
+    session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    conversation = open_conversation(session, person_id, version.survey_id)
+    if conversation is None:
+        conversation = Conversation(
+            person_id=person_id,
+            survey_id=version.survey_id,
+            survey_version_id=version.id,
+            channel=WEB,
+            status=conversations.ACTIVE,
+            started_at=now,
+            last_activity_at=now,
+        )
+        session.add(conversation)
+        session.flush()
+    elif conversation.channel != WEB or conversation.status != conversations.ACTIVE:
+        conversation.channel = WEB
+        conversation.status = conversations.ACTIVE
+        conversation.last_activity_at = now
+        session.flush()
+    return conversation
+
+
+def answer_page(
+    session: Session,
+    person_id: int,
+    version: SurveyVersion,
+    question: Question,
+    raw: str,
+    *,
+    skip: bool,
+    nonce: str,
+    now: datetime,
+    policy: WebPolicy,
+) -> Submitted:
+    """Answer one page for a person: the conversation it goes into is found (or begun) first, unless this very
+    page was already submitted (a double tap), which records nothing more."""
+    done = session.scalar(
+        select(InboundMessage.id).where(
+            InboundMessage.provider_sid == f"web-{nonce}",
+            InboundMessage.person_id == person_id,
+            InboundMessage.status == "processed",
+        )
+    )
+    if done is not None:
+        return Submitted(duplicate=True)
+    conversation = take_up(session, person_id, version, now=now)
+    return submit(session, conversation, question, raw, skip=skip, nonce=nonce, now=now, policy=policy)
+
+
+def submit(
+    session: Session,
+    conversation: Conversation,
+    question: Question,
+    raw: str,
+    *,
+    skip: bool,
+    nonce: str,
+    now: datetime,
+    policy: WebPolicy,
+) -> Submitted:
+    """Record one page's answer (or skip): stored and screened first, then recorded, then, when it was the last
+    question of a statement, the statement is sent. Commits."""
+    if skip:
+        return _record(session, conversation, question, "", skip=True, message=None, now=now, policy=policy)
+    if not raw.strip():
+        return Submitted(error=_empty_error(question))
+    message, risk, duplicate = _store_and_screen(session, conversation, raw, nonce=nonce, now=now)
+    if duplicate:
+        return Submitted(risk=risk, duplicate=True)
+    if len(raw) > MAX_TEXT_LENGTH:
+        _finish(session, message, "too-long", now)
+        return Submitted(
+            error=f"That's {len(raw):,} characters. Please make it {MAX_TEXT_LENGTH:,} or fewer.", risk=risk
+        )
+    result = _record(session, conversation, question, raw, skip=False, message=message, now=now, policy=policy)
+    return Submitted(error=result.error, risk=risk, missing=result.missing, completed=result.completed)
+
+
+def _empty_error(question: Question) -> str:
+    if question.type == "text":
+        return "Type your answer" + (", or press Skip." if question.optional else ".")
+    return "Choose an answer" + (", or press Skip." if question.optional else ".")
+
+
+def _store_and_screen(
+    session: Session, conversation: Conversation, raw: str, *, nonce: str, now: datetime
+) -> tuple[InboundMessage, bool, bool]:
+    """Store the words and any safeguarding alert in one commit. Returns the message, whether it shows a risk, and
+    whether it had been submitted before (then nothing more is to be done with it)."""
+    provider_sid = f"web-{nonce}"
+    session.execute(
+        insert_or_ignore(session, InboundMessage, ["provider_sid"]),
+        {
+            "channel": WEB,
+            "provider_sid": provider_sid,
+            "person_id": conversation.person_id,
+            "body": raw,
+            "num_media": 0,
+            "received_at": now,
+            "status": "received",
+            "handling_attempts": 0,
+            "conversation_id": conversation.id,
+        },
+    )
+    # Locked, so a second submit of the same page waits for the first and then sees it done.
+    message = session.scalars(
+        select(InboundMessage).where(InboundMessage.provider_sid == provider_sid).with_for_update()
+    ).one()
+    if message.person_id != conversation.person_id:
+        raise LookupError("that page belongs to someone else")  # a nonce replayed across people: refuse it
+    if message.status == "processed":
+        session.commit()
+        return message, bool(message.risk), True
+    if message.risk is None:
+        screening = screen(raw)
+        message.risk = screening.risk
+        message.risk_reason = screening.reason or None
+        if screening.risk:
+            session.add(
+                SafeguardingAlert(
+                    inbound_message_id=message.id,
+                    person_id=message.person_id,
+                    reason=screening.reason,
+                    created_at=now,
+                )
+            )
+    session.commit()
+    return message, bool(message.risk), False
+
+
+def _finish(session: Session, message: InboundMessage, handling: str, now: datetime) -> None:
+    message.handling = handling
+    message.status = "processed"
+    message.processed_at = now
+    session.commit()
+
+
+def _record(
+    session: Session,
+    conversation: Conversation,
+    question: Question,
+    raw: str,
+    *,
+    skip: bool,
+    message: InboundMessage | None,
+    now: datetime,
+    policy: WebPolicy,
+) -> Submitted:
+    # The conversation is locked while its answer is written: two tabs answering the same page take turns.
+    session.execute(select(Conversation.id).where(Conversation.id == conversation.id).with_for_update())
+    session.refresh(conversation)
+    was_completed = conversation.status == conversations.COMPLETED
+    invalid = conversations.answer_question(session, conversation, question, raw, skip=skip, message=message, now=now)
+    missing = None
+    at_the_end = conversation.position >= len(conversation.version.questions)
+    if invalid is None and at_the_end and conversation.status != conversations.COMPLETED:
+        gap = conversations.first_unanswered(session, conversation)
+        missing = gap.position + 1 if gap is not None else None
+    if message is not None:
+        message.handling = "invalid-answer" if invalid else "answer"
+        message.status = "processed"
+        message.processed_at = now
+    if invalid is not None:
+        session.commit()
+        return Submitted(error=_web_hint(question, invalid.hint))
+    just_completed = conversation.status == conversations.COMPLETED and not was_completed
+    if just_completed and conversation.version.survey.purpose == STATEMENT:
+        statements.create(
+            session,
+            conversation,
+            now=now,
+            escalate_after_days=policy.escalate_after_days,
+            duty_team_name=policy.duty_team_name,
+        )
+    session.commit()
+    return Submitted(missing=missing, completed=conversation.status == conversations.COMPLETED)
+
+
+def _web_hint(question: Question, hint: str) -> str:
+    if hint == conversations.NOT_SKIPPABLE:
+        return "This one needs an answer."
+    return _empty_error(question)

@@ -1,0 +1,74 @@
+"""The worker's inbox: statements from their young people (and their team's duty inbox), to read and answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from feedback.clock import now
+from feedback.extensions import current_session, db
+from feedback.services import statements
+from feedback.staff.forms import ReplyForm
+from feedback.staff.views import bp, roles
+
+
+def _statement(statement_id: int) -> Any:
+    try:
+        return statements.get_for(current_session(), statement_id, current_user)
+    except statements.NotAllowed:
+        abort(404)  # not theirs looks the same as not there
+
+
+@bp.get("/inbox")
+@roles("worker", "manager")
+def inbox() -> str:
+    return render_template("staff/inbox.html", statements=statements.inbox(current_session(), current_user))
+
+
+@bp.get("/statements/<int:statement_id>")
+@roles("worker", "manager")
+def statement(statement_id: int) -> str:
+    item = _statement(statement_id)
+    return render_template(
+        "staff/statement.html",
+        statement=item,
+        lines=statements.lines(current_session(), item),
+        form=ReplyForm(),
+    )
+
+
+@bp.post("/statements/<int:statement_id>/acknowledge")
+@roles("worker", "manager")
+def acknowledge(statement_id: int) -> Response:
+    item = _statement(statement_id)
+    statements.acknowledge(current_session(), item, current_user, now=now())
+    db.session.commit()
+    flash("Marked as read. The young person can see that you have read it.")
+    return redirect(url_for("staff.statement", statement_id=item.id))
+
+
+@bp.post("/statements/<int:statement_id>/reply")
+@roles("worker", "manager")
+def reply(statement_id: int) -> Any:
+    item = _statement(statement_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            answer = statements.reply(current_session(), item, current_user, form.body.data or "", now=now())
+        except statements.StatementError as exc:
+            form.body.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(
+                "Reply sent by text and shown on their page."
+                if answer.outbound_message_id
+                else "Reply shown on their page (they cannot be texted)."
+            )
+            return redirect(url_for("staff.statement", statement_id=item.id))
+    # The reply stays in the box with the reason it was not sent.
+    return render_template(
+        "staff/statement.html", statement=item, lines=statements.lines(current_session(), item), form=form
+    ), 400
