@@ -1,7 +1,8 @@
-"""Logging that never carries a message body or a phone number.
+"""Logging that never carries a message body, a phone number or a personal link.
 
 Code here never logs bodies or numbers; this filter is the second line of defence for everything else (a
-library's error message, a traceback): anything shaped like a phone number is masked before it is written.
+library's error message, a traceback, a request line): anything shaped like a phone number is masked before it
+is written, and so is the token of a personal link (it opens a young person's page).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ PHONE_LIKE = re.compile(r"\+?\d[\d\s\-()]{6,}\d")
 # ...with at least nine digits: every UK number has ten or more, and a date (20261122) has eight.
 MIN_DIGITS = 9
 MASK = "[number removed]"
+# The token in /me/<token> and /s/<slug>/<token>: 22 URL-safe characters (shorter parts, like /q/ or /done, stay).
+LINK_TOKEN = re.compile(r"(/me/|/s/[a-z0-9-]+/)[A-Za-z0-9_-]{16,64}")
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -27,7 +30,7 @@ def _mask(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    return PHONE_LIKE.sub(_mask, text)
+    return LINK_TOKEN.sub(r"\1[link removed]", PHONE_LIKE.sub(_mask, text))
 
 
 class RedactingFilter(logging.Filter):

@@ -108,6 +108,8 @@ class SurveyVersion(db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(String(200))
     keyword: Mapped[str | None] = mapped_column(String(32), index=True)
     intro: Mapped[str] = mapped_column(Text, default="")
+    # The intro on the web's first page, when the texted one ("reply STOP to opt out") does not fit a screen.
+    web_intro: Mapped[str | None] = mapped_column(Text)
     thanks: Mapped[str] = mapped_column(Text, default="")
     # questions: the invitation texts the first question; link: it texts a personal link to do it online.
     sms_invite: Mapped[str] = mapped_column(String(16), default="questions", server_default="questions")

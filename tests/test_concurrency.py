@@ -71,3 +71,55 @@ def test_the_same_message_handled_twice_at_once_is_handled_once(app: Any, twilio
     assert len(db.session.scalars(select(Answer)).all()) == 1
     replies = db.session.scalars(select(OutboundMessage).where(OutboundMessage.in_reply_to_id == message)).all()
     assert len(replies) == 1
+
+
+def answer_at_once(app: Any, pages: list[tuple[str, str]], clock: Clock, person_id: int) -> list[str]:
+    """Submit web pages (nonce, answer) to question 4 of the check-in, each in its own thread and session, all at
+    once; return the nonces whose submit failed (SQLite refuses a second writer; the browser shows an error)."""
+    from feedback.services import surveys, web_responses
+
+    policy = web_responses.WebPolicy.from_config(app.config)
+    start = threading.Barrier(len(pages))
+    failed: list[str] = []
+
+    def work(nonce: str, answer: str) -> None:
+        with app.app_context():
+            session = current_session()
+            start.wait()
+            try:
+                version = surveys.current_version(session, "monthly-checkin")
+                web_responses.answer_page(
+                    session, person_id, version, version.questions[3], answer, skip=False, nonce=nonce,
+                    now=clock(), policy=policy,
+                )  # fmt: skip
+            except OperationalError:
+                failed.append(nonce)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=page) for page in pages]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return failed
+
+
+def test_a_web_page_submitted_twice_at_once_records_one_answer_in_one_conversation(app: Any, clock: Clock) -> None:
+    from feedback.models import Conversation
+    from feedback.services import people
+
+    person_id = people.get_or_create_person(current_session(), YOUNG_PERSON).id
+    db.session.commit()  # and no transaction left open here: on SQLite it would hold the write lock
+    pages = [("same-nonce", "More youth workers"), ("same-nonce", "More youth workers"), ("other-tab", "Buses")]
+    failed = answer_at_once(app, pages, clock, person_id)
+    assert len(failed) < len(pages)
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Conversation)).all()) == 1
+    answers = db.session.scalars(select(Answer)).all()
+    assert len(answers) == 1 and answers[0].raw_text in {"More youth workers", "Buses"}
+    # The same page twice is one message; the other tab's is another (unless SQLite turned it away).
+    sids = set(db.session.scalars(select(InboundMessage.provider_sid)).all())
+    assert sids == {f"web-{nonce}" for nonce, _ in pages if nonce not in failed} or (
+        sids < {"web-same-nonce", "web-other-tab"} and failed
+    )

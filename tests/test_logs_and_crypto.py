@@ -23,6 +23,16 @@ def test_ids_and_dates_are_left_alone() -> None:
     assert redact("message 12345 on 2026-11-23 (attempt 2)") == "message 12345 on 2026-11-23 (attempt 2)"
 
 
+def test_personal_link_tokens_are_masked_in_request_lines() -> None:
+    line = '"GET /me/H9_aQ_n2KX4otNV5KGYpXQ HTTP/1.1" 200 and "POST /s/monthly-checkin/Ab3-dE5_gH7iJ9kL1mN3pQ/q/2"'
+    masked = redact(line)
+    assert "H9_aQ_n2KX4otNV5KGYpXQ" not in masked and "Ab3-dE5_gH7iJ9kL1mN3pQ" not in masked
+    assert "/me/[link removed]" in masked and "/s/monthly-checkin/[link removed]/q/2" in masked
+    assert redact("GET /s/monthly-checkin/q/2 and /s/monthly-checkin/done") == (
+        "GET /s/monthly-checkin/q/2 and /s/monthly-checkin/done"
+    )
+
+
 def test_the_filter_masks_arguments_and_tracebacks() -> None:
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed for %s", ("+447700900123",), None)
     try:

@@ -238,3 +238,16 @@ def test_a_statement_is_not_sent_until_its_required_question_is_answered(app: An
     finished = respondent.submit(f"/s/{WORRIED}/{token}/q/1", "Moving school")
     assert finished.headers["Location"].endswith(f"/s/{WORRIED}/{token}/done")
     assert count("statement") == 1
+
+
+def test_the_scheduler_escalates_statements_on_its_own(app: Any, client: Any, clock: Clock) -> None:
+    from feedback import runner as processes
+
+    assert "escalate-statements" in dict(processes.JOBS)
+    sam = worker()
+    _, token = young_person(worker_user=sam)
+    send_worried(client, token)
+    assert processes.escalate_statements() == 0
+    clock.advance(days=3)  # Monday 14:00 to Thursday 14:00: past two working days
+    assert processes.escalate_statements() == 1
+    assert processes.escalate_statements() == 0

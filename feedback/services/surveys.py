@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from feedback.analysis.readability import MAX_READING_AGE, reading
 from feedback.channels.sms.segments import count_segments
 from feedback.models import Question, Survey, SurveyVersion, Theme
 from feedback.services.keywords import RESERVED_KEYWORDS
@@ -88,6 +89,8 @@ class SurveyDefinition(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     keyword: str | None = Field(default=None, pattern=KEYWORD_PATTERN.pattern)
     intro: str = Field(default="", max_length=1600)
+    # The intro on the web's first page, if the texted one does not fit it.
+    web_intro: str | None = Field(default=None, max_length=1600)
     questions: list[QuestionDefinition] = Field(min_length=1, max_length=50)
     thanks: str = Field(default="", max_length=1600)
     status: Literal["draft", "published"] = "published"
@@ -168,7 +171,8 @@ def _describe(exc: ValidationError) -> str:
 
 
 def length_warnings(definition: SurveyDefinition) -> list[str]:
-    """Warnings for messages that cost more than two SMS segments or leave the GSM-7 alphabet."""
+    """Warnings for messages that cost more than two SMS segments, leave the GSM-7 alphabet, or need a reading age
+    above 11."""
     messages = [("intro and first question", definition.first_message())]
     messages += [(f"questions[{i}].text", q.text) for i, q in enumerate(definition.questions) if i > 0]
     if definition.thanks:
@@ -181,6 +185,14 @@ def length_warnings(definition: SurveyDefinition) -> list[str]:
         if count.non_gsm_characters:
             shown = " ".join(repr(ch) for ch in count.non_gsm_characters[:5])
             warnings.append(f"{where}: leaves GSM-7 because of {shown}, so each segment holds 70 not 160")
+    for where, text in messages + [
+        (f"questions[{i}].web_text", q.web_text or "") for i, q in enumerate(definition.questions)
+    ]:
+        level = reading(text)
+        if level.words >= 8 and level.age > MAX_READING_AGE:
+            warnings.append(
+                f"{where}: needs a reading age of about {level.age:.0f}; aim for {MAX_READING_AGE} or under"
+            )
     return warnings
 
 
@@ -228,6 +240,7 @@ def import_survey(session: Session, definition: SurveyDefinition) -> ImportResul
         title=definition.title,
         keyword=definition.keyword,
         intro=definition.intro,
+        web_intro=definition.web_intro,
         thanks=definition.thanks,
         sms_invite=definition.sms_invite,
         definition=definition.model_dump(mode="json", exclude_none=True),

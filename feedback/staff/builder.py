@@ -70,6 +70,8 @@ def _definition(form: SurveyForm, slug: str, purpose: str) -> dict[str, Any]:
         "sms_invite": form.sms_invite.data,
         "questions": [question for _, _, question in sorted(entries, key=lambda e: (e[0], e[1]))],
     }
+    if (form.web_intro.data or "").strip():
+        definition["web_intro"] = form.web_intro.data
     if (form.keyword.data or "").strip():
         definition["keyword"] = form.keyword.data.strip()
     return definition
@@ -80,6 +82,7 @@ def _fill(form: SurveyForm, definition: dict[str, Any]) -> None:
     form.title.data = definition.get("title", "")
     form.keyword.data = definition.get("keyword") or ""
     form.intro.data = definition.get("intro", "")
+    form.web_intro.data = definition.get("web_intro") or ""
     form.thanks.data = definition.get("thanks", "")
     form.sms_invite.data = definition.get("sms_invite", "questions")
     while form.questions.entries:

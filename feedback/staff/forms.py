@@ -88,6 +88,7 @@ class SurveyForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     keyword = StringField("SMS keyword (optional)", validators=[Optional(), Length(max=20)])
     intro = TextAreaField("Introduction", validators=[Length(max=1600)])
+    web_intro = TextAreaField("Introduction on the web (if different)", validators=[Length(max=1600)])
     thanks = TextAreaField("Thank you message", validators=[Length(max=1600)])
     sms_invite = SelectField(
         "A text invitation",

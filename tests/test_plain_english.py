@@ -1,0 +1,68 @@
+"""Plain English: every page a young person sees, and the default wording, reads at about age 11 or under."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from feedback.analysis.readability import MAX_READING_AGE, reading, syllables
+from feedback.clock import now
+from feedback.extensions import db
+from feedback.services import links, people, surveys
+from tests.conftest import YOUNG_PERSON
+
+
+def visible_text(page: str) -> str:
+    page = re.sub(r"(?s)<(script|style|head)\b.*?</\1>", " ", page)
+    return html.unescape(re.sub(r"<[^>]+>", "\n", page))
+
+
+@pytest.mark.parametrize(("word", "count"), [("worker", 2), ("make", 1), ("happen", 2), ("a", 1), ("people", 2)])
+def test_syllables_are_counted_near_enough(word: str, count: int) -> None:
+    assert syllables(word) == count
+
+
+def test_officialese_reads_older_than_plain_words() -> None:
+    plain = reading("Tell your worker what is worrying you. They will read it and reply.")
+    official = reading(
+        "Notwithstanding the aforementioned considerations, practitioners shall endeavour to facilitate "
+        "comprehensive multidisciplinary consultation regarding individualised intervention arrangements."
+    )
+    assert plain.age <= MAX_READING_AGE < official.age
+
+
+def test_every_page_a_young_person_sees_reads_at_eleven_or_under(app: Any, client: Any) -> None:
+    person = people.get_or_create_person(db.session, YOUNG_PERSON)
+    token = links.issue(db.session, person.id, now=now(), valid_for=timedelta(days=1))
+    db.session.commit()
+    pages = [
+        "/s/monthly-checkin",
+        *[f"/s/monthly-checkin/q/{n}" for n in range(1, 5)],
+        "/s/monthly-checkin/done",
+        f"/me/{token}",
+        "/me/no-such-link",
+        *[f"/s/{kind.slug}/{token}" for kind in surveys.open_statements(db.session)],
+        f"/s/statement-worried/{token}/q/1",
+        f"/s/statement-worried/{token}/done",
+    ]
+    too_hard = {}
+    for path in pages:
+        level = reading(visible_text(client.get(path).get_data(as_text=True)))
+        if level.age > MAX_READING_AGE:
+            too_hard[path] = level.age
+    assert too_hard == {}
+
+
+def test_importing_hard_wording_warns(app: Any, runner: Any, tmp_path: Any) -> None:
+    path = tmp_path / "hard.json"
+    path.write_text(
+        '{"slug": "hard", "title": "Hard", "questions": [{"key": "q", "type": "text", "text": '
+        '"Please articulate comprehensively your considered evaluation regarding organisational communication."}]}'
+    )
+    result = runner.invoke(args=["surveys", "import", str(path)])
+    assert result.exit_code == 0
+    assert "reading age of about" in result.output
