@@ -52,6 +52,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     limiter.init_app(app)
+    if app.config["FEEDBACK_ENV"] == settings.PRODUCTION and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        log.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each web worker counts on its own. Use shared storage (redis://...)."
+        )
 
     from feedback.channels.sms import views as sms
     from feedback.channels.web import views as web

@@ -172,19 +172,28 @@ def test_the_honeypot_turns_a_bot_away_quietly(app: Any, respondent: Respondent)
     assert count("answer") == 0 and count("person") == 0
 
 
-def test_open_links_are_rate_limited_per_address(app: Any, respondent: Respondent) -> None:
+def test_open_links_limit_new_responses_per_address(app: Any) -> None:
     app.config["ANONYMOUS_SUBMISSIONS_PER_HOUR"] = 3
-    for answer in ("4", "3", "2"):
-        assert respondent.submit(f"{CHECKIN}/q/1", answer).status_code == 302
-    limited = respondent.submit(f"{CHECKIN}/q/1", "5")
-    assert limited.status_code == 429
-    assert "Please wait a bit" in limited.get_data(as_text=True)
+    # Three young people on the same wifi each finish the survey: answers to a survey begun do not count.
+    for _ in range(3):
+        Respondent(app.test_client()).complete(CHECKIN, FULL_ANSWERS)
+    fourth = Respondent(app.test_client()).submit(f"{CHECKIN}/q/1", "5")
+    assert fourth.status_code == 429
+    assert "Please wait a bit" in fourth.get_data(as_text=True)
+    assert count("conversation") == 3
     # Another address is not held up, and personal links are never limited.
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert Respondent(other).submit(f"{CHECKIN}/q/1", "4").status_code == 302
     token = personal_token()
-    assert respondent.submit(f"{CHECKIN}/{token}/q/1", "3").status_code == 302
+    assert Respondent(app.test_client()).submit(f"{CHECKIN}/{token}/q/1", "3").status_code == 302
+
+
+def test_answering_one_page_again_and_again_is_limited_too(app: Any, respondent: Respondent) -> None:
+    app.config["ANONYMOUS_SUBMISSIONS_PER_HOUR"] = 1
+    statuses = [respondent.submit(f"{CHECKIN}/q/1", str(1 + n % 5)).status_code for n in range(11)]
+    assert statuses[:10] == [302] * 10 and statuses[10] == 429
+    assert count("answer") == 1
 
 
 @pytest.mark.parametrize("path", ["/s/no-such-survey", "/s/monthly-checkin/not-a-real-token", "/me/not-a-real-token"])

@@ -86,6 +86,18 @@ def open_conversation(session: Session, person_id: int, survey_id: int) -> Conve
     )
 
 
+def has_open_conversation(session: Session, person_id: int, slug: str) -> bool:
+    return (
+        session.scalar(
+            select(Conversation.id)
+            .join(Survey, Survey.id == Conversation.survey_id)
+            .where(Conversation.person_id == person_id, Survey.slug == slug, Conversation.status.in_(OPEN))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def already_completed(session: Session, person_id: int, version: SurveyVersion) -> bool:
     """Whether the person has finished this version of a survey (statements can be sent any number of times)."""
     if version.survey.purpose == STATEMENT:

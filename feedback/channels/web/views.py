@@ -27,6 +27,9 @@ bp = Blueprint("web", __name__)
 
 ANONYMOUS_KEY = "respondent"  # the anonymous person's id in the (signed) session cookie
 HELP_KEY = "show-help"
+# Beside the limit on new responses, a looser one on every answer an address submits, so that no client can fill
+# the database by answering one page again and again.
+ANSWERS_PER_RESPONSE = 10
 MISSING_KEY = "missing"  # the young person was sent back to a question that still needs an answer
 
 
@@ -72,6 +75,20 @@ class Flow:
         if self.token:
             return url_for(f"web.personal_{endpoint}", slug=self.slug, token=self.token, **values)
         return url_for(f"web.open_{endpoint}", slug=self.slug, **values)
+
+
+def _personal() -> bool:
+    return request.view_args is not None and bool(request.view_args.get("token"))
+
+
+def _continuing() -> bool:
+    """Whether this visitor is answering a survey they have begun: the limit counts new responses, so young people
+    sharing a children's house's wifi can each finish theirs."""
+    person_id = session.get(ANONYMOUS_KEY)
+    slug = (request.view_args or {}).get("slug")
+    if not isinstance(person_id, int) or not slug:
+        return False
+    return web_responses.has_open_conversation(current_session(), person_id, slug)
 
 
 def _policy() -> WebPolicy:
@@ -142,7 +159,14 @@ def start(slug: str, token: str | None = None) -> Any:
 @limiter.limit(
     lambda: f"{current_app.config['ANONYMOUS_SUBMISSIONS_PER_HOUR']}/hour",
     methods=["POST"],
-    exempt_when=lambda: request.view_args is not None and bool(request.view_args.get("token")),
+    exempt_when=lambda: _personal() or _continuing(),
+    scope="open-link-responses",
+)
+@limiter.limit(
+    lambda: f"{current_app.config['ANONYMOUS_SUBMISSIONS_PER_HOUR'] * ANSWERS_PER_RESPONSE}/hour",
+    methods=["POST"],
+    exempt_when=_personal,
+    scope="open-link-answers",
 )
 def question(slug: str, number: int, token: str | None = None) -> Any:
     flow = _flow(slug, token)
