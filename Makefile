@@ -14,7 +14,7 @@ DEV    := FEEDBACK_ENV=development
 install:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,redis]'
 	touch $(STAMP)
 
 $(STAMP): pyproject.toml

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -299,3 +301,27 @@ def test_the_last_page_does_not_finish_a_survey_with_a_question_left_unanswered(
     assert respondent.submit(f"{CHECKIN}/q/3", "no").headers["Location"].endswith(f"{CHECKIN}/done")
     db.session.refresh(conversation)
     assert conversation.status == "completed"
+
+
+# A database of its own on the local Redis: the test clears it.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def test_web_workers_share_the_limit_through_redis(app: Any) -> None:
+    """Two web workers (two apps) counting in Redis: a fourth new response is refused whichever one takes it."""
+    from feedback import create_app
+    from feedback.extensions import limiter
+    from tests.conftest import base_config
+
+    prefix = f"feedback-test-{secrets.token_hex(4)}"
+    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "ANONYMOUS_SUBMISSIONS_PER_HOUR": 3}
+    workers = [create_app(base_config(app.config["SQLALCHEMY_DATABASE_URI"], **settings)) for _ in range(2)]
+    try:
+        statuses = []
+        for attempt in range(4):
+            worker = workers[attempt % 2]
+            with worker.app_context():
+                statuses.append(Respondent(worker.test_client()).submit(f"{CHECKIN}/q/1", "4").status_code)
+        assert statuses == [302, 302, 302, 429]
+    finally:
+        limiter.reset()
