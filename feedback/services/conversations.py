@@ -137,7 +137,7 @@ def answer(
     conversation.last_activity_at = now
     if keyword_of(raw) == SKIP_WORD:
         if question.optional:
-            _record(session, conversation, question, message, now, status="skipped", raw=raw, replace=False)
+            _record(session, conversation, question, _id(message), now, status="skipped", raw=raw, replace=False)
             return _advance(conversation, "skipped", now)
         return _invalid(
             session, conversation, question, message, now=now, raw=raw, max_reasks=max_reasks, hint=NOT_SKIPPABLE
@@ -147,7 +147,9 @@ def answer(
         return _invalid(
             session, conversation, question, message, now=now, raw=raw, max_reasks=max_reasks, hint=result.hint
         )
-    _record(session, conversation, question, message, now, status="answered", raw=raw, parsed=result, replace=False)
+    _record(
+        session, conversation, question, _id(message), now, status="answered", raw=raw, parsed=result, replace=False
+    )
     return _advance(conversation, "answer", now)
 
 
@@ -158,7 +160,7 @@ def answer_question(
     raw: str,
     *,
     skip: bool = False,
-    message: InboundMessage | None,
+    message_id: int | None,
     now: datetime,
 ) -> Invalid | None:
     """Answer (or skip) the question a web page named, replacing any earlier answer to it; None when recorded.
@@ -168,12 +170,14 @@ def answer_question(
     if skip:
         if not question.optional:
             return Invalid(raw, NOT_SKIPPABLE)
-        _record(session, conversation, question, message, now, status="skipped", raw=raw, replace=True)
+        _record(session, conversation, question, message_id, now, status="skipped", raw=raw, replace=True)
     else:
         result = parse_answer(question, raw)
         if isinstance(result, Invalid):
             return result
-        _record(session, conversation, question, message, now, status="answered", raw=raw, parsed=result, replace=True)
+        _record(
+            session, conversation, question, message_id, now, status="answered", raw=raw, parsed=result, replace=True
+        )
     conversation.last_activity_at = now
     conversation.invalid_attempts = 0
     conversation.position = max(conversation.position, question.position + 1)
@@ -200,6 +204,10 @@ def first_unanswered(session: Session, conversation: Conversation) -> Question |
     return None
 
 
+def _id(message: InboundMessage | None) -> int | None:
+    return message.id if message is not None else None
+
+
 def _invalid(
     session: Session,
     conversation: Conversation,
@@ -213,7 +221,7 @@ def _invalid(
 ) -> Step:
     conversation.invalid_attempts += 1
     if conversation.invalid_attempts > max_reasks:
-        _record(session, conversation, question, message, now, status="unanswered", raw=raw, replace=False)
+        _record(session, conversation, question, _id(message), now, status="unanswered", raw=raw, replace=False)
         return _advance(conversation, "unanswered", now)
     return Step("invalid-answer", f"{hint}\n{question.text}")
 
@@ -222,7 +230,7 @@ def _record(
     session: Session,
     conversation: Conversation,
     question: Question,
-    message: InboundMessage | None,
+    message_id: int | None,
     now: datetime,
     *,
     status: str,
@@ -233,7 +241,7 @@ def _record(
     """Write one answer: every channel's answers are written here. With `replace` (the web, where a page can be
     answered again) an earlier answer to the question is overwritten, so there is still one answer per question."""
     values = {
-        "inbound_message_id": message.id if message is not None else None,
+        "inbound_message_id": message_id,
         "status": status,
         "raw_text": raw,
         "value_text": parsed.text if parsed else None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.analysis.safeguarding import screen
@@ -34,6 +34,8 @@ from feedback.services.surveys import STATEMENT
 WEB = conversations.WEB
 MAX_TEXT_LENGTH = 2000
 OPEN = (conversations.INVITED, conversations.ACTIVE)
+RECEIVED = "received"
+PROCESSED = "processed"
 
 
 @dataclass(frozen=True)
@@ -83,18 +85,6 @@ def open_conversation(session: Session, person_id: int, survey_id: int) -> Conve
         .options(joinedload(Conversation.version).joinedload(SurveyVersion.questions))
         .order_by(Conversation.id.desc())
         .limit(1)
-    )
-
-
-def has_open_conversation(session: Session, person_id: int, slug: str) -> bool:
-    return (
-        session.scalar(
-            select(Conversation.id)
-            .join(Survey, Survey.id == Conversation.survey_id)
-            .where(Conversation.person_id == person_id, Survey.slug == slug, Conversation.status.in_(OPEN))
-            .limit(1)
-        )
-        is not None
     )
 
 
@@ -197,7 +187,7 @@ def answer_page(
         select(InboundMessage.id).where(
             InboundMessage.provider_sid == f"web-{nonce}",
             InboundMessage.person_id == person_id,
-            InboundMessage.status == "processed",
+            InboundMessage.status == PROCESSED,
         )
     )
     if done is not None:
@@ -220,18 +210,20 @@ def submit(
     """Record one page's answer (or skip): stored and screened first, then recorded, then, when it was the last
     question of a statement, the statement is sent. Commits."""
     if skip:
-        return _record(session, conversation, question, "", skip=True, message=None, now=now, policy=policy)
+        return _record(session, conversation.id, question, "", skip=True, message_id=None, now=now, policy=policy)
     if not raw.strip():
         return Submitted(error=_empty_error(question))
-    message, risk, duplicate = _store_and_screen(session, conversation, raw, nonce=nonce, now=now)
+    conversation_id = conversation.id  # read now: the commit below expires the object
+    message_id, risk, duplicate = _store_and_screen(session, conversation, raw, nonce=nonce, now=now)
     if duplicate:
         return Submitted(risk=risk, duplicate=True)
     if len(raw) > MAX_TEXT_LENGTH:
-        _finish(session, message, "too-long", now)
+        _finish(session, message_id, "too-long", now)
+        session.commit()
         return Submitted(
             error=f"That's {len(raw):,} characters. Please make it {MAX_TEXT_LENGTH:,} or fewer.", risk=risk
         )
-    result = _record(session, conversation, question, raw, skip=False, message=message, now=now, policy=policy)
+    result = _record(session, conversation_id, question, raw, skip=False, message_id=message_id, now=now, policy=policy)
     return Submitted(error=result.error, risk=risk, missing=result.missing, completed=result.completed)
 
 
@@ -243,12 +235,13 @@ def _empty_error(question: Question) -> str:
 
 def _store_and_screen(
     session: Session, conversation: Conversation, raw: str, *, nonce: str, now: datetime
-) -> tuple[InboundMessage, bool, bool]:
-    """Store the words and any safeguarding alert in one commit. Returns the message, whether it shows a risk, and
-    whether it had been submitted before (then nothing more is to be done with it)."""
+) -> tuple[int, bool, bool]:
+    """Store the words, screened, with any safeguarding alert, in one commit. Returns the message's id, whether it
+    shows a risk, and whether it had been submitted before (then nothing more is to be done with it)."""
     provider_sid = f"web-{nonce}"
-    session.execute(
-        insert_or_ignore(session, InboundMessage, ["provider_sid"]),
+    screening = screen(raw)
+    message_id = session.execute(
+        insert_or_ignore(session, InboundMessage, ["provider_sid"]).returning(InboundMessage.id),
         {
             "channel": WEB,
             "provider_sid": provider_sid,
@@ -256,69 +249,71 @@ def _store_and_screen(
             "body": raw,
             "num_media": 0,
             "received_at": now,
-            "status": "received",
+            "status": RECEIVED,
             "handling_attempts": 0,
             "conversation_id": conversation.id,
+            "risk": screening.risk,
+            "risk_reason": screening.reason or None,
         },
-    )
-    # Locked, so a second submit of the same page waits for the first and then sees it done.
-    message = session.scalars(
-        select(InboundMessage).where(InboundMessage.provider_sid == provider_sid).with_for_update()
-    ).one()
-    if message.person_id != conversation.person_id:
-        raise LookupError("that page belongs to someone else")  # a nonce replayed across people: refuse it
-    if message.status == "processed":
+    ).scalar_one_or_none()
+    if message_id is None:
+        # Submitted before: locked, so a second submit of the same page waits for the first and then sees it done.
+        earlier = session.scalars(
+            select(InboundMessage).where(InboundMessage.provider_sid == provider_sid).with_for_update()
+        ).one()
+        if earlier.person_id != conversation.person_id:
+            raise LookupError("that page belongs to someone else")  # a nonce replayed across people: refuse it
+        result = (earlier.id, bool(earlier.risk), earlier.status == PROCESSED)
         session.commit()
-        return message, bool(message.risk), True
-    if message.risk is None:
-        screening = screen(raw)
-        message.risk = screening.risk
-        message.risk_reason = screening.reason or None
-        if screening.risk:
-            session.add(
-                SafeguardingAlert(
-                    inbound_message_id=message.id,
-                    person_id=message.person_id,
-                    reason=screening.reason,
-                    created_at=now,
-                )
+        return result
+    if screening.risk:
+        session.add(
+            SafeguardingAlert(
+                inbound_message_id=message_id, person_id=conversation.person_id, reason=screening.reason, created_at=now
             )
+        )
     session.commit()
-    return message, bool(message.risk), False
+    return message_id, screening.risk, False
 
 
-def _finish(session: Session, message: InboundMessage, handling: str, now: datetime) -> None:
-    message.handling = handling
-    message.status = "processed"
-    message.processed_at = now
-    session.commit()
+def _finish(session: Session, message_id: int, handling: str, now: datetime) -> None:
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == message_id)
+        .values(handling=handling, status=PROCESSED, processed_at=now)
+    )
 
 
 def _record(
     session: Session,
-    conversation: Conversation,
+    conversation_id: int,
     question: Question,
     raw: str,
     *,
     skip: bool,
-    message: InboundMessage | None,
+    message_id: int | None,
     now: datetime,
     policy: WebPolicy,
 ) -> Submitted:
-    # The conversation is locked while its answer is written: two tabs answering the same page take turns.
-    session.execute(select(Conversation.id).where(Conversation.id == conversation.id).with_for_update())
-    session.refresh(conversation)
+    # The conversation is locked (and read afresh) while its answer is written: two tabs answering the same page
+    # take turns.
+    conversation = session.scalars(
+        select(Conversation)
+        .where(Conversation.id == conversation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     was_completed = conversation.status == conversations.COMPLETED
-    invalid = conversations.answer_question(session, conversation, question, raw, skip=skip, message=message, now=now)
+    invalid = conversations.answer_question(
+        session, conversation, question, raw, skip=skip, message_id=message_id, now=now
+    )
     missing = None
     at_the_end = conversation.position >= len(conversation.version.questions)
     if invalid is None and at_the_end and conversation.status != conversations.COMPLETED:
         gap = conversations.first_unanswered(session, conversation)
         missing = gap.position + 1 if gap is not None else None
-    if message is not None:
-        message.handling = "invalid-answer" if invalid else "answer"
-        message.status = "processed"
-        message.processed_at = now
+    if message_id is not None:
+        _finish(session, message_id, "invalid-answer" if invalid else "answer", now)
     if invalid is not None:
         session.commit()
         return Submitted(error=_web_hint(question, invalid.hint))
@@ -331,8 +326,9 @@ def _record(
             escalate_after_days=policy.escalate_after_days,
             duty_team_name=policy.duty_team_name,
         )
+    completed = conversation.status == conversations.COMPLETED
     session.commit()
-    return Submitted(missing=missing, completed=conversation.status == conversations.COMPLETED)
+    return Submitted(missing=missing, completed=completed)
 
 
 def _web_hint(question: Question, hint: str) -> str:

@@ -27,6 +27,7 @@ bp = Blueprint("web", __name__)
 
 ANONYMOUS_KEY = "respondent"  # the anonymous person's id in the (signed) session cookie
 HELP_KEY = "show-help"
+BEGUN_KEY = "begun"  # the open-link surveys this visitor has begun and not finished
 # Beside the limit on new responses, a looser one on every answer an address submits, so that no client can fill
 # the database by answering one page again and again.
 ANSWERS_PER_RESPONSE = 10
@@ -83,12 +84,9 @@ def _personal() -> bool:
 
 def _continuing() -> bool:
     """Whether this visitor is answering a survey they have begun: the limit counts new responses, so young people
-    sharing a children's house's wifi can each finish theirs."""
-    person_id = session.get(ANONYMOUS_KEY)
+    sharing a children's house's wifi can each finish theirs. Known from the (signed) session, without a query."""
     slug = (request.view_args or {}).get("slug")
-    if not isinstance(person_id, int) or not slug:
-        return False
-    return web_responses.has_open_conversation(current_session(), person_id, slug)
+    return bool(slug) and slug in session.get(BEGUN_KEY, [])
 
 
 def _policy() -> WebPolicy:
@@ -217,6 +215,8 @@ def question(slug: str, number: int, token: str | None = None) -> Any:
         session[HELP_KEY] = True
     if result.error:
         return _page(flow, item, number, form, error=result.error, status=400)
+    if token is None:
+        _remember_begun(slug, begun=not result.completed)
     if result.completed:
         return redirect(flow.url("done"))
     if result.missing is not None:
@@ -256,6 +256,11 @@ def my_page(token: str) -> str:
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _remember_begun(slug: str, *, begun: bool) -> None:
+    surveys_begun = [s for s in session.get(BEGUN_KEY, []) if s != slug]
+    session[BEGUN_KEY] = [*surveys_begun, slug][-10:] if begun else surveys_begun
 
 
 def _next_url(flow: Flow, number: int) -> str:
