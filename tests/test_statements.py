@@ -251,3 +251,18 @@ def test_the_scheduler_escalates_statements_on_its_own(app: Any, client: Any, cl
     clock.advance(days=3)  # Monday 14:00 to Thursday 14:00: past two working days
     assert processes.escalate_statements() == 1
     assert processes.escalate_statements() == 0
+
+
+def test_the_home_page_says_what_is_waiting(app: Any, client: Any, runner: Any) -> None:
+    sam = worker()
+    worker("boss@example.org", role="manager", team="Hamilton", name="Pat")
+    _, token = young_person(worker_user=sam)
+    send_worried(client, token)
+    staff_client = app.test_client()
+    sign_in(staff_client, "sam@example.org")
+    assert "1 statement from young people waiting to be read" in staff_client.get("/staff/").get_data(as_text=True)
+    runner.invoke(args=["statements", "escalate", "--now", "2027-01-01T12:00:00Z"])
+    manager_client = app.test_client()
+    sign_in(manager_client, "boss@example.org")
+    home = manager_client.get("/staff/").get_data(as_text=True)
+    assert "1 statement from young people waiting" in home and "1 of them escalated to the manager" in home

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Answer, Conversation, Person, Question, StaffUser, Statement, StatementReply, Team
@@ -117,6 +117,25 @@ def inbox(session: Session, user: StaffUser, limit: int = 200) -> Sequence[State
         .order_by((Statement.status == SENT).desc(), Statement.sent_at)
         .limit(limit)
     ).all()
+
+
+@dataclass(frozen=True)
+class Waiting:
+    unread: int
+    escalated: int
+
+
+def waiting(session: Session, user: StaffUser) -> Waiting:
+    """How many statements wait on this member of staff unread, and how many of those have been escalated."""
+    if user.role not in {"worker", "manager"}:
+        return Waiting(0, 0)
+    unread, escalated = session.execute(
+        select(func.count(), func.count(Statement.escalated_at)).where(
+            _visible_to(user),  # type: ignore[arg-type]
+            Statement.status == SENT,
+        )
+    ).one()
+    return Waiting(int(unread), int(escalated))
 
 
 def get_for(session: Session, statement_id: int, user: StaffUser) -> Statement:

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from feedback.clock import now
 from feedback.extensions import current_session, db
 from feedback.models import SafeguardingAlert
-from feedback.services import people, simulator, staff, surveys
+from feedback.services import people, simulator, staff, statements, surveys
 from feedback.services.inbound import InboundPolicy
 from feedback.services.sending import LinkSettings, send_survey
 from feedback.staff.forms import LoginForm, SimulatedSendForm, SimulatedTextForm
@@ -83,7 +83,9 @@ def home() -> str:
     open_alerts = db.session.scalar(
         select(db.func.count()).select_from(SafeguardingAlert).where(SafeguardingAlert.acknowledged_at.is_(None))
     )
-    return render_template("staff/home.html", open_alerts=open_alerts)
+    return render_template(
+        "staff/home.html", open_alerts=open_alerts, waiting=statements.waiting(current_session(), current_user)
+    )
 
 
 @bp.get("/simulator")
