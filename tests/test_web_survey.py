@@ -325,3 +325,22 @@ def test_web_workers_share_the_limit_through_redis(app: Any) -> None:
         assert statuses == [302, 302, 302, 429]
     finally:
         limiter.reset()
+
+
+def test_a_failure_shows_a_young_persons_error_page_and_keeps_earlier_answers(
+    app: Any, respondent: Respondent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    respondent.submit(f"{CHECKIN}/q/1", "4")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("feedback.services.conversations.answer_question", broken)
+    response = respondent.submit(f"{CHECKIN}/q/2", "yes")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in html and "/staff" not in html and "Traceback" not in html
+    assert count("answer") == 1
+    # The words of the failed page were stored before anything else, so they are not lost either.
+    assert db.session.scalars(select(InboundMessage.body).order_by(InboundMessage.id.desc())).first() == "yes"

@@ -50,6 +50,13 @@ def too_many(error: HTTPException) -> tuple[str, int]:
     return render_template("young/too_many.html"), 429
 
 
+@bp.errorhandler(500)
+def went_wrong(error: Exception) -> tuple[str, int]:
+    # A young person never sees a staff page or a traceback; what they answered before this page is stored.
+    current_session().rollback()
+    return render_template("young/error.html", help_numbers=current_app.config["HELP_NUMBERS"]), 500
+
+
 @bp.after_request
 def private_pages(response: Response) -> Response:
     # These pages can show a young person's own words: never cached, and a link's token never leaks onwards.
