@@ -137,6 +137,8 @@ def test_a_young_person_completes_the_survey_on_a_phone(live: LiveApp, page: Pag
     press(page, "Next")
 
     expect_question(page, 4)
+    # Who this visitor is, read while the survey is open: finishing makes the device forget them.
+    who = live.anonymous_pseudonym(page.context.cookies())
     page.get_by_label("What one thing would make life better?").fill("More time with my worker, and a bus pass")
     press(page, "Finish")
 
@@ -144,7 +146,7 @@ def test_a_young_person_completes_the_survey_on_a_phone(live: LiveApp, page: Pag
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
 
-    rows = answers_of(live, live.anonymous_pseudonym(page.context.cookies()))
+    rows = answers_of(live, who)
     assert {row["question"]: row["value"] for row in rows} == {
         "home": 4,
         "worker": "not sure",
@@ -291,6 +293,8 @@ def test_a_survey_can_be_done_with_the_keyboard_alone(live: LiveApp, page: Page)
     page.keyboard.press("Enter")
 
     expect_question(page, 4)
+    # Who this visitor is, read while the survey is open: finishing makes the device forget them.
+    who = live.anonymous_pseudonym(page.context.cookies())
     tab_to(page, "textarea")
     expect_focus_shown(page, "The text box")
     page.keyboard.type("Done with the keyboard")
@@ -300,7 +304,7 @@ def test_a_survey_can_be_done_with_the_keyboard_alone(live: LiveApp, page: Page)
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
-    rows = answers_of(live, live.anonymous_pseudonym(page.context.cookies()))
+    rows = answers_of(live, who)
     assert {row["question"]: row["value"] for row in rows} == {
         "home": 4,
         "worker": "no",
@@ -324,6 +328,8 @@ def test_a_survey_works_without_javascript(live: LiveApp, new_page: PageFactory)
     press(page, "Next")
 
     expect_question(page, 4)
+    # Who this visitor is, read while the survey is open: finishing makes the device forget them.
+    who = live.anonymous_pseudonym(page.context.cookies())
     count = page.locator("#answer-count")
     expect(count).to_have_text("You can write up to 2,000 characters.")
     page.get_by_role("textbox").fill("No script needed")
@@ -331,7 +337,7 @@ def test_a_survey_works_without_javascript(live: LiveApp, new_page: PageFactory)
     press(page, "Finish")
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
 
-    rows = answers_of(live, live.anonymous_pseudonym(page.context.cookies()))
+    rows = answers_of(live, who)
     assert [row["value"] for row in rows] == [5, "yes", "no", "No script needed"]
 
 

@@ -344,3 +344,15 @@ def test_a_failure_shows_a_young_persons_error_page_and_keeps_earlier_answers(
     assert count("answer") == 1
     # The words of the failed page were stored before anything else, so they are not lost either.
     assert db.session.scalars(select(InboundMessage.body).order_by(InboundMessage.id.desc())).first() == "yes"
+
+
+def test_a_shared_device_forgets_a_finished_survey_so_the_next_young_person_starts_afresh(
+    app: Any, respondent: Respondent
+) -> None:
+    respondent.complete(CHECKIN, FULL_ANSWERS)
+    start = respondent.page(CHECKIN).get_data(as_text=True)
+    assert "Carry on where you left off" not in start and f'href="{CHECKIN}/q/1"' in start
+    page = respondent.page(f"{CHECKIN}/q/4").get_data(as_text=True)
+    assert "A bus pass that works at weekends" not in page  # the last person's words are not shown
+    respondent.complete(CHECKIN, ["2", "no", "no", None])
+    assert count("conversation") == 2 and count("person") == 2

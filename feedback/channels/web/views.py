@@ -224,6 +224,10 @@ def question(slug: str, number: int, token: str | None = None) -> Any:
         return _page(flow, item, number, form, error=result.error, status=400)
     if token is None:
         _remember_begun(slug, begun=not result.completed)
+        if result.completed:
+            # Finished: the device forgets them, so the next young person on a shared tablet starts afresh and
+            # can never page back through someone else's answers.
+            session.pop(ANONYMOUS_KEY, None)
     if result.completed:
         return redirect(flow.url("done"))
     if result.missing is not None:
