@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from feedback import create_app, runner
 from feedback.clock import now as clock_now
@@ -47,6 +47,45 @@ cli = FlaskGroup(
 )
 
 
+@cli.command("analyse", with_appcontext=False)
+@click.option("--input", "source", type=click.File("r", encoding="utf-8"), default="-", help="Default: standard input.")
+@click.option("--pending", is_flag=True, help="Analyse stored messages not analysed yet (the worker does this too).")
+@click.option("--reprocess", is_flag=True, help="Analyse every stored message again; staff codes are kept.")
+@click.pass_context
+def analyse_command(ctx: click.Context, source: Any, pending: bool, reprocess: bool) -> None:
+    """Analyse text, one message per line, into one JSON object per line in the same order: themes, sentiment,
+    risk, key phrases and a redacted copy. Needs no database and no network.
+
+    With --pending or --reprocess it works on the stored messages instead, in the database.
+    """
+    if pending or reprocess:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            _analyse_stored(reprocess=reprocess)
+        return
+    from feedback.analysis.pipeline import analyse
+
+    out = sys.stdout
+    for line in source:
+        out.write(json.dumps(analyse(line.rstrip("\r\n")).as_json(), ensure_ascii=False) + "\n")
+
+
+def _analyse_stored(*, reprocess: bool) -> None:
+    from feedback.services import analysis
+
+    session = current_session()
+    if not reprocess:
+        done = 0
+        while batch := analysis.analyse_pending(session, now=clock_now(), limit=500):
+            done += batch
+        click.echo(f"Analysed {done} messages.")
+        return
+    total = analysis.count_analysable(session)
+    with click.progressbar(length=total, label="Analysing stored messages", file=sys.stderr) as bar:
+        done = analysis.reprocess(session, now=clock_now(), progress=bar.update)
+    click.echo(f"Analysed {done} messages again; themes staff gave were kept.")
+
+
 def register(app: Flask) -> None:
     """Add the service's commands to the app's CLI (`feedback ...`, and `flask ...` too)."""
     for command in (
@@ -61,6 +100,7 @@ def register(app: Flask) -> None:
         people_group,
         links_group,
         statements_group,
+        analyse_command,
     ):
         app.cli.add_command(command)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.clock import utcnow
@@ -376,3 +376,39 @@ class StatementReply(db.Model):  # type: ignore[name-defined]
 
     statement: Mapped[Statement] = relationship(back_populates="replies")
     author: Mapped[StaffUser] = relationship()
+
+
+class MessageAnalysis(db.Model):  # type: ignore[name-defined]
+    """What the analysis read in one message: sentiment, key phrases and a copy safe to quote. Its themes are
+    `MessageTheme` rows, so that summaries group by them in SQL. Re-analysis replaces this row and the automatic
+    themes, never a member of staff's codes."""
+
+    __tablename__ = "message_analysis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
+    sentiment: Mapped[float] = mapped_column(Float)
+    sentiment_label: Mapped[str] = mapped_column(String(16), index=True)
+    key_phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Why each theme was given (theme slug -> the words), for staff.
+    why: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    redacted: Mapped[str] = mapped_column(EncryptedText())
+    analyser: Mapped[str] = mapped_column(String(32))
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MessageTheme(db.Model):  # type: ignore[name-defined]
+    """A message filed against a theme: by the analysis (auto), by the question it answered, or by staff."""
+
+    __tablename__ = "message_theme"
+    __table_args__ = (
+        UniqueConstraint("inbound_message_id", "theme_id"),
+        Index("ix_message_theme_theme_id_source", "theme_id", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
+    source: Mapped[str] = mapped_column(String(16))  # auto | question | staff
+    strong: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

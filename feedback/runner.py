@@ -18,7 +18,7 @@ from flask import current_app
 
 from feedback.clock import now
 from feedback.extensions import current_session, db
-from feedback.services import conversations, inbound, outbox, statements
+from feedback.services import analysis, conversations, inbound, outbox, statements
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,9 @@ def work_once(sender: outbox.Sender, batch: int = 100) -> int:
             if attempts >= inbound.MAX_HANDLING_ATTEMPTS:
                 log.error("stored message %s failed %s times: it needs a person to look", message_id, attempts)
     report = outbox.flush(current_session(), sender, now=now(), retry=retry_policy(), limit=batch)
-    return len(stranded) + report.handled
+    # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
+    analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)
+    return len(stranded) + report.handled + analysed
 
 
 class _Stop:

@@ -32,7 +32,19 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bkill(?:ing)? my ?sel(?:f|ves)\b",
             r"\bend(?:ing)? (?:it all|my life|my self|myself|things|it)\b(?! (?:with|between|now that))",
             r"\bsuicid",
+            # First person: "my brother is going to die" is a worry about him, not a wish.
+            r"\b(?:i|i'm|i am|i've|just|really|honestly)\b(?:(?!\b(?:he|she|they|he's|she's|they're)\b)[\w' ]){0,12}"
             r"\b(?:want|wanted|wanting|going|gonna) to die\b",
+            r"\b(?:want|wanted) (?:it all|everything|it) to (?:stop|end|be over)\b",
+            r"\bbetter off without me\b",
+            r"\b(?:don't|do not|dont|can't|cannot) see (?:the|any) point\b",
+            r"\bno point (?:in )?(?:anything|any of it|going on|trying)\b",
+            r"\b(?:go to sleep|fall asleep|sleep) and (?:not|never) wake up\b",
+            r"\b(?:bought|buying|got|saving|saved|stockpil\w*) (?:a load of |loads of |some |a lot of )?"
+            r"(?:paracetamol|pills|tablets|painkillers)\b",
+            r"\b(?:took|taken|take|swallowed) (?:too many|a load of|loads of|all (?:my|the))"
+            r" (?:pills|tablets|paracetamol)",
+            r"\bnot (?:be |being )?(?:here|around) (?:anymore|much longer|for long)\b",
             r"\bwish i (?:was|were) dead\b",
             r"\bbetter off dead\b",
             r"\b(?:do not|don't|dont) want to (?:be alive|live|be here anymore|wake up)\b",
@@ -48,6 +60,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "self-harm",
         (
             r"\bself[- ]?harm",
+            r"\b(?:been |started |start )?cutting (?:again|myself|my)\b",
+            r"\b(?:burns?|cuts?|marks?|scars?) on my \w+ (?:are|is|were|was) (?:from )?(?:me|myself)\b",
             r"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|starv\w*) (?:my ?self|myself)\b",
             r"\bcut(?:ting)? my (?:arms?|legs?|wrists?|skin)\b",
             r"\boverdos\w*\b",
@@ -58,11 +72,27 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "abuse or violence",
         (
             rf"\b{_HURT_VERB} (?:me|us)\b",
+            # Another child being hurt: "her boyfriend's been hitting him".
+            rf"\b(?:been |keeps |kept |always )?{_HURT_VERB} (?:him|her|them|my wee \w+|the wean|the baby)\b",
+            r"\block(?:s|ed)? (?:the )?(?:fridge|food|cupboards?|kitchen)\b",
+            r"\bsent to (?:bed|my room) without (?:my |any )?(?:tea|dinner|food|supper)\b",
+            r"\bsmash(?:es|ed|ing)? (?:stuff|things|the house|everything)\b",
+            r"\bcomes? (?:in|into) my (?:room|bed) at night\b",
+            r"\b(?:chair|something) (?:against|behind) (?:the|my) door\b",
+            r"\b(?:used to |did |does |do |doing )?(?:do|did|does|doing) (?:stuff|things) to me\b",
+            r"\bscared (?:he|she|they)(?:'s| is| are| will|'ll)? (?:going to|gonna|gon) (?:come back|hurt|find)\b",
+            r"\b(?:bang|bangs|banging|kick|kicking) (?:on )?my door\b",
+            r"\bput my windows in\b",
+            r"\b(?:says|said|tells) (?:i'm|im|i am) nothing without (?:him|her)\b",
+            r"\bchecks my phone\b.*\b(?:won't let|wont let|says|nothing|scared|angry)\b",
+            r"\bwoke up in (?:some|a|an|this) (?:guy'?s|man'?s|stranger'?s|random'?s|older \w+'?s)"
+            r" (?:flat|house|bed)\b",
+            r"\b(?:said|says|told me) not to tell (?:anyone|anybody|my \w+)\b",
             rf"\b{_HURT_VERB} my {_FAMILY}\b",
             r"\b(?:touch(?:es|ed|ing)?|grab(?:s|bed|bing)?) me\b",
             r"\b(?:abus(?:e|es|ed|ing|ive)|rap(?:e|ed|es|ing)|molest\w*|sexually)\b",
             r"\bthreaten(?:s|ed|ing)? (?:me|to)\b",
-            r"\b(?:stab|stabbed|knife|knifed|weapon)\b",
+            r"\b(?:stab|stabbed|knife|knifed|weapon)\b(?! crime)",
             r"\bscared (?:of|to go) (?:him|her|them|going home|home|my \w+)\b",
             r"\bfeart (?:of|to go) ",
             r"\blocked me in\b",
@@ -80,7 +110,21 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r".*\b(?:messag|texts?|snap|pics|money|gifts?|lifts?|drink|party|meet|buy)",
             r"\b(?:made|make|making|makes) me (?:hold|carry|sell|deliver|move|drop off|keep)\b",
             r"\bcounty lines\b",
-            r"\b(?:owe|owes|owed) (?:them|him|her) money\b",
+            r"\bmet (?:him |her |them )?online\b",
+            r"\b(?:guy|man|boy|lad)'?s? (?:flat|house) i met\b",
+            r"\bwants? to meet (?:up|me)\b.*\b(?:older|age|\d\d|says he'?s|pics?)",
+            r"\bshare (?:the |my )?(?:ones|pics|pictures|photos|nudes|videos) i (?:already )?sent\b",
+            r"\b(?:1[0-5]) and (?:sleeping with|going out with|seeing|shagging|with) (?:a |an )?"
+            r"(?:1[89]|[2-5]\d) year old\b",
+            r"\b(?:hold|keep|carry|run|sell|drop) (?:stuff|things|bags|packages|gear|it)"
+            r" (?:for|wi|with) (?:them|him|some)\b",
+            r"\b(?:run|running|runnin) (?:about|around) (?:with|wi) bags\b",
+            r"\b(?:getting|got|get) paid to (?:run|deliver|hold|carry|drop|sell|move)\b",
+            r"\b(?:messag\w*|texts?|texting|snap\w*) me\b[\w ]{0,30}\bat night\b",
+            r"\b(?:owe|owes|owed) (?:them|him|her|those guys|that guy)\b",
+            r"\b(?:gives?|giving|gave|buys?|buying|bought) me (?:free )?(?:stuff|things|drink|drinks|vapes?|weed"
+            r"|money|cash|phones?|clothes|trainers|presents|gifts)\b.*\b(?:older|owe|secret|don't tell|dont tell"
+            r"|pay (?:him|them|it) back|favou?r)",
         ),
     ),
     (
@@ -89,6 +133,12 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:ran|run|running|runnin) away\b",
             r"\b(?:go|going|went|gone) missing\b",
             r"\bsleeping (?:rough|on the street|outside)\b",
+            r"\bsleep(?:ing)? (?:in|on) (?:a|the) (?:stairwell|park|car|street|close|bus station|bench|stairs)\b",
+            r"\bnowhere (?:else )?to (?:go|sleep|stay)\b",
+            r"\b(?:can't|cannot|can not) go home tonight\b",
+            r"\bnot going back to (?:that|my|the) (?:placement|foster|unit|house|home|carers?)\b",
+            r"\b(?:was|been|went) missing (?:for )?\d+ (?:days?|nights?)\b",
+            r"\bpolice brought me back\b",
         ),
     ),
     (
@@ -100,6 +150,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bnot safe\b",
             r"\bin danger\b",
             r"\bscared for my life\b",
+            r"\bscared to (?:go out|go home|leave|sleep)\b",
+            r"\b(?:hangs?|hanging) (?:about|around) outside\b.*\bwatching\b",
         ),
     ),
 )
@@ -122,6 +174,21 @@ class Screening:
         return ", ".join(self.reasons)
 
 
+# Risk that a young person says is over and known ("used to self harm but I've been clean 8 months") or denies in
+# passing ("not suicidal or anything, just bored"). Anything less clear stays a risk: missing one is the worst
+# failure, a false alarm costs a worker some minutes.
+_RESOLVED = re.compile(
+    r"\bused to\b.*\bbut\b.*\b(?:clean|haven't|havent|have not|not since|stopped|don't any ?more|dont any ?more"
+    r"|no more|not any ?more|not in (?:a|\d+|ages))"
+)
+_DENIED = re.compile(r"\b(?:not|never been) (?:suicidal|going to hurt myself)\b or (?:anything|owt)\b")
+# ...unless the same message asks for someone now: then a worker should know.
+_URGENT = re.compile(r"\b(?:need (?:someone|somebody|help|to talk)|tonight|right now|please|scared)\b")
+_ABOUT_SAFETY = re.compile(
+    r"\b(?:workshop|session|lesson|talk|assembly|class|course) (?:on|about)\b|\bcrime workshop\b"
+)
+
+
 def screen(text: str) -> Screening:
     """Screen one message for risk of harm to the young person or to another child they mention."""
     clean = normalise(text)
@@ -132,6 +199,9 @@ def screen(text: str) -> Screening:
             if match is None:
                 continue
             if category == "feeling unsafe" and _is_negated_unsafe(clean, match):
+                continue
+            denied = _DENIED.search(clean) and not _URGENT.search(clean)
+            if _RESOLVED.search(clean) or denied or _ABOUT_SAFETY.search(clean):
                 continue
             reasons.append(category)
             break

@@ -1,0 +1,131 @@
+"""Measure the text analysis on a labelled JSONL file, through `feedback analyse`, against stock TextBlob.
+
+    python bench/analysis.py [FILE.jsonl ...] [--messages 10000]
+
+Each FILE holds one {"text", "themes", "sentiment": pos|neg|neu|mixed, "risk"} object per line (the format of
+shared/eval/themes_sample.jsonl). For each file it prints theme macro-F1 over the 18 themes (and per theme),
+safeguarding recall and false alarm rate, and sentiment label accuracy (mixed rows left out), with stock TextBlob's
+sentiment accuracy beside it as a peer. Then it times `feedback analyse` on --messages messages (the files' texts
+repeated) in one process, one core, against stock TextBlob's polarity on the same messages.
+
+A benchmark, not a test: it never fails because of a figure. It exits 1 only if `feedback analyse` fails or
+answers a different number of lines than it was given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = ROOT.parent / "shared" / "eval" / "themes_sample.jsonl"
+FEEDBACK = ROOT / ".venv" / "bin" / "feedback"
+LABELS = {"pos": "positive", "neg": "negative", "neu": "neutral"}
+THRESHOLD = 0.05
+
+
+def label(score: float) -> str:
+    return "positive" if score > THRESHOLD else "negative" if score < -THRESHOLD else "neutral"
+
+
+def run_analyse(texts: list[str]) -> tuple[list[dict[str, Any]], float]:
+    """Run `feedback analyse` on the texts; return its answers and the seconds it took (start-up included)."""
+    source = "".join(t.replace("\n", " ") + "\n" for t in texts)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FEEDBACK_", "DATABASE_", "SECRET_"))}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(FEEDBACK), "analyse"], input=source, capture_output=True, text=True, env=env, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"feedback analyse failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    if len(answers) != len(texts):
+        sys.exit(f"feedback analyse answered {len(answers)} lines for {len(texts)}")
+    return answers, elapsed
+
+
+def theme_scores(rows: list[dict[str, Any]], answers: list[dict[str, Any]], slugs: list[str]) -> dict[str, float]:
+    scores = {}
+    for slug in slugs:
+        tp = sum(1 for r, a in zip(rows, answers, strict=True) if slug in r["themes"] and slug in a["themes"])
+        fp = sum(1 for r, a in zip(rows, answers, strict=True) if slug not in r["themes"] and slug in a["themes"])
+        fn = sum(1 for r, a in zip(rows, answers, strict=True) if slug in r["themes"] and slug not in a["themes"])
+        if tp + fp + fn == 0:
+            continue  # a theme this file never mentions and the analysis never gave: no evidence either way
+        scores[slug] = 2 * tp / (2 * tp + fp + fn)
+    return scores
+
+
+def evaluate(path: Path) -> None:
+    from textblob.en.sentiments import PatternAnalyzer
+
+    from feedback.analysis.themes import CUES
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    answers, _ = run_analyse([r["text"] for r in rows])
+    slugs = list(CUES)
+    per_theme = theme_scores(rows, answers, slugs)
+    macro = sum(per_theme.values()) / len(per_theme) if per_theme else 0.0
+    risky = [a["risk"] for r, a in zip(rows, answers, strict=True) if r["risk"]]
+    safe = [a["risk"] for r, a in zip(rows, answers, strict=True) if not r["risk"]]
+    scored = [(r, a) for r, a in zip(rows, answers, strict=True) if r["sentiment"] in LABELS]
+    right = sum(1 for r, a in scored if a["label"] == LABELS[r["sentiment"]])
+    stock = PatternAnalyzer()
+    stock_right = sum(1 for r, _ in scored if label(stock.analyze(r["text"]).polarity) == LABELS[r["sentiment"]])
+
+    print(f"\n{path} ({len(rows)} messages)")
+    print(f"  theme macro-F1           {macro:.3f}   over {len(per_theme)} themes (aim 0.80)")
+    if risky:
+        print(f"  safeguarding recall      {sum(risky) / len(risky):.3f}   {sum(risky)}/{len(risky)} (aim 1.00)")
+    if safe:
+        print(f"  false alarms             {sum(safe) / len(safe):.3f}   {sum(safe)}/{len(safe)} (aim 0.03 or less)")
+    if scored:
+        print(
+            f"  sentiment label right    {right / len(scored):.3f}   {right}/{len(scored)} (aim 0.80); "
+            f"stock TextBlob {stock_right / len(scored):.3f}"
+        )
+    weakest = sorted(per_theme.items(), key=lambda item: item[1])[:5]
+    print("  weakest themes           " + ", ".join(f"{slug} {score:.2f}" for slug, score in weakest))
+
+
+def throughput(paths: list[Path], count: int) -> None:
+    from textblob.en.sentiments import PatternAnalyzer
+
+    texts: list[str] = []
+    for path in paths:
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    messages = [f"{texts[i % len(texts)]} {'x' * (i % 3)}".strip() for i in range(count)]
+    _, empty = run_analyse([])
+    _, elapsed = run_analyse(messages)
+    analyse_rate = count / max(elapsed - empty, 1e-9)
+    stock = PatternAnalyzer()
+    started = time.perf_counter()
+    for message in messages:
+        stock.analyze(message)
+    stock_rate = count / (time.perf_counter() - started)
+    print(f"\nthroughput on {count:,} messages, one process (start-up of {empty:.2f} s taken off):")
+    print(f"  feedback analyse         {analyse_rate:,.0f} messages/s (aim 500)")
+    print(f"  stock TextBlob polarity  {stock_rate:,.0f} messages/s (peer: sentiment alone)")
+    print(f"  ratio                    {analyse_rate / stock_rate:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT_FILE])
+    parser.add_argument("--messages", type=int, default=10_000, help="messages for the throughput run")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    for path in args.files:
+        evaluate(path)
+    throughput(args.files, args.messages)
+
+
+if __name__ == "__main__":
+    main()

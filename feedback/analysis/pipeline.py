@@ -1,0 +1,81 @@
+"""Everything the service reads from one message: themes (and why), sentiment, safeguarding risk, key phrases and
+a copy safe to quote. Pure: it needs no database, no Flask and no network, so it is tested and measured on plain
+strings, and `feedback analyse` runs it on standard input."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from feedback.analysis.phrases import key_phrases
+from feedback.analysis.redaction import redact
+from feedback.analysis.safeguarding import screen
+from feedback.analysis.sentiment import label_for, sentiment
+from feedback.analysis.text import normalise
+from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
+
+_PLACEHOLDER = re.compile(r"\[(?:name|phone|email|address|postcode|school|link)\]")
+
+# A message that shows a risk of harm is about these themes, whatever words it used.
+RISK_THEMES = {"suicide": "mental-health", "self-harm": "mental-health"}
+DEFAULT_RISK_THEME = "safety"
+# A message showing risk of harm that reads as neutral or mildly positive is read as negative; one that sounds
+# plainly happy keeps its tone ("he's older but he's sound"): sentiment is the young person's own view, and the
+# risk is flagged on its own.
+RISK_SENTIMENT_CEILING = -0.3
+RISK_KEEPS_TONE_ABOVE = 0.3
+
+
+@dataclass(frozen=True)
+class Analysis:
+    themes: tuple[str, ...]
+    why: dict[str, tuple[str, ...]] = field(default_factory=dict)  # theme -> the words that filed it there
+    sentiment: float = 0.0
+    sentiment_label: str = "neutral"
+    sentiment_because: tuple[str, ...] = ()
+    risk: bool = False
+    risk_reasons: tuple[str, ...] = ()
+    key_phrases: tuple[str, ...] = ()
+    redacted: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "themes": list(self.themes),
+            "sentiment": self.sentiment,
+            "label": self.sentiment_label,
+            "risk": self.risk,
+            "risk_reasons": list(self.risk_reasons),
+            "key_phrases": list(self.key_phrases),
+            "redacted": self.redacted,
+            "why": {slug: list(words) for slug, words in self.why.items()},
+        }
+
+
+def analyse(text: str, rules: ThemeRules = DEFAULT_RULES) -> Analysis:
+    clean = normalise(text)
+    screening = screen(text)
+    matches = rules.match(text, clean=clean)
+    why = {m.slug: m.cues for m in matches}
+    for reason in screening.reasons:
+        slug = RISK_THEMES.get(reason, DEFAULT_RISK_THEME)
+        why.setdefault(slug, (f"safeguarding: {reason}",))
+    order = list(rules.cues)
+    themes = tuple(sorted(why, key=lambda slug: order.index(slug) if slug in order else len(order)))
+    quotable = redact(text)
+    feeling = sentiment(text, clean=clean)
+    score = feeling.score
+    if screening.risk and score <= RISK_KEEPS_TONE_ABOVE:
+        score = min(score, RISK_SENTIMENT_CEILING)
+    return Analysis(
+        themes=themes,
+        why={slug: why[slug] for slug in themes},
+        sentiment=score,
+        sentiment_label=label_for(score),
+        sentiment_because=feeling.because,
+        risk=screening.risk,
+        risk_reasons=screening.reasons,
+        # From the redacted copy: phrases are listed to staff as emerging themes, and must not carry a name.
+        key_phrases=tuple(key_phrases(_PLACEHOLDER.sub(" , ", normalise(quotable)))),
+        redacted=quotable,
+    )
