@@ -19,6 +19,7 @@ from feedback import create_app, runner
 from feedback.clock import now as clock_now
 from feedback.config import ConfigurationError, public_base_url
 from feedback.extensions import current_session, db
+from feedback.services import alerts as alert_service
 from feedback.services import (
     conversations,
     defaults,
@@ -100,6 +101,7 @@ def register(app: Flask) -> None:
         people_group,
         links_group,
         statements_group,
+        alerts_group,
         analyse_command,
     ):
         app.cli.add_command(command)
@@ -453,3 +455,19 @@ def statements_escalate(moment: datetime | None) -> None:
     count = statements.escalate_overdue(current_session(), now=_now(moment))
     db.session.commit()
     click.echo(f"Escalated {count} statements.")
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """Safeguarding alerts."""
+
+
+@alerts_group.command("escalate")
+@click.option("--now", "moment", type=Instant(), help="Act as if it were this moment (ISO 8601).")
+@with_appcontext
+def alerts_escalate(moment: datetime | None) -> None:
+    """Escalate alerts unacknowledged after SAFEGUARDING_ESCALATION_MINUTES to the managers."""
+    after = timedelta(minutes=current_app.config["SAFEGUARDING_ESCALATION_MINUTES"])
+    count = alert_service.escalate_overdue(current_session(), now=_now(moment), after=after)
+    db.session.commit()
+    click.echo(f"Escalated {count} alerts.")

@@ -79,6 +79,8 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "PERSONAL_LINK_DAYS": _int(env, "PERSONAL_LINK_DAYS", 90),
         # An unread statement goes to the team's managers after this many working days.
         "STATEMENT_ESCALATION_WORKING_DAYS": _int(env, "STATEMENT_ESCALATION_WORKING_DAYS", 2),
+        # A safeguarding alert nobody has acknowledged goes to the managers after this many minutes.
+        "SAFEGUARDING_ESCALATION_MINUTES": _int(env, "SAFEGUARDING_ESCALATION_MINUTES", 30),
         "DUTY_TEAM_NAME": env.get("DUTY_TEAM_NAME") or "Duty team",
         # Answers an address may submit to open (anonymous) survey links in an hour; people never reach it.
         "ANONYMOUS_SUBMISSIONS_PER_HOUR": _int(env, "ANONYMOUS_SUBMISSIONS_PER_HOUR", 30),

@@ -292,6 +292,10 @@ class SafeguardingAlert(db.Model):  # type: ignore[name-defined]
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     action_note: Mapped[str | None] = mapped_column(Text)
+    # Told to the managers when nobody acknowledged it in time.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    acknowledged_by: Mapped[StaffUser | None] = relationship(foreign_keys=[acknowledged_by_id])
 
     message: Mapped[InboundMessage] = relationship()
     person: Mapped[Person] = relationship()

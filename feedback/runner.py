@@ -18,7 +18,7 @@ from flask import current_app
 
 from feedback.clock import now
 from feedback.extensions import current_session, db
-from feedback.services import analysis, conversations, inbound, outbox, statements
+from feedback.services import alerts, analysis, conversations, inbound, outbox, statements
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,23 @@ def escalate_statements() -> int:
     return count
 
 
-JOBS = (("expire-conversations", expire_conversations), ("escalate-statements", escalate_statements))
+def escalate_alerts() -> int:
+    """Escalate safeguarding alerts nobody acknowledged in time to the managers."""
+    after = timedelta(minutes=current_app.config["SAFEGUARDING_ESCALATION_MINUTES"])
+    count = alerts.escalate_overdue(current_session(), now=now(), after=after)
+    db.session.commit()
+    if count:
+        log.warning("%s safeguarding alerts escalated: nobody acknowledged them in time", count)
+    return count
+
+
+# Each job and how often it runs, in minutes: alerts every minute, so that one is escalated within a minute of
+# its time.
+JOBS = (
+    ("expire-conversations", expire_conversations, EXPIRY_INTERVAL_MINUTES),
+    ("escalate-statements", escalate_statements, EXPIRY_INTERVAL_MINUTES),
+    ("escalate-alerts", escalate_alerts, 1),
+)
 
 
 def run_scheduler() -> None:
@@ -137,11 +153,11 @@ def run_scheduler() -> None:
         return run
 
     scheduler = BlockingScheduler(timezone="Europe/London")
-    for job_id, job in JOBS:
+    for job_id, job, minutes in JOBS:
         scheduler.add_job(
             in_app(job),
             "interval",
-            minutes=EXPIRY_INTERVAL_MINUTES,
+            minutes=minutes,
             id=job_id,
             coalesce=True,
             max_instances=1,

@@ -44,7 +44,9 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"(?:paracetamol|pills|tablets|painkillers)\b",
             r"\b(?:took|taken|take|swallowed) (?:too many|a load of|loads of|all (?:my|the))"
             r" (?:pills|tablets|paracetamol)",
-            r"\bnot (?:be |being )?(?:here|around) (?:anymore|much longer|for long)\b",
+            r"\b(?:not|wasn't|weren't|no longer) (?:be |being )?(?:here|around|alive) (?:anymore|any more|much longer"
+            r"|for long)\b",
+            r"\b(?:nobody|no one|naebody|no1) would (?:care|notice|miss me|even notice)\b",
             r"\bwish i (?:was|were) dead\b",
             r"\bbetter off dead\b",
             r"\b(?:do not|don't|dont) want to (?:be alive|live|be here anymore|wake up)\b",

@@ -9,13 +9,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from feedback.clock import now
 from feedback.extensions import current_session, db
-from feedback.models import SafeguardingAlert
+from feedback.services import alerts as alert_service
 from feedback.services import people, simulator, staff, statements, surveys
 from feedback.services.inbound import InboundPolicy
 from feedback.services.sending import LinkSettings, send_survey
@@ -80,12 +79,7 @@ def logout() -> Response:
 
 @bp.get("/")
 def home() -> str:
-    open_alerts = db.session.scalar(
-        select(db.func.count()).select_from(SafeguardingAlert).where(SafeguardingAlert.acknowledged_at.is_(None))
-    )
-    return render_template(
-        "staff/home.html", open_alerts=open_alerts, waiting=statements.waiting(current_session(), current_user)
-    )
+    return render_template("staff/home.html", waiting=statements.waiting(current_session(), current_user))
 
 
 @bp.get("/simulator")
@@ -169,12 +163,37 @@ def simulator_send(pseudonym: str) -> Response:
     return redirect(url_for("staff.simulator_page", p=person.pseudonym))
 
 
+@bp.context_processor
+def open_alert_banner() -> dict[str, Any]:
+    """Every staff page of a responder shows how many alerts wait, until each is acknowledged."""
+    if not current_user.is_authenticated or current_user.role not in alert_service.RESPONDERS:
+        return {"alert_banner": None}
+    return {"alert_banner": alert_service.count_open(current_session())}
+
+
 @bp.get("/alerts")
-@roles("admin", "worker", "manager")
+@roles(*alert_service.RESPONDERS)
 def alerts() -> str:
-    open_alerts = db.session.scalars(
-        select(SafeguardingAlert)
-        .where(SafeguardingAlert.acknowledged_at.is_(None))
-        .order_by(SafeguardingAlert.created_at)
-    ).all()
-    return render_template("staff/alerts.html", alerts=open_alerts)
+    return render_template("staff/alerts.html", alerts=alert_service.open_alerts(current_session()), errors={})
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+@roles(*alert_service.RESPONDERS)
+def acknowledge_alert(alert_id: int) -> Any:
+    note = request.form.get("note", "")
+    try:
+        alert_service.acknowledge(current_session(), alert_id, current_user, note, now=now())
+    except alert_service.AlertError as exc:
+        db.session.rollback()
+        # The note stays in its box with the reason it was not saved (or, if the alert is closed, the reason on top).
+        open_now = alert_service.open_alerts(current_session())
+        return render_template(
+            "staff/alerts.html",
+            alerts=open_now,
+            errors={alert_id: str(exc)},
+            notes={alert_id: note},
+            general_error=None if any(a.id == alert_id for a in open_now) else str(exc),
+        ), 400
+    db.session.commit()
+    flash("Alert acknowledged, with your note.")
+    return redirect(url_for("staff.alerts"))
