@@ -63,3 +63,21 @@ def test_risk_in_the_way_young_people_write(text: str) -> None:
 )
 def test_no_risk(text: str) -> None:
     assert not screen(text).risk
+
+
+def test_the_learned_screen_catches_what_no_rule_lists_and_says_why_without_logging_words() -> None:
+    from feedback.analysis.safeguarding import LEARNED
+
+    screening = screen("ma arms are a pure mess again, hid the blades fae the staff")
+    assert screening.risk
+    if screening.reasons == (LEARNED,):
+        assert screening.evidence  # the worker sees which words weighed most
+    assert all(word not in screening.reason for word in ("arms", "blades"))  # the logged reason is a category
+
+
+def test_the_learned_screen_is_checked_on_held_back_folds() -> None:
+    from feedback.analysis.risk_model import cross_validate, load_examples
+
+    recall, false_alarms = cross_validate(load_examples())
+    assert false_alarms < 0.03  # the threshold was chosen for this
+    assert recall > 0.4

@@ -170,11 +170,16 @@ class Screening:
 
     risk: bool
     reasons: tuple[str, ...] = ()
+    # The words the learned screen weighed most, for the worker reading the alert: never logged or counted.
+    evidence: tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
         return ", ".join(self.reasons)
 
+
+# The reason given when only the learned screen saw a risk.
+LEARNED = "possible risk (learned words)"
 
 # Risk that a young person says is over and known ("used to self harm but I've been clean 8 months") or denies in
 # passing ("not suicidal or anything, just bored"). Anything less clear stays a risk: missing one is the worst
@@ -192,8 +197,11 @@ _ABOUT_SAFETY = re.compile(
 
 
 def screen(text: str) -> Screening:
-    """Screen one message for risk of harm to the young person or to another child they mention."""
+    """Screen one message for risk of harm to the young person or to another child they mention: the rules, and
+    the learned screen for what no rule lists."""
     clean = normalise(text)
+    if _RESOLVED.search(clean) or (_DENIED.search(clean) and not _URGENT.search(clean)) or _ABOUT_SAFETY.search(clean):
+        return Screening(risk=False)
     reasons: list[str] = []
     for category, patterns in _COMPILED:
         for pattern in patterns:
@@ -202,12 +210,16 @@ def screen(text: str) -> Screening:
                 continue
             if category == "feeling unsafe" and _is_negated_unsafe(clean, match):
                 continue
-            denied = _DENIED.search(clean) and not _URGENT.search(clean)
-            if _RESOLVED.search(clean) or denied or _ABOUT_SAFETY.search(clean):
-                continue
             reasons.append(category)
             break
-    return Screening(risk=bool(reasons), reasons=tuple(reasons))
+    if reasons:
+        return Screening(risk=True, reasons=tuple(reasons))
+    from feedback.analysis.risk_model import flags
+
+    flagged, evidence = flags(text)
+    if flagged:
+        return Screening(risk=True, reasons=(LEARNED,), evidence=evidence)
+    return Screening(risk=False)
 
 
 def _is_negated_unsafe(clean: str, match: re.Match[str]) -> bool:
