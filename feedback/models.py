@@ -221,6 +221,8 @@ class InboundMessage(db.Model):  # type: ignore[name-defined]
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"), index=True)
     risk: Mapped[bool | None] = mapped_column(Boolean)
     risk_reason: Mapped[str | None] = mapped_column(String(200))
+    # A member of staff's view of the risk flag: confirmed (True) or cleared (False), kept beside the screen's own.
+    risk_confirmed: Mapped[bool | None] = mapped_column(Boolean)
 
     person: Mapped[Person] = relationship()
 
@@ -413,6 +415,25 @@ class MessageTheme(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), index=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
-    source: Mapped[str] = mapped_column(String(16))  # auto | question | staff
+    # auto | question | staff (a member of staff gave it) | removed (a member of staff said it is not this theme,
+    # so re-analysis never gives it again)
+    source: Mapped[str] = mapped_column(String(16))
     strong: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Recode(db.Model):  # type: ignore[name-defined]
+    """A member of staff changing how a message is filed: who, what and when. Kept for ever, never edited."""
+
+    __tablename__ = "recode"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), index=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    # add-theme | remove-theme | confirm-risk | clear-risk
+    action: Mapped[str] = mapped_column(String(16))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    staff_user: Mapped[StaffUser] = relationship()
+    theme: Mapped[Theme | None] = relationship()

@@ -8,15 +8,18 @@ analysis and the automatic themes; themes a member of staff gave stay.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from feedback.analysis.pipeline import analyse
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
-from feedback.models import Answer, InboundMessage, MessageAnalysis, MessageTheme, Question, Theme
+from feedback.models import Answer, InboundMessage, MessageAnalysis, MessageTheme, Question, Recode, StaffUser, Theme
 from feedback.services.dbutil import insert_or_ignore
 
 # Bumped when the rules change in a way that should re-file what is stored (`feedback analyse --reprocess`).
@@ -24,6 +27,9 @@ ANALYSER = "rules-1"
 AUTO = "auto"
 QUESTION = "question"
 STAFF = "staff"
+REMOVED = "removed"  # staff said the message is not about this theme: re-analysis never gives it again
+# A phrase staff have filed under the same theme in this many messages becomes a cue for that theme.
+LEARN_AFTER = 3
 # What a young person wrote in their own words: unprompted texts, answers and statements. Keywords, opt-outs and
 # HELP are instructions, not views.
 ANALYSED_HANDLING = ("feedback", "answer")
@@ -47,11 +53,13 @@ def pending(session: Session, limit: int = 200) -> list[int]:
 
 
 def analyse_messages(
-    session: Session, message_ids: Sequence[int], *, now: datetime, rules: ThemeRules = DEFAULT_RULES
+    session: Session, message_ids: Sequence[int], *, now: datetime, rules: ThemeRules | None = None
 ) -> int:
     """Analyse these messages (again), replacing earlier analysis and automatic themes. Commits once."""
     if not message_ids:
         return 0
+    if rules is None:
+        rules = DEFAULT_RULES.with_cues(learned_cues(session))
     theme_ids = dict(session.execute(select(Theme.slug, Theme.id).where(Theme.retired_at.is_(None))).all())
     question_themes = _question_themes(session, message_ids)
     messages = session.scalars(select(InboundMessage).where(InboundMessage.id.in_(message_ids))).all()
@@ -153,3 +161,123 @@ def count_analysable(session: Session) -> int:
         )
         or 0
     )
+
+
+class RecodeError(ValueError):
+    """A recode that cannot be done; the message says why."""
+
+
+def recode_themes(
+    session: Session, message_id: int, user: StaffUser, slugs: Iterable[str], *, now: datetime
+) -> tuple[set[str], set[str]]:
+    """Set the themes of a message as a member of staff sees them. Themes added are kept as theirs, themes taken
+    away are remembered as removed, so re-analysis changes neither; each change is recorded with who and when.
+    Returns the slugs added and removed."""
+    wanted_slugs = set(slugs)
+    themes = dict(session.execute(select(Theme.slug, Theme.id).where(Theme.retired_at.is_(None))).all())
+    unknown = wanted_slugs - set(themes)
+    if unknown:
+        raise RecodeError(f"Unknown or retired theme: {', '.join(sorted(unknown))}.")
+    if session.get(InboundMessage, message_id) is None:
+        raise RecodeError("There is no such message.")
+    rows = {
+        row.theme_id: row
+        for row in session.scalars(select(MessageTheme).where(MessageTheme.inbound_message_id == message_id))
+    }
+    wanted = {themes[slug] for slug in wanted_slugs}
+    current = {theme_id for theme_id, row in rows.items() if row.source != REMOVED}
+    slug_of = {theme_id: slug for slug, theme_id in themes.items()}
+    for theme_id in wanted - current:
+        if theme_id in rows:
+            rows[theme_id].source = STAFF
+        else:
+            session.add(MessageTheme(inbound_message_id=message_id, theme_id=theme_id, source=STAFF, created_at=now))
+        session.add(
+            Recode(
+                inbound_message_id=message_id,
+                staff_user_id=user.id,
+                action="add-theme",
+                theme_id=theme_id,
+                created_at=now,
+            )
+        )
+    for theme_id in current - wanted:
+        rows[theme_id].source = REMOVED
+        session.add(
+            Recode(
+                inbound_message_id=message_id,
+                staff_user_id=user.id,
+                action="remove-theme",
+                theme_id=theme_id,
+                created_at=now,
+            )
+        )
+    session.flush()
+    return {slug_of[t] for t in wanted - current}, {slug_of.get(t, "?") for t in current - wanted}
+
+
+def review_risk(session: Session, message_id: int, user: StaffUser, *, confirmed: bool, now: datetime) -> None:
+    """A member of staff confirms or clears the risk flag of a message; the screen's own verdict is kept too."""
+    message = session.get(InboundMessage, message_id)
+    if message is None:
+        raise RecodeError("There is no such message.")
+    message.risk_confirmed = confirmed
+    action = "confirm-risk" if confirmed else "clear-risk"
+    session.add(Recode(inbound_message_id=message_id, staff_user_id=user.id, action=action, created_at=now))
+    session.flush()
+
+
+def learned_cues(session: Session, after: int = LEARN_AFTER) -> dict[str, list[str]]:
+    """Phrases staff keep filing under the same theme: each key phrase of messages given a theme by staff, counted
+    per theme; those reached in `after` messages or more become cues of the theme."""
+    rows = session.execute(
+        select(Theme.slug, MessageAnalysis.key_phrases)
+        .join(MessageTheme, MessageTheme.theme_id == Theme.id)
+        .join(MessageAnalysis, MessageAnalysis.inbound_message_id == MessageTheme.inbound_message_id)
+        .where(MessageTheme.source == STAFF, Theme.retired_at.is_(None))
+    ).all()
+    counts: Counter[tuple[str, str]] = Counter()
+    for slug, phrases in rows:
+        counts.update((slug, phrase) for phrase in set(phrases or ()))
+    learned: dict[str, list[str]] = {}
+    for (slug, phrase), seen in sorted(counts.items()):
+        if seen >= after and len(phrase) >= 3:
+            learned.setdefault(slug, []).append(phrase)
+    return learned
+
+
+@dataclass(frozen=True)
+class Filed:
+    """One message as staff review it: the words, what the analysis read, its themes and its history."""
+
+    message: InboundMessage
+    analysis: MessageAnalysis | None
+    themes: list[Any]  # rows of (slug, label, source), removed ones left out
+    history: list[Recode]
+
+
+def recent(session: Session, limit: int = 50) -> Sequence[Any]:
+    """The newest analysed messages, for staff to review."""
+    return session.execute(
+        select(InboundMessage, MessageAnalysis)
+        .join(MessageAnalysis, MessageAnalysis.inbound_message_id == InboundMessage.id)
+        .order_by(InboundMessage.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def filed(session: Session, message_id: int) -> Filed | None:
+    message = session.get(InboundMessage, message_id)
+    if message is None:
+        return None
+    result = session.scalar(select(MessageAnalysis).where(MessageAnalysis.inbound_message_id == message_id))
+    themes = session.execute(
+        select(Theme.slug, Theme.label, MessageTheme.source)
+        .join(MessageTheme, MessageTheme.theme_id == Theme.id)
+        .where(MessageTheme.inbound_message_id == message_id, MessageTheme.source != REMOVED)
+        .order_by(Theme.id)
+    ).all()
+    history = session.scalars(
+        select(Recode).where(Recode.inbound_message_id == message_id).order_by(Recode.created_at, Recode.id)
+    ).all()
+    return Filed(message, result, list(themes), list(history))

@@ -1,6 +1,7 @@
 """Staff pages: private by default. Every view needs a signed-in member of staff unless allow-listed here."""
 
 from feedback.staff import builder as _builder  # noqa: F401 - registers the survey builder's views on bp
+from feedback.staff import coding as _coding  # noqa: F401 - registers the message review views on bp
 from feedback.staff import inbox as _inbox  # noqa: F401 - registers the inbox views on bp
 from feedback.staff.views import bp
 

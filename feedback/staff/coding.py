@@ -1,0 +1,69 @@
+"""Reviewing how messages were filed: staff see why a message got its themes and risk flag, and recode it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from feedback.clock import now
+from feedback.extensions import current_session, db
+from feedback.models import Theme
+from feedback.services import analysis
+from feedback.staff.views import bp, roles
+
+CODERS = ("admin", "worker", "manager")
+
+
+@bp.get("/messages")
+@roles(*CODERS)
+def messages() -> str:
+    return render_template("staff/messages.html", rows=analysis.recent(current_session()))
+
+
+@bp.get("/messages/<int:message_id>")
+@roles(*CODERS)
+def message(message_id: int) -> str:
+    item = analysis.filed(current_session(), message_id)
+    if item is None:
+        abort(404)
+    themes = (
+        current_session()
+        .execute(select(Theme.slug, Theme.label).where(Theme.retired_at.is_(None)).order_by(Theme.id))
+        .all()
+    )
+    return render_template("staff/message.html", item=item, all_themes=themes)
+
+
+@bp.post("/messages/<int:message_id>/themes")
+@roles(*CODERS)
+def recode(message_id: int) -> Response:
+    try:
+        added, removed = analysis.recode_themes(
+            current_session(), message_id, current_user, request.form.getlist("theme"), now=now()
+        )
+    except analysis.RecodeError as exc:
+        db.session.rollback()
+        abort(400, description=str(exc))
+    db.session.commit()
+    flash(f"Saved: {len(added)} added, {len(removed)} removed. Re-analysis keeps your themes.")
+    return redirect(url_for("staff.message", message_id=message_id))
+
+
+@bp.post("/messages/<int:message_id>/risk")
+@roles(*CODERS)
+def review_risk(message_id: int) -> Any:
+    decision = request.form.get("decision")
+    if decision not in {"confirm", "clear"}:
+        abort(400, description="Choose confirm or clear.")
+    try:
+        analysis.review_risk(current_session(), message_id, current_user, confirmed=decision == "confirm", now=now())
+    except analysis.RecodeError as exc:
+        db.session.rollback()
+        abort(400, description=str(exc))
+    db.session.commit()
+    flash("Risk flag confirmed." if decision == "confirm" else "Risk flag cleared; the screen's own verdict is kept.")
+    return redirect(url_for("staff.message", message_id=message_id))

@@ -1,0 +1,95 @@
+"""Staff recode how a message was filed: themes added or removed and risk flags confirmed or cleared, kept with who
+and when, never undone by re-analysis; and phrases staff keep filing the same way are learned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from feedback.clock import now
+from feedback.extensions import db
+from feedback.models import InboundMessage, Recode
+from feedback.services import analysis, staff
+from tests.conftest import TwilioWebhook
+from tests.test_message_analysis import message_with, themes_of
+
+PASSWORD = "a long enough password"
+
+
+def signed_in(app: Any, role: str = "worker") -> Any:
+    staff.create_user(db.session, f"{role}@example.org", PASSWORD, role)
+    db.session.commit()
+    client = app.test_client()
+    client.post("/staff/login", data={"email": f"{role}@example.org", "password": PASSWORD})
+    return client
+
+
+def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: TwilioWebhook, runner: Any) -> None:
+    twilio.replies("the bus to college costs a fortune")
+    analysis.analyse_pending(db.session, now=now())
+    message = message_with("the bus to college costs a fortune")
+    worker = signed_in(app)
+    page = worker.get(f"/staff/messages/{message.id}").get_data(as_text=True)
+    assert "by the analysis" in page and "bus" in page  # why it got the transport theme
+    assert message.body in worker.get("/staff/messages").get_data(as_text=True)
+
+    saved = worker.post(f"/staff/messages/{message.id}/themes", data={"theme": ["transport", "money"]})
+    assert saved.status_code == 302
+    assert themes_of(message.id) == {"transport": "auto", "money": "staff", "education": "removed"}
+    actions = [(r.action, r.theme.slug if r.theme else None) for r in db.session.scalars(select(Recode))]
+    assert sorted(actions) == [("add-theme", "money"), ("remove-theme", "education")]
+
+    db.session.commit()  # the command runs in its own session: end this one's read first
+    assert runner.invoke(args=["analyse", "--reprocess"]).exit_code == 0
+    assert themes_of(message.id) == {"transport": "auto", "money": "staff", "education": "removed"}
+
+
+def test_a_risk_flag_is_confirmed_or_cleared_with_who_and_when(app: Any, twilio: TwilioWebhook) -> None:
+    twilio.replies("my dad hits me")
+    message = db.session.scalars(select(InboundMessage).where(InboundMessage.risk.is_(True))).one()
+    worker = signed_in(app)
+    assert worker.post(f"/staff/messages/{message.id}/risk", data={"decision": "clear"}).status_code == 302
+    db.session.refresh(message)
+    assert message.risk is True and message.risk_confirmed is False  # the screen's verdict is kept beside it
+    recode = db.session.scalars(select(Recode)).one()
+    assert recode.action == "clear-risk" and recode.staff_user.email == "worker@example.org"
+    assert worker.post(f"/staff/messages/{message.id}/risk", data={"decision": "maybe"}).status_code == 400
+
+
+def test_an_unknown_theme_is_refused_and_nothing_changes(app: Any, twilio: TwilioWebhook) -> None:
+    twilio.replies("the bus is late again")
+    analysis.analyse_pending(db.session, now=now())
+    message = message_with("the bus is late again")
+    worker = signed_in(app)
+    assert worker.post(f"/staff/messages/{message.id}/themes", data={"theme": ["made-up"]}).status_code == 400
+    assert themes_of(message.id) == {"transport": "auto"}
+    assert worker.post("/staff/messages/999999/themes", data={"theme": []}).status_code == 400
+
+
+def test_a_phrase_staff_keep_filing_the_same_way_is_learned(app: Any, twilio: TwilioWebhook) -> None:
+    texts = ["going to the hub cafe tonight", "the hub cafe was shut", "love the hub cafe"]
+    for n, text in enumerate(texts):
+        twilio.replies(text, sender=f"+4477009001{n:02d}")
+    analysis.analyse_pending(db.session, now=now())
+    coder = staff.create_user(db.session, "coder@example.org", PASSWORD, "worker")
+    for text in texts:
+        analysis.recode_themes(db.session, message_with(text).id, coder, ["activities"], now=now())
+    db.session.commit()
+    assert analysis.learned_cues(db.session) == {"activities": ["hub cafe"]}
+    twilio.replies("is the hub cafe open on sunday", sender="+447700900199")
+    analysis.analyse_pending(db.session, now=now())
+    assert themes_of(message_with("is the hub cafe open on sunday").id) == {"activities": "auto"}
+
+
+@pytest.mark.parametrize("role", ["champions", "advocacy"])
+def test_roles_without_access_never_see_messages(app: Any, twilio: TwilioWebhook, role: str) -> None:
+    twilio.replies("my sw never calls back")
+    message = db.session.scalars(select(InboundMessage)).first()
+    assert message is not None
+    other = signed_in(app, role)
+    assert other.get("/staff/messages").status_code == 403
+    page = other.get(f"/staff/messages/{message.id}")
+    assert page.status_code == 403 and "never calls" not in page.get_data(as_text=True)
+    assert other.post(f"/staff/messages/{message.id}/themes", data={"theme": []}).status_code == 403
