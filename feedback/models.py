@@ -36,7 +36,12 @@ class Theme(db.Model):  # type: ignore[name-defined]
     description: Mapped[str] = mapped_column(Text, default="")
     shanarri: Mapped[list[str]] = mapped_column(JSON, default=list)
     promise_foundation: Mapped[str] = mapped_column(String(32), default="")
+    # Phrases staff gave the theme (often from the emerging themes list): the analysis files a message containing
+    # one under this theme.
+    cues: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A theme merged into another: its messages moved there, and its slug still means the other theme.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

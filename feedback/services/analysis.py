@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from feedback.analysis.pipeline import analyse
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
 from feedback.models import Answer, InboundMessage, MessageAnalysis, MessageTheme, Question, Recode, StaffUser, Theme
+from feedback.services import themes as taxonomy
 from feedback.services.dbutil import insert_or_ignore
 
 # Bumped when the rules change in a way that should re-file what is stored (`feedback analyse --reprocess`).
@@ -59,8 +60,11 @@ def analyse_messages(
     if not message_ids:
         return 0
     if rules is None:
-        rules = DEFAULT_RULES.with_cues(learned_cues(session))
-    theme_ids = dict(session.execute(select(Theme.slug, Theme.id).where(Theme.retired_at.is_(None))).all())
+        extra_cues = taxonomy.cues(session)
+        for slug, phrases in learned_cues(session).items():
+            extra_cues.setdefault(slug, []).extend(phrases)
+        rules = DEFAULT_RULES.with_cues(extra_cues)
+    theme_ids = taxonomy.ids_by_slug(session)
     question_themes = _question_themes(session, message_ids)
     messages = session.scalars(select(InboundMessage).where(InboundMessage.id.in_(message_ids))).all()
     session.execute(delete(MessageAnalysis).where(MessageAnalysis.inbound_message_id.in_(message_ids)))

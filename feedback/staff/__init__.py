@@ -3,6 +3,7 @@
 from feedback.staff import builder as _builder  # noqa: F401 - registers the survey builder's views on bp
 from feedback.staff import coding as _coding  # noqa: F401 - registers the message review views on bp
 from feedback.staff import inbox as _inbox  # noqa: F401 - registers the inbox views on bp
+from feedback.staff import taxonomy as _taxonomy  # noqa: F401 - registers the taxonomy views on bp
 from feedback.staff.views import bp
 
 __all__ = ["bp"]
