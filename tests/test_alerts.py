@@ -79,3 +79,32 @@ def test_roles_that_do_not_act_on_alerts_never_see_them(app: Any, twilio: Twilio
     assert "safeguarding alert" not in home
     assert other.get("/staff/alerts").status_code == 403
     assert other.post(f"/staff/alerts/{alert.id}/acknowledge", data={"note": "x"}).status_code == 403
+
+
+def test_an_alert_reaches_the_named_worker_their_team_and_admins_not_everyone(app: Any, twilio: TwilioWebhook) -> None:
+    from feedback.services import people
+
+    sam = staff.create_user(db.session, "sam@example.org", PASSWORD, "worker", team="Hamilton")
+    staff.create_user(db.session, "kim@example.org", PASSWORD, "worker", team="Clydesdale")
+    db.session.commit()
+    person = people.get_or_create_person(db.session, "+447700900123")
+    staff.assign(db.session, person, worker=sam, team=None)
+    db.session.commit()
+    twilio.replies("my dad hits me when he's drunk")
+    alert = db.session.scalars(select(SafeguardingAlert)).one()
+
+    def client_for(email: str) -> Any:
+        client = app.test_client()
+        client.post("/staff/login", data={"email": email, "password": PASSWORD})
+        return client
+
+    assert "1 safeguarding alert waiting" in client_for("sam@example.org").get("/staff/").get_data(as_text=True)
+    kim = client_for("kim@example.org")
+    assert "safeguarding alert" not in kim.get("/staff/").get_data(as_text=True)
+    assert "hits me" not in kim.get("/staff/alerts").get_data(as_text=True)
+    refused = kim.post(f"/staff/alerts/{alert.id}/acknowledge", data={"note": "not mine"})
+    assert refused.status_code == 400 and "no such alert for you" in refused.get_data(as_text=True)
+    colleague = signed_in(app, "worker", "jo@example.org")  # also in Hamilton
+    assert "1 safeguarding alert waiting" in colleague.get("/staff/").get_data(as_text=True)
+    admin = signed_in(app, "admin")
+    assert "1 safeguarding alert waiting" in admin.get("/staff/").get_data(as_text=True)

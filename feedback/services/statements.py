@@ -65,6 +65,11 @@ def duty_team(session: Session, name: str) -> Team:
     return team
 
 
+def duty_team_id(session: Session, name: str) -> int | None:
+    """The duty team's id, if it exists (read only: pages never create it)."""
+    return session.scalar(select(Team.id).where(Team.name == name))
+
+
 def create(
     session: Session, conversation: Conversation, *, now: datetime, escalate_after_days: int, duty_team_name: str
 ) -> Statement:

@@ -168,13 +168,21 @@ def open_alert_banner() -> dict[str, Any]:
     """Every staff page of a responder shows how many alerts wait, until each is acknowledged."""
     if not current_user.is_authenticated or current_user.role not in alert_service.RESPONDERS:
         return {"alert_banner": None}
-    return {"alert_banner": alert_service.count_open(current_session())}
+    return {"alert_banner": alert_service.count_open(current_session(), current_user, _duty_team_id())}
+
+
+def _duty_team_id() -> int | None:
+    return statements.duty_team_id(current_session(), current_app.config["DUTY_TEAM_NAME"])
 
 
 @bp.get("/alerts")
 @roles(*alert_service.RESPONDERS)
 def alerts() -> str:
-    return render_template("staff/alerts.html", alerts=alert_service.open_alerts(current_session()), errors={})
+    return render_template(
+        "staff/alerts.html",
+        alerts=alert_service.open_alerts(current_session(), current_user, _duty_team_id()),
+        errors={},
+    )
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")
@@ -182,11 +190,13 @@ def alerts() -> str:
 def acknowledge_alert(alert_id: int) -> Any:
     note = request.form.get("note", "")
     try:
-        alert_service.acknowledge(current_session(), alert_id, current_user, note, now=now())
+        alert_service.acknowledge(
+            current_session(), alert_id, current_user, note, now=now(), duty_team_id=_duty_team_id()
+        )
     except alert_service.AlertError as exc:
         db.session.rollback()
         # The note stays in its box with the reason it was not saved (or, if the alert is closed, the reason on top).
-        open_now = alert_service.open_alerts(current_session())
+        open_now = alert_service.open_alerts(current_session(), current_user, _duty_team_id())
         return render_template(
             "staff/alerts.html",
             alerts=open_now,
