@@ -66,6 +66,11 @@ LEXICON: dict[str, float] = {
     "kill me": -0.4, "kill for": 0.0, "explode": -0.4, "sanctioned": -0.7, "can't afford": -0.6, "afford": 0.0,
     "only took": -0.5, "the point": 0.0, "whats the point": -0.6, "what's the point": -0.6, "weren't": -0.3,
     "wernt": -0.3, "adopted": -0.2, "intentionally": -0.3, "caught": -0.3, "lol": 0.0, "cheers": 0.0,
+    "argued": -0.5, "argue": -0.4, "arguing": -0.5, "fight": -0.5, "fell out": -0.6, "fell oot": -0.6,
+    "screaming match": -0.6, "blanked": -0.5, "don't agree": -0.4, "won't budge": -0.4, "slagged": -0.6,
+    "called me": -0.3, "snide": -0.6, "leaving me out": -0.6, "left out": -0.6, "threw": -0.4, "bloodbath": -0.5,
+    "tramp": -0.4, "sorted": 0.5, "doing well": 0.6, "dealt with": 0.3, "got out of it": 0.5, "like it here": 0.6,
+    "really helped": 0.7, "helped": 0.4, "scored": 0.5, "hat trick": 0.6, "badge": 0.3,
     # Emoji
     "😊": 0.6, "🙂": 0.4, "😀": 0.6, "😁": 0.6, "😃": 0.6, "😄": 0.6, "😍": 0.8, "🥰": 0.8, "❤": 0.6,
     "❤️": 0.6, "💕": 0.6, "👍": 0.5, "🙌": 0.6, "🎉": 0.7, "😂": 0.3, "🤣": 0.3, "😎": 0.5, "💪": 0.5,
@@ -92,6 +97,7 @@ _ACKNOWLEDGEMENT = re.compile(
     r"^(?:ok(?:ay)?|k|thanks?|thank you|ta|cheers|lol|aye|nice one|no bother|hi|hiya|hello|hey|yo|👍|wrong number"
     r"(?: sorry)?|sorry)(?:[ ,.!]*(?:x+|thanks|ta|cheers|lol|👍))*[ .!]*$"
 )
+_LAUGHTER = re.compile(r"\b(?:lol|lmao|haha\w*|hehe\w*|x+)\b")
 _ACHIEVEMENT = re.compile(r"\b(?:got|passed|quit|finished|started|made)\b[^!?]*!{2,}")
 
 _TOKEN = re.compile(r"[a-z][a-z']*|[^\sa-z0-9.,!?;:'\"()\-]")
@@ -171,7 +177,8 @@ def sentiment(text: str, *, clean: str | None = None) -> Sentiment:
     if _ACHIEVEMENT.search(clean):
         total += 0.5
         because.append("!!")
-    base = _analyser().analyze(clean).polarity
+    # Laughter and kisses carry no feeling of their own ("lol" would read as very positive).
+    base = _analyser().analyze(_LAUGHTER.sub(" ", clean)).polarity
     combined = math.tanh(total) * 0.9 + base * 0.35 if because else base
     if _ACKNOWLEDGEMENT.match(clean):
         combined = 0.0
@@ -180,6 +187,8 @@ def sentiment(text: str, *, clean: str | None = None) -> Sentiment:
             combined = min(combined, 0.0) - 0.3  # "why do my brothers get more contact than me": a complaint
         elif combined > 0:
             combined *= 0.1  # a question about what is free or good asks; it is not pleased yet
+        elif combined > -0.6:
+            combined *= 0.3  # "how do I report a worry?" asks for help; it does not complain
         elif not because:
             combined = 0.0
     if combined > 0 and _SARCASM.search(clean):
