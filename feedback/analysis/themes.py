@@ -204,6 +204,9 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mental-health": (
         (
             r"anxi(?:ous|ety)",
+            r"overwhelmed|can't cope|cannot cope|not coping|struggling|breakdown|meltdown|burnt out",
+            r"no motivation|tears|self[- ]?esteem|worthless|hopeless|paranoid|ptsd|adhd|autism|diagnos\\w*",
+            r"psychiatrist|psychologist|wellbeing|mindfulness|someone to talk to|talk to someone",
             r"depress(?:ed|ion|ing)",
             r"low mood",
             r"lonely|loneliness|on my own all the time",
@@ -245,6 +248,9 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "physical-health": (
         (
             r"doctors?|\bgp\b|dentist|nurse|hospital|a ?& ?e",
+            r"headaches?|migraines?|periods?|toothache|injur\\w*|broke my \\w+|broken (?:arm|leg|wrist|ankle)",
+            r"stomach|vaccin\\w*|jabs?|inhaler|epipen|optician|eye test|hearing aid|blood tests?|operation|surgery",
+            r"exercise|fitness|eat(?:ing)? (?:properly|healthy|better)",
             r"eczema|acne|rash",
             r"implant|morning after pill|coil|condoms?",
             r"cough\w*|flu|chest infection",
@@ -301,6 +307,11 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "activities": (
         (
             r"hobb(?:y|ies)",
+            r"drama|theatre|concerts?|gigs?|festival|bowling|ice skating|skate ?park|cycling|horse riding|fishing",
+            r"scouts|guides|cadets|duke of edinburgh|dofe",
+            r"days? out|day trips?|weekend away|residential trip",
+            r"snooker|arcade|xbox|playstation|ps5|fifa|netflix|books?|reading",
+            r"summer (?:club|programme|activities|scheme)",
             r"sports?|football|fitba|rugby|netball|boxing|dancing|dance|swimming|swim",
             r"clubs?",
             r"youth (?:group|club|centre)",
@@ -388,6 +399,9 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             r"drink(?:s|ing)? (?:too much|a lot|again)|drunk|alcohol|bevvy|steaming",
             r"drugs?|weed|cannabis|coke|valium|vallies|pills",
+            r"joints?|spliffs?|eccies|mdma|ket|benzos?|heroin|smack|methadone",
+            r"buckfast|bucky|vodka|cider|pissed|steamin|blootered|wasted|hungover|hangover",
+            r"tobacco|nicotine|alcoholics anonymous|drugs? (?:worker|service)|using again",
             r"smok(?:e|es|ing)|cigs|cigarettes|fags",
             r"vap(?:e|es|ing)",
             r"rehab|addiction|addict",
@@ -433,6 +447,9 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"(?:found|find) out (?:late|too late|last week|after)",
             r"too many (?:places|people|forms)",
             r"information|info\b",
+            r"leaflets?|website|helpline|phone number|number (?:to|i can) (?:call|phone|text|ring)|out of hours",
+            r"drop[- ]in|signpost\\w*|where can i find|does anyone know|what'?s available|what (?:help|support)",
+            r"entitlements?|eligible|apply for|application|forms?|paperwork",
             r"how do i (?:get|apply|find)",
             r"(?:any|what) help (?:is there|available)",
             r"what happens (?:when|next|if)",
