@@ -52,6 +52,11 @@ def test_emerging_phrases_are_listed_without_names(app: Any, admin: Any, twilio:
     assert "jamie" not in page.lower()
 
 
+def test_the_taxonomy_shows_shanarri_and_the_promise(app: Any, admin: Any) -> None:
+    page = admin.get("/staff/themes").get_data(as_text=True)
+    assert "SHANARRI: Safe, Nurtured." in page and "The Promise: Care." in page  # where I live now
+
+
 def test_a_slug_is_never_reused_or_malformed(app: Any, admin: Any) -> None:
     taken = admin.post("/staff/themes", data={"slug": "money", "label": "Cash"})
     assert taken.status_code == 400 and "already used" in taken.get_data(as_text=True)
