@@ -491,7 +491,6 @@ class ThemeRules:
         """The themes `text` is about, in taxonomy order, each with the words that showed it."""
         clean = normalise(text) if clean is None else clean
         found: list[ThemeMatch] = []
-        weak_only: list[ThemeMatch] = []
         for slug, (strong, weak) in self._compiled.items():
             strong_hits = _hits(strong, clean)
             weak_hits = _hits(weak, clean)
@@ -499,8 +498,6 @@ class ThemeRules:
                 found.append(ThemeMatch(slug, strong_hits + weak_hits, strong=True))
             elif len(weak_hits) >= 2:
                 found.append(ThemeMatch(slug, weak_hits, strong=False))
-            elif weak_hits:
-                weak_only.append(ThemeMatch(slug, weak_hits, strong=False))
         return found
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from feedback.analysis.pipeline import analyse
@@ -34,6 +34,7 @@ LEARN_AFTER = 3
 # What a young person wrote in their own words: unprompted texts, answers and statements. Keywords, opt-outs and
 # HELP are instructions, not views.
 ANALYSED_HANDLING = ("feedback", "answer")
+_ANALYSABLE = (InboundMessage.status == "processed", InboundMessage.handling.in_(ANALYSED_HANDLING))
 
 
 def pending(session: Session, limit: int = 200) -> list[int]:
@@ -42,11 +43,7 @@ def pending(session: Session, limit: int = 200) -> list[int]:
         session.scalars(
             select(InboundMessage.id)
             .outerjoin(MessageAnalysis, MessageAnalysis.inbound_message_id == InboundMessage.id)
-            .where(
-                MessageAnalysis.id.is_(None),
-                InboundMessage.status == "processed",
-                InboundMessage.handling.in_(ANALYSED_HANDLING),
-            )
+            .where(MessageAnalysis.id.is_(None), *_ANALYSABLE)
             .order_by(InboundMessage.id)
             .limit(limit)
         )
@@ -137,11 +134,7 @@ def reprocess(
         ids = list(
             session.scalars(
                 select(InboundMessage.id)
-                .where(
-                    InboundMessage.id > last_id,
-                    InboundMessage.status == "processed",
-                    InboundMessage.handling.in_(ANALYSED_HANDLING),
-                )
+                .where(InboundMessage.id > last_id, *_ANALYSABLE)
                 .order_by(InboundMessage.id)
                 .limit(batch)
             )
@@ -155,16 +148,7 @@ def reprocess(
 
 
 def count_analysable(session: Session) -> int:
-    from sqlalchemy import func
-
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(InboundMessage)
-            .where(InboundMessage.status == "processed", InboundMessage.handling.in_(ANALYSED_HANDLING))
-        )
-        or 0
-    )
+    return int(session.scalar(select(func.count()).select_from(InboundMessage).where(*_ANALYSABLE)) or 0)
 
 
 class RecodeError(ValueError):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.models import Survey, Theme
-from feedback.services.statements import duty_team
+from feedback.services.staff import team_named
 from feedback.services.surveys import check_definition, import_survey
 
 
@@ -57,5 +57,5 @@ def load_example_surveys(session: Session, folder_name: str = "surveys") -> tupl
 def load_defaults(session: Session, duty_team_name: str = "Duty team") -> DefaultsReport:
     themes = load_themes(session)
     surveys = load_example_surveys(session) + load_example_surveys(session, "statements")
-    duty_team(session, duty_team_name)
+    team_named(session, duty_team_name)  # the duty inbox for statements from young people with no worker
     return DefaultsReport(themes, surveys)

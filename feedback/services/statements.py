@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Answer, Conversation, Person, Question, StaffUser, Statement, StatementReply, Team
-from feedback.services import outbox
+from feedback.services import outbox, staff
 
 SENT = "sent"
 READ = "read"
@@ -55,16 +55,6 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return local.astimezone(start.tzinfo)
 
 
-def duty_team(session: Session, name: str) -> Team:
-    """The team whose duty inbox takes statements from young people with neither a worker nor a team."""
-    team = session.scalar(select(Team).where(Team.name == name))
-    if team is None:
-        team = Team(name=name)
-        session.add(team)
-        session.flush()
-    return team
-
-
 def duty_team_id(session: Session, name: str) -> int | None:
     """The duty team's id, if it exists (read only: pages never create it)."""
     return session.scalar(select(Team.id).where(Team.name == name))
@@ -79,7 +69,7 @@ def create(
     worker = session.get(StaffUser, person.worker_id) if person.worker_id else None
     if worker is not None and not worker.active:
         worker = None  # a worker who has left: the team picks it up rather than nobody
-    team_id = person.team_id or (worker.team_id if worker else None) or duty_team(session, duty_team_name).id
+    team_id = person.team_id or (worker.team_id if worker else None) or staff.team_named(session, duty_team_name).id
     statement = Statement(
         conversation_id=conversation.id,
         person_id=person.id,

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -428,7 +429,7 @@ def publish(session: Session, slug: str) -> SurveyVersion:
     return newest
 
 
-def close(session: Session, slug: str, now: Any) -> Survey:
+def close(session: Session, slug: str, now: datetime) -> Survey:
     """Close a survey: its links and keyword stop opening it, and its answers are kept. Publishing reopens it."""
     survey = find_survey(session, slug)
     if survey.closed_at is None:
