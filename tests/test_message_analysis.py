@@ -89,3 +89,19 @@ def test_analyse_pending_from_the_command_line(app: Any, twilio: TwilioWebhook, 
     assert result.exit_code == 0 and "Analysed 1 messages." in result.output
     again = runner.invoke(args=["analyse", "--pending"])
     assert "Analysed 0 messages." in again.output
+
+
+def test_a_statement_is_analysed_like_any_other_free_text(app: Any, client: Any) -> None:
+    from datetime import timedelta
+
+    from feedback.services import links, people
+
+    person = people.get_or_create_person(db.session, "+447700900123")
+    token = links.issue(db.session, person.id, now=now(), valid_for=timedelta(days=1))
+    db.session.commit()
+    Respondent(client).complete(f"/s/statement-worried/{token}", ["i'm pure skint and the bus costs a fortune", None])
+    analysis.analyse_pending(db.session, now=now())
+    assert themes_of(message_with("i'm pure skint and the bus costs a fortune").id) == {
+        "money": "auto",
+        "transport": "auto",
+    }
