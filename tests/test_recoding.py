@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from feedback.analysis.safeguarding import LEARNED
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import InboundMessage, Recode
@@ -27,9 +28,9 @@ def signed_in(app: Any, role: str = "worker") -> Any:
 
 
 def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: TwilioWebhook, runner: Any) -> None:
-    twilio.replies("the bus to college costs a fortune")
+    twilio.replies("the bus to college is never on time")
     analysis.analyse_pending(db.session, now=now())
-    message = message_with("the bus to college costs a fortune")
+    message = message_with("the bus to college is never on time")
     worker = signed_in(app)
     page = worker.get(f"/staff/messages/{message.id}").get_data(as_text=True)
     assert "by the analysis" in page and "bus" in page  # why it got the transport theme
@@ -93,3 +94,25 @@ def test_roles_without_access_never_see_messages(app: Any, twilio: TwilioWebhook
     page = other.get(f"/staff/messages/{message.id}")
     assert page.status_code == 403 and "never calls" not in page.get_data(as_text=True)
     assert other.post(f"/staff/messages/{message.id}/themes", data={"theme": []}).status_code == 403
+
+
+def test_risks_staff_confirm_retrain_the_learned_screen(app: Any, twilio: TwilioWebhook) -> None:
+    """Young people here say it in their own words; once staff have confirmed a few, the screen knows them."""
+    taught = [
+        "the team at the pitches keep sending me on the tick run",
+        "doing the tick run for the team at the pitches again",
+        "sent on the tick run by the team at the pitches",
+    ]
+    for n, text in enumerate(taught):
+        twilio.replies(text, sender=f"+4477009002{n:02d}")
+    assert not any(message_with(text).risk for text in taught)  # nothing the shipped screen knows
+    worker = staff.create_user(db.session, "worker@example.org", PASSWORD, "worker")
+    for text in taught:
+        analysis.review_risk(db.session, message_with(text).id, worker, confirmed=True, now=now())
+    db.session.commit()
+
+    twilio.replies("the team at the pitches put me on the tick run", sender="+447700900299")
+    flagged = message_with("the team at the pitches put me on the tick run")
+    assert flagged.risk is True and flagged.risk_reason == LEARNED  # alerted, like any other risk
+    twilio.replies("went to the skate park with my pals", sender="+447700900298")
+    assert message_with("went to the skate park with my pals").risk is False

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from feedback.analysis.pipeline import analyse
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
 from feedback.models import Answer, InboundMessage, MessageAnalysis, MessageTheme, Question, Recode, StaffUser, Theme
+from feedback.services import screening
 from feedback.services import themes as taxonomy
 from feedback.services.dbutil import insert_or_ignore
 
@@ -61,6 +62,7 @@ def analyse_messages(
         for slug, phrases in learned_cues(session).items():
             extra_cues.setdefault(slug, []).extend(phrases)
         rules = DEFAULT_RULES.with_cues(extra_cues)
+    learned = screening.model(session)
     theme_ids = taxonomy.ids_by_slug(session)
     question_themes = _question_themes(session, message_ids)
     messages = session.scalars(select(InboundMessage).where(InboundMessage.id.in_(message_ids))).all()
@@ -73,7 +75,7 @@ def analyse_messages(
     theme_rows = []
     for message in messages:
         fixed, free_text = question_themes.get(message.id, ((), True))
-        result = analyse(message.body if free_text else "", rules)
+        result = analyse(message.body if free_text else "", rules, learned)
         session.add(
             MessageAnalysis(
                 inbound_message_id=message.id,

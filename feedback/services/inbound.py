@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from feedback.analysis.safeguarding import screen
 from feedback.models import InboundMessage, Person, SafeguardingAlert
 from feedback.services import conversations, outbox, people
 from feedback.services.dbutil import insert_or_ignore
 from feedback.services.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of
+from feedback.services.screening import screen_message
 from feedback.services.surveys import find_by_keyword
 from feedback.services.wording import Wording
 
@@ -135,7 +135,7 @@ def process(
         session.rollback()
         return Outcome(message.handling or "", already_processed=True)
 
-    screening = screen(message.body)
+    screening = screen_message(session, message.body)
     replies: list[str] = []
     alert = None
     if screening.risk:

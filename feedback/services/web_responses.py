@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from feedback.analysis.safeguarding import screen
 from feedback.models import (
     Answer,
     Conversation,
@@ -29,6 +28,7 @@ from feedback.models import (
 )
 from feedback.services import conversations, statements
 from feedback.services.dbutil import insert_or_ignore
+from feedback.services.screening import screen_message
 from feedback.services.surveys import STATEMENT
 
 WEB = conversations.WEB
@@ -239,7 +239,7 @@ def _store_and_screen(
     """Store the words, screened, with any safeguarding alert, in one commit. Returns the message's id, whether it
     shows a risk, and whether it had been submitted before (then nothing more is to be done with it)."""
     provider_sid = f"web-{nonce}"
-    screening = screen(raw)
+    screening = screen_message(session, raw)
     message_id = session.execute(
         insert_or_ignore(session, InboundMessage, ["provider_sid"]).returning(InboundMessage.id),
         {
