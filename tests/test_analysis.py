@@ -17,6 +17,7 @@ from feedback.analysis.redaction import redact
 from feedback.analysis.sentiment import sentiment
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
 SAMPLE = ROOT.parent / "shared" / "eval" / "themes_sample.jsonl"
 DEV = ROOT / "tests" / "data" / "analysis_dev.jsonl"
 LABELS = {"pos": "positive", "neg": "negative", "neu": "neutral"}
@@ -145,3 +146,41 @@ def test_the_development_set_holds_its_figures() -> None:
     assert figures["false_alarms"] <= 0.03
     assert figures["macro_f1"] >= 0.80
     assert figures["sentiment"] >= 0.75
+
+
+def test_where_the_lexicon_is_weak_the_learned_reading_decides_and_says_why() -> None:
+    plain = "my placement ended and now im in a b&b"  # no feeling word, but something has gone wrong
+    assert sentiment(plain).label == "neutral"
+    result = analyse(plain)
+    assert result.sentiment_label == "negative"
+    assert any(word.startswith("learned: ") for word in result.sentiment_because)
+
+
+def test_a_sure_lexicon_reading_is_never_overruled() -> None:
+    for text in ("i love my carers", "pure skint again", "my sw is sound"):
+        assert analyse(text).sentiment == sentiment(text).score
+
+
+def test_the_blend_beats_the_lexicon_alone_on_held_back_folds() -> None:
+    """Each fold is read by a model trained on the others: the figure the band and the vote were chosen by."""
+    from feedback.analysis.learned import cross_validate, shipped_rows
+    from feedback.analysis.sentiment import blend
+
+    codes = {"pos": "positive", "neg": "negative", "neu": "neutral"}
+    examples = [(row["text"], codes[row["sentiment"]]) for row in shipped_rows() if row["sentiment"] in codes]
+    lexicon = blended = 0
+    for text, label, model in cross_validate(examples):
+        alone = sentiment(text)
+        lexicon += alone.label == label
+        blended += blend(text, alone, model).label == label
+    assert blended > lexicon * 1.05
+
+
+def test_no_held_out_message_is_ever_trained_on() -> None:
+    from feedback.analysis.learned import shipped_rows
+
+    trained = {row["text"] for row in shipped_rows()}
+    for name in ("analysis_heldout.jsonl", "analysis_heldout2.jsonl"):
+        held_out = [json.loads(line)["text"] for line in (DATA / name).read_text().splitlines() if line]
+        # Independent writers both wrote "hiya" and "ok thanks": only messages of some length are compared.
+        assert held_out and not trained.intersection(text for text in held_out if len(text.split()) >= 3)

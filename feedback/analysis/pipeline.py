@@ -8,10 +8,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from feedback.analysis.learned import NaiveBayes
 from feedback.analysis.phrases import key_phrases
 from feedback.analysis.redaction import redact
 from feedback.analysis.safeguarding import screen
-from feedback.analysis.sentiment import label_for, sentiment
+from feedback.analysis.sentiment import Sentiment, blend, label_for, sentiment
 from feedback.analysis.text import normalise
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
 
@@ -52,9 +53,9 @@ class Analysis:
         }
 
 
-def analyse(text: str, rules: ThemeRules = DEFAULT_RULES) -> Analysis:
+def analyse(text: str, rules: ThemeRules = DEFAULT_RULES, risk_model: NaiveBayes | None = None) -> Analysis:
     clean = normalise(text)
-    screening = screen(text)
+    screening = screen(text, risk_model)
     matches = rules.match(text, clean=clean)
     why = {m.slug: m.cues for m in matches}
     for reason in screening.reasons:
@@ -64,14 +65,15 @@ def analyse(text: str, rules: ThemeRules = DEFAULT_RULES) -> Analysis:
     themes = tuple(sorted(why, key=lambda slug: order.index(slug) if slug in order else len(order)))
     quotable = redact(text)
     feeling = sentiment(text, clean=clean)
-    score = feeling.score
-    if screening.risk and score <= RISK_KEEPS_TONE_ABOVE:
-        score = min(score, RISK_SENTIMENT_CEILING)
+    if screening.risk and feeling.score <= RISK_KEEPS_TONE_ABOVE:
+        score = min(feeling.score, RISK_SENTIMENT_CEILING)
+        feeling = Sentiment(score, label_for(score), feeling.because)
+    feeling = blend(text, feeling)
     return Analysis(
         themes=themes,
         why={slug: why[slug] for slug in themes},
-        sentiment=score,
-        sentiment_label=label_for(score),
+        sentiment=feeling.score,
+        sentiment_label=feeling.label,
         sentiment_because=feeling.because,
         risk=screening.risk,
         risk_reasons=screening.reasons,

@@ -14,14 +14,24 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from textblob.en.sentiments import PatternAnalyzer
+from textblob.en import sentiment as pattern_sentiment
 
+from feedback.analysis.learned import NaiveBayes, shipped_rows
 from feedback.analysis.text import normalise
 
 POSITIVE = "positive"
 NEGATIVE = "negative"
 NEUTRAL = "neutral"
 THRESHOLD = 0.05
+# Where the lexicon reads a message only weakly (a score nearer 0 than this), a model learned from labelled
+# messages has its say: young people write many complaints with no feeling word in them ("bus fare to college is
+# £5 a day", "excluded for 3 days for somethin i didnt do"). The lexicon's own label counts for this many log-odds
+# against the model's. Both chosen by 5-fold cross-validation on the training messages (0.78 right with the
+# lexicon alone, 0.84 blended), never on a held-out set.
+LEARNED_BAND = 0.3
+LEXICON_VOTE = 4.0
+# The score given to a label the model chose against the lexicon's: just past the threshold, a weak feeling.
+_LEARNED_SCORE = {POSITIVE: 0.15, NEGATIVE: -0.15, NEUTRAL: 0.0}
 
 # Words and phrases (on normalised text) with how they feel. Phrases say what a young person means by them here:
 # "more" after "want to see" is something missing; "always makes time" is care.
@@ -119,11 +129,6 @@ def label_for(score: float) -> str:
     return NEUTRAL
 
 
-@lru_cache(maxsize=1)
-def _analyser() -> PatternAnalyzer:
-    return PatternAnalyzer()
-
-
 def _lexicon_index() -> dict[str, list[tuple[list[str], float]]]:
     """Lexicon entries by their first token, longest first: a message is read left to right, once."""
     index: dict[str, list[tuple[list[str], float]]] = {}
@@ -178,7 +183,9 @@ def sentiment(text: str, *, clean: str | None = None) -> Sentiment:
         total += 0.5
         because.append("!!")
     # Laughter and kisses carry no feeling of their own ("lol" would read as very positive).
-    base = _analyser().analyze(_LAUGHTER.sub(" ", clean)).polarity
+    # TextBlob's pattern sentiment, as its PatternAnalyzer gives it (called directly: the analyser builds a new
+    # named tuple type on every call, which cost more than the rest of the reading).
+    base, _subjectivity = pattern_sentiment(_LAUGHTER.sub(" ", clean))
     combined = math.tanh(total) * 0.9 + base * 0.35 if because else base
     if _ACKNOWLEDGEMENT.match(clean):
         combined = 0.0
@@ -216,3 +223,28 @@ def _intensity(tokens: list[str], start: int) -> float:
 
 def _is_question(clean: str) -> bool:
     return clean.rstrip().endswith("?") or _QUESTION_START.match(clean) is not None
+
+
+def _labelled(sentiment_code: str) -> str | None:
+    return {"pos": POSITIVE, "neg": NEGATIVE, "neu": NEUTRAL}.get(sentiment_code)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> NaiveBayes:
+    """The learned reading, from the shipped labelled messages (mixed ones left out)."""
+    rows = ((row["text"], _labelled(row["sentiment"])) for row in shipped_rows())
+    return NaiveBayes.train((text, label) for text, label in rows if label)
+
+
+def blend(text: str, feeling: Sentiment, model: NaiveBayes | None = None) -> Sentiment:
+    """The lexicon's reading where it is sure; where it is weak, the model's, with the lexicon's label as a vote."""
+    if abs(feeling.score) >= LEARNED_BAND:
+        return feeling
+    model = model or default_model()
+    votes = model.scores(text)
+    votes[feeling.label] = votes.get(feeling.label, 0.0) + LEXICON_VOTE
+    label = max(votes, key=lambda name: votes[name])
+    if label == feeling.label:
+        return feeling
+    learned = tuple(f"learned: {word}" for word in model.evidence(text, label))
+    return Sentiment(_LEARNED_SCORE[label], label, feeling.because + learned)
