@@ -70,9 +70,9 @@ def test_web_answers_and_statements_are_analysed_too(app: Any, client: Any) -> N
 def test_reprocessing_replaces_automatic_themes_and_keeps_staff_codes(
     app: Any, twilio: TwilioWebhook, runner: Any
 ) -> None:
-    twilio.replies("the bus to college costs a fortune")
+    twilio.replies("the bus to college is never on time")
     analysis.analyse_pending(db.session, now=now())
-    message = message_with("the bus to college costs a fortune")
+    message = message_with("the bus to college is never on time")
     money = db.session.scalars(select(Theme.id).where(Theme.slug == "money")).one()
     db.session.add(MessageTheme(inbound_message_id=message.id, theme_id=money, source="staff", created_at=now()))
     db.session.commit()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from feedback.analysis.learned import NaiveBayes
+from feedback.analysis.risk_model import flags
 from feedback.analysis.text import normalise
 
 # Each rule: a category and the patterns that show it. Patterns run on normalised text (see `normalise`).
@@ -34,10 +36,28 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bsuicid",
             # First person: "my brother is going to die" is a worry about him, not a wish.
             r"\b(?:i|i'm|i am|i've|just|really|honestly)\b(?:(?!\b(?:he|she|they|he's|she's|they're)\b)[\w' ]){0,12}"
-            r"\b(?:want|wanted|wanting|going|gonna) to die\b",
+            r"\b(?:want|wanted|wanting|going|gonna) to die\b(?! (?:of|fae|from) (?:cringe|embarrassment|shame|boredom"
+            r"|laughing))",
             r"\b(?:want|wanted) (?:it all|everything|it) to (?:stop|end|be over)\b",
             r"\bbetter off without me\b",
-            r"\b(?:don't|do not|dont|can't|cannot) see (?:the|any) point\b",
+            # "I don't see the point" of anything; not "of reviews".
+            r"\b(?:don't|do not|dont|can't|cannot) see (?:the|any) point\b"
+            r"(?! (?:in|of) (?!(?:anything|any of it|living|life|going on|it all|trying|being|me)\b))",
+            r"\bwish i could (?:just )?(?:disappear|vanish|not exist|stop existing|not wake up|sleep forever)\b",
+            r"\b(?:better|happier|easier)\b[\w' ]{0,30}\bif i (?:wasn't|wasnt|was not|weren't|were not|wasnae)"
+            r" (?:here|around|alive|born)\b",
+            r"\b(?:a|such a) burden (?:to|on) (?:every(?:one|body)|them|you all|my \w+)\b",
+            r"\bkill(?:ing)? (?:herself|himself|themselves|theirselves)\b",
+            r"\b(?:pills|tablets|paracetamol|painkillers|meds) (?:saved|stashed|hidden|ready)\b",
+            r"\btake (?:everything|all (?:of )?(?:my|the|them)) (?:in the )?"
+            r"(?:pills|tablets|meds|medication|cupboard)\b",
+            r"\b(?:walk(?:ing)? into|jump(?:ing)? (?:off|in|into)) (?:the|a) (?:river|sea|clyde|loch|traffic|bridge"
+            r"|building|roof|car park)\b",
+            r"\bin front of (?:a|the) (?:train|bus|car|lorry)\b",
+            r"\bgoodbye (?:letters?|notes?|messages?|texts?)\b",
+            r"\b(?:say|said|saying) goodbye to every(?:one|body)\b",
+            r"\bhang(?:ing|ed)? my ?self\b",
+            r"\btried to (?:hang|kill|end|top|drown|overdose)\b",
             r"\bno point (?:in )?(?:anything|any of it|going on|trying)\b",
             r"\b(?:go to sleep|fall asleep|sleep) and (?:not|never) wake up\b",
             r"\b(?:bought|buying|got|saving|saved|stockpil\w*) (?:a load of |loads of |some |a lot of )?"
@@ -66,6 +86,9 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:burns?|cuts?|marks?|scars?) on my \w+ (?:are|is|were|was) (?:from )?(?:me|myself)\b",
             r"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|starv\w*) (?:my ?self|myself)\b",
             r"\bcut(?:ting)? my (?:arms?|legs?|wrists?|skin)\b",
+            r"\b(?:burn(?:t|ed|ing)?|scratch(?:ed|ing)?) my (?:arms?|legs?|wrists?|skin|hands?|thighs?)\b",
+            r"\b(?:punch(?:ed|ing)?|hit(?:ting)?|bang(?:ed|ing)?|bit(?:e|ing)?|scratch(?:ed|ing)?) my ?self\b",
+            r"\b(?:drink|drinking|drank) (?:til|till|until|to) (?:i|the point i) (?:black|pass)(?:ed)? out\b",
             r"\boverdos\w*\b",
             r"\btook (?:a load of|loads of|all my) (?:pills|tablets)\b",
         ),
@@ -98,6 +121,21 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bscared (?:of|to go) (?:him|her|them|going home|home|my \w+)\b",
             r"\bfeart (?:of|to go) ",
             r"\blocked me in\b",
+            r"\b(?:getting|gets|got|being|been|was|were|is) (?:hit|battered|beaten|punched|kicked|slapped|leathered)\b"
+            r"(?! (?:out|off|up|in (?:sparring|training|football|rugby|hockey|the game|a match)|by (?:a|the) ball))",
+            r"\bbruis(?:e|es|ed|ing)\b(?!(?: is| are| was| were)? (?:from|fae) (?:hockey|football|rugby|training"
+            r"|sparring|the gym|pe|falling|a fall)\b)",
+            r"\brestrain(?:ed|s|ing)? me\b",
+            r"\b(?:bit|bites) me\b",
+            r"\b(?:push(?:ed|es)?|shov(?:ed|es)|thr(?:ew|ows)|dragg?(?:ed|s)) me (?:down|into|against|over|out|off"
+            r"|across|about|around|up)\b",
+            r"\b(?:they're|theyre|they are|he's|hes|he is|she's|shes|she is|someone's|someone is|people are|is|are"
+            r"|was|were) (?:coming|gonna come|going to come) (?:for|after) me\b|\bcame (?:for|after) me\b",
+            r"\b(?:find|found|finds) out where i (?:stay|live|am)\b",
+            r"\bsend(?:ing|s)? (?:people|folk|boys|someone|somebody) (?:to|round|after)\b",
+            r"\bpost(?:ed|ing)? my (?:address|number|pics|photos|pictures)\b",
+            # A first disclosure: "never told anybody til now".
+            r"\bnever told (?:anyone|anybody|naebody|a soul|no one)\b",
             r"\bwon'?t let me (?:eat|leave|out|go out|see anyone)\b",
         ),
     ),
@@ -112,6 +150,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r".*\b(?:messag|texts?|snap|pics|money|gifts?|lifts?|drink|party|meet|buy)",
             r"\b(?:made|make|making|makes) me (?:hold|carry|sell|deliver|move|drop off|keep)\b",
             r"\bcounty lines\b",
+            r"\bpay (?:\w+ ){0,3}(?:in )?(?:other|another) ways?\b",
             r"\bmet (?:him |her |them )?online\b",
             r"\b(?:guy|man|boy|lad)'?s? (?:flat|house) i met\b",
             r"\bwants? to meet (?:up|me)\b.*\b(?:older|age|\d\d|says he'?s|pics?)",
@@ -141,6 +180,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bnot going back to (?:that|my|the) (?:placement|foster|unit|house|home|carers?)\b",
             r"\b(?:was|been|went) missing (?:for )?\d+ (?:days?|nights?)\b",
             r"\bpolice brought me back\b",
+            r"\b(?:left|walked out of|ran out of|legged it fae|legged it from) (?:the|my) (?:unit|placement|house|home"
+            r"|carers?|foster \w+)\b.*\b(?:not|haven't|havent|never|no) (?:been |gone )?back\b",
         ),
     ),
     (
@@ -160,8 +201,18 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 _COMPILED = tuple((category, tuple(re.compile(p) for p in patterns)) for category, patterns in _RULES)
 
-# Negations that turn "I feel unsafe" into "I don't feel unsafe": looked for just before an "unsafe" match.
-_NEGATED_UNSAFE = re.compile(r"\b(?:not|never|no longer|don't|dont|do not|didn't|didnt) (?:feel |felt )?unsafe\b")
+# Negations that turn "I feel unsafe" into "I don't feel unsafe", and questions about what to do if: looked for
+# just before an "unsafe" match.
+_NEGATED_UNSAFE = re.compile(
+    r"\b(?:not|never|no longer|don't|dont|do not|didn't|didnt) (?:feel |felt )?unsafe\b"
+    r"|\bif (?:i|you|someone|somebody|anyone|a young person) (?:ever )?(?:feel|feels|am|is|are|felt) unsafe\b"
+)
+# Denials of being hurt ("nobody hurts me", "my carers don't hit me or anything"), taken out of the text before the
+# rules run, unless the message goes on past them with a "but" ("he said he'd never hit me again but...").
+_DENIED_HURT = re.compile(
+    r"\b(?:nobody|no one|no1|naebody|nobody's|no one's|nobody is|never|don't|dont|doesn't|doesnt|do not|does not"
+    rf"|didn't|didnt|wouldn't|would never) (?:ever )?{_HURT_VERB} (?:me|us)\b(?!.*\bbut\b)[^.,]*"
+)
 
 
 @dataclass(frozen=True)
@@ -186,22 +237,34 @@ LEARNED = "possible risk (learned words)"
 # failure, a false alarm costs a worker some minutes.
 _RESOLVED = re.compile(
     r"\bused to\b.*\bbut\b.*\b(?:clean|haven't|havent|have not|not since|stopped|don't any ?more|dont any ?more"
-    r"|no more|not any ?more|not in (?:a|\d+|ages))"
+    r"|no more|not any ?more|not in (?:a|\d+|ages)|doing (?:much |a lot |loads |way )?better"
+    r"|doing (?:well|good|ok|okay|fine))"
+    r"|\b(?:last year|years? ago|back then|when i was (?:\d+|wee|younger))\b.*\bbut\b.*\b(?:much better|helped|settled"
+    r"|fine now|ok now|okay now|good now)\b"
+    r"|\bwhen i was \d+\b.*\b(?:i'm|im|i am) \d+ now\b"
+    r"|\bused to\b.*\b(?:settled now|safe now|know all about it|no anymore|no any more|nae mair)"
+    r"|\b(?:it's|its|it has) been (?:\d+|a|two|three|four|five|six) (?:weeks?|months?|years?) since i (?:last )?"
+    r"|\bused to\b.*\b(?:it's|its|it has) been (?:\d+|a|two|three|four|five|six|several|many) (?:weeks?|months?|years?)"
 )
-_DENIED = re.compile(r"\b(?:not|never been) (?:suicidal|going to hurt myself)\b or (?:anything|owt)\b")
+_DENIED = re.compile(
+    r"\b(?:not|never been) (?:suicidal|going to hurt myself)\b or (?:anything|owt)\b"
+    r"|\b(?:i'm|im|i am) not (?:thinking about|going to|gonna) (?:hurting|hurt|killing|kill) my ?self\b"
+)
 # ...unless the same message asks for someone now: then a worker should know.
 _URGENT = re.compile(r"\b(?:need (?:someone|somebody|help|to talk)|tonight|right now|please|scared)\b")
 _ABOUT_SAFETY = re.compile(
-    r"\b(?:workshop|session|lesson|talk|assembly|class|course) (?:on|about)\b|\bcrime workshop\b"
+    r"\b(?:told|tell|telling|learn|learned|learnt|taught|teach) (?:\w+ )?about (?:grooming|exploitation|abuse|consent)"
+    r"|\b(?:workshop|session|lesson|talk|assembly|class|course) (?:on|about)\b|\bcrime workshop\b"
 )
 
 
-def screen(text: str) -> Screening:
+def screen(text: str, model: NaiveBayes | None = None) -> Screening:
     """Screen one message for risk of harm to the young person or to another child they mention: the rules, and
     the learned screen for what no rule lists."""
     clean = normalise(text)
     if _RESOLVED.search(clean) or (_DENIED.search(clean) and not _URGENT.search(clean)) or _ABOUT_SAFETY.search(clean):
         return Screening(risk=False)
+    clean = _DENIED_HURT.sub(" ", clean)
     reasons: list[str] = []
     for category, patterns in _COMPILED:
         for pattern in patterns:
@@ -214,9 +277,7 @@ def screen(text: str) -> Screening:
             break
     if reasons:
         return Screening(risk=True, reasons=tuple(reasons))
-    from feedback.analysis.risk_model import flags
-
-    flagged, evidence = flags(text)
+    flagged, evidence = flags(text, model)
     if flagged:
         return Screening(risk=True, reasons=(LEARNED,), evidence=evidence)
     return Screening(risk=False)

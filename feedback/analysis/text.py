@@ -7,6 +7,7 @@ Lower case, straight apostrophes, single spaces, and common text-speak and Scots
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 _APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'"})
@@ -124,7 +125,9 @@ def _lexicon() -> Any:
     return lexicon
 
 
+@lru_cache(maxsize=1024)
 def normalise(text: str) -> str:
-    """Lower-cased text with apostrophes, spaces and common spellings made uniform."""
+    """Lower-cased text with apostrophes, spaces and common spellings made uniform. Each part of the analysis asks
+    for the same message's normal form; it is worked out once."""
     lowered = _SPACE.sub(" ", text.translate(_APOSTROPHES).lower()).strip()
     return _WORD.sub(lambda m: _spell(m.group(0)), lowered)

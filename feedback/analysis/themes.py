@@ -158,6 +158,10 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"heating",
             r"(?:my own|own) place",
             r"nowhere to (?:live|stay)",
+            r"(?:my|the|our) close|stairwell|freezin\w*|no (?:heating|gas)",
+            r"electric (?:is|has) (?:done|run out|ran out)",
+            r"(?:leave|left|move out of|moved) (?:my|the) (?:unit|house|home)|(?:where|somewhere) (?:i'll|ill|to) live",
+            r"at my door|my (?:own )?home\b|moved (?:house|in)|my address|council tax exemption|mattress",
         ),
         (r"keys?", r"neighbours?"),
     ),
@@ -198,6 +202,8 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"(?:gas|electric|electricity) (?:meter|card|key)",
             r"cost of",
             r"£\s?\d+|\d+\s?(?:quid|pounds)",
+            r"costs? (?:a fortune|a bomb|loads|too much)|arrears|budget(?:ing)?|council tax|payslips?|starter pack",
+            r"sanction\w*|bank account|cut my hours|no (?:smart )?clothes|(?:can't|cant|cannae) pay|paying (?:it|for)",
         ),
         (r"food", r"pay", r"expensive", r"price"),
     ),
@@ -301,6 +307,13 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"wages?",
             r"modern apprenticeship",
             r"volunteer\w*",
+            r"payslips?|pay ?slips?|trial shift|paper ?round|cscs|careers? (?:adviser|advisor|advice|fair)",
+            r"sacked|jobcentre|job centre|sanction\w*",
+            r"(?:barbering|construction|joinery|plumbing|hairdressing|beauty|youth work|catering|childcare|mechanics?"
+            r"|brickwork|security|forklift|first aid|employability) course",
+            r"(?:want|wanna|going|hope) (?:to be|to become) (?:an? )?(?:electrician|plumber|joiner|mechanic|hairdresser"
+            r"|nurse|chef|barber|social worker|teacher|builder|brickie|vet|police officer|paramedic)",
+            r"at (?:my|ma) work|my (?:boss|manager)|princes trust|prince's trust",
         ),
         (r"working", r"shifts?"),
     ),
@@ -405,6 +418,8 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"smok(?:e|es|ing)|cigs|cigarettes|fags",
             r"vap(?:e|es|ing)",
             r"rehab|addiction|addict",
+            r"(?:on|back on|off|hits) the (?:drink|gear|bottle|booze)|dealers?|dealing|sober|drinking|black(?:ed)? out",
+            r"(?:clean|sober) (?:for )?(?:\d+|a|two|three|six) (?:weeks?|months?|years?)|used to drink",
         ),
         (r"drinks?", r"high"),
     ),
@@ -441,6 +456,17 @@ CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"straight answer",
             r"(?:no one|nobody|naebody) (?:told|tells) me",
             r"who (?:to|do i|should i|can i) (?:phone|call|talk to|speak to|ask|contact|go to)",
+            r"(?:nobody|no one|naebody|never) (?:ever )?(?:told|tells) (?:me|us)",
+            r"(?:wasn't|wasnt|wasnae|was never|never got|never even got) told",
+            r"(?:last|the last) (?:one|person) to (?:find out|know|hear)",
+            r"(?:what|whats|what's) (?:is )?(?:a|an|the) [\w ]{3,30}(?:\?|$)",
+            r"(?:do i|would i|will i|am i able to) qualify",
+            r"(?:what|which) (?:help|support|grants?|money) (?:is|am i|can i|are)",
+            r"(?:is|are) there (?:any|anyone|anybody|someone|somebody)",
+            r"(?:someone|somebody|anyone|anybody) (?:to )?(?:help me )?(?:understand|explain|read)",
+            r"all (?:written down )?in one place",
+            r"(?:find|found|finding) out about (?:things|stuff|it|grants|help)",
+            r"(?:don't|do not|dont|still don't) (?:fully )?understand what i(?:'m| am) entitled",
             r"where (?:to|do i|can i) (?:go|get)",
             r"what (?:support|help) (?:do|can|is|will)",
             r"what (?:am i|i'm) entitled",
@@ -508,7 +534,7 @@ def _compile(patterns: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _hits(pattern: re.Pattern[str] | None, clean: str) -> tuple[str, ...]:
-    if pattern is None:
+    if pattern is None or pattern.search(clean) is None:  # most themes miss most messages: ask once, cheaply
         return ()
     return tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(clean)))
 
