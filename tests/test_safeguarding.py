@@ -40,6 +40,15 @@ def test_every_labelled_message_is_screened_as_labelled() -> None:
         "i dont feel safe at hame",
         "I'm scared to go home",
         "he touched me and told me not to tell",
+        "wish i could just disappear",
+        "im scared of what i might do to myself tonight",
+        "wrote goodbye letters to everyone last night",
+        "my girlfriend bit me and pushed me down the stairs",
+        "ma da came at me wi a bottle at contact",
+        "first time saying this. ma da's pal used to come in at night when i was 9",
+        "the landlord says i can pay the rent other ways if im short",
+        "left the unit on friday n havent been back",
+        "my dad never hit me but my stepmum does",  # a denial that goes on with a "but" stays a risk
     ],
 )
 def test_risk_in_the_way_young_people_write(text: str) -> None:
@@ -59,6 +68,14 @@ def test_risk_in_the_way_young_people_write(text: str) -> None:
         "ma sw is pure sound",
         "STOP",
         "",
+        "naw my carers dont hit me or anything, its just boring here",
+        "nobody's hurting me, the bruise is from hockey lol",
+        "i used to self harm but im doing much better now with camhs",
+        "is there a number i can text if i feel unsafe",
+        "i dont see the point in reviews, nothing ever changes",
+        "my pals were killing themselves laughing at my karaoke",
+        "ran away with the win at the quiz",
+        "I want to die of cringe, I called my teacher mum",
     ],
 )
 def test_no_risk(text: str) -> None:

@@ -47,7 +47,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:better|happier|easier)\b[\w' ]{0,30}\bif i (?:wasn't|wasnt|was not|weren't|were not|wasnae)"
             r" (?:here|around|alive|born)\b",
             r"\b(?:a|such a) burden (?:to|on) (?:every(?:one|body)|them|you all|my \w+)\b",
-            r"\bkill(?:ing)? (?:herself|himself|themselves|theirselves)\b",
+            r"\bkill(?:ing)? (?:herself|himself|themselves|theirselves)\b(?! laughing)",
             r"\b(?:pills|tablets|paracetamol|painkillers|meds) (?:saved|stashed|hidden|ready)\b",
             r"\btake (?:everything|all (?:of )?(?:my|the|them)) (?:in the )?"
             r"(?:pills|tablets|meds|medication|cupboard)\b",
@@ -58,6 +58,20 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:say|said|saying) goodbye to every(?:one|body)\b",
             r"\bhang(?:ing|ed)? my ?self\b",
             r"\btried to (?:hang|kill|end|top|drown|overdose)\b",
+            r"\bwhat'?s the point (?:of|ae|in) (?:me|living|life|going on|being here)\b"
+            r"(?! (?:going|coming|doing|trying|being at|turning up|at|in|to))",
+            r"\bwhat i (?:might|could|will|would|may) do to my ?self\b",
+            r"\bif i (?:was|were|wis) (?:gone|dead|not here|no here|not around)\b",
+            r"\b(?:don't|do not|dont) want to exist\b|\btired of (?:existing|living|being alive)\b",
+            r"\b(?:sort|end|fix|finish) (?:it|things|this) (?:\w+ )?permanently\b",
+            r"\b(?:only|last) reason i(?:'m| am| was)? still (?:here|alive|going|around)\b",
+            r"\b(?:won't|wont|will not|not going to) (?:be )?(?:around|here|alive) (?:to|for|by|much longer|next)\b",
+            r"\bcan't see my ?self (?:being )?(?:here|alive|around)\b",
+            r"\bsorry for (?:being|everything)\b.*\b(?:love (?:you|u) all|bye|goodbye)\b",
+            r"\b(?:the )?last time (?:i'll|i will|ill) (?:message|text|speak|talk)\b",
+            r"\bmy (?:own )?funeral\b",
+            r"\btonight'?s the night\b.*\bsorry\b",
+            r"\b(?:no|not) want(?:ing)? to (?:wake up|be alive|live|be here)\b",
             r"\bno point (?:in )?(?:anything|any of it|going on|trying)\b",
             r"\b(?:go to sleep|fall asleep|sleep) and (?:not|never) wake up\b",
             r"\b(?:bought|buying|got|saving|saved|stockpil\w*) (?:a load of |loads of |some |a lot of )?"
@@ -66,7 +80,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r" (?:pills|tablets|paracetamol)",
             r"\b(?:not|wasn't|weren't|no longer) (?:be |being )?(?:here|around|alive) (?:anymore|any more|much longer"
             r"|for long)\b",
-            r"\b(?:nobody|no one|naebody|no1) would (?:care|notice|miss me|even notice)\b",
+            r"\b(?:nobody|no one|naebody|no1) would (?:even )?(?:care|notice|miss me)\b",
             r"\bwish i (?:was|were) dead\b",
             r"\bbetter off dead\b",
             r"\b(?:do not|don't|dont) want to (?:be alive|live|be here anymore|wake up)\b",
@@ -89,6 +103,12 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:burn(?:t|ed|ing)?|scratch(?:ed|ing)?) my (?:arms?|legs?|wrists?|skin|hands?|thighs?)\b",
             r"\b(?:punch(?:ed|ing)?|hit(?:ting)?|bang(?:ed|ing)?|bit(?:e|ing)?|scratch(?:ed|ing)?) my ?self\b",
             r"\b(?:drink|drinking|drank) (?:til|till|until|to) (?:i|the point i) (?:black|pass)(?:ed)? out\b",
+            r"\b(?:holding|hid|hide|hidden|found|carry|carrying|got|bought) (?:the |a |my |some )?"
+            r"(?:blades?|razors?)\b",
+            r"\b(?:cut|cutting) again\b|\bwhen i cut\b|\bcut last night\b|\bsh again\b",
+            r"\bdoing it on my (?:arms?|legs?|wrists?|thighs?|stomach)\b",
+            r"\bmy (?:arms?|legs?|wrists?|thighs?) (?:are|is) (?:a |in a |all )?(?:mess|cut|marked|scarred)\b",
+            r"\bpunish my ?self\b|\bhit(?:ting)? my (?:own )?head\b",
             r"\boverdos\w*\b",
             r"\btook (?:a load of|loads of|all my) (?:pills|tablets)\b",
         ),
@@ -117,7 +137,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:touch(?:es|ed|ing)?|grab(?:s|bed|bing)?) me\b",
             r"\b(?:abus(?:e|es|ed|ing|ive)|rap(?:e|ed|es|ing)|molest\w*|sexually)\b",
             r"\bthreaten(?:s|ed|ing)? (?:me|to)\b",
-            r"\b(?:stab|stabbed|knife|knifed|weapon)\b(?! crime)",
+            r"\b(?:stab|stabbed|knife|knifed|weapon)\b(?! crime| skills)",
             r"\bscared (?:of|to go) (?:him|her|them|going home|home|my \w+)\b",
             r"\bfeart (?:of|to go) ",
             r"\blocked me in\b",
@@ -134,6 +154,26 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:find|found|finds) out where i (?:stay|live|am)\b",
             r"\bsend(?:ing|s)? (?:people|folk|boys|someone|somebody) (?:to|round|after)\b",
             r"\bpost(?:ed|ing)? my (?:address|number|pics|photos|pictures)\b",
+            r"\b(?:came|come|went|goes) (?:at|for) me\b",
+            r"\b(?:threw|throws|throwing|flung|chucked) (?:a|the|his|her|my) \w+ at (?:me|my)\b",
+            r"\b(?:hands?|arms?) (?:round|around) my (?:throat|neck)\b",
+            r"\b(?:kick|kicks|kicked|beat|beats|batter\w*) (?:the )?(?:fuck|shit|hell|life|crap) out of me\b",
+            r"\bthe (?:hitting|beatings?|abuse)\b",
+            r"\b(?:kill|hurt|batter|murder|do) me if i (?:tell|say|speak|talk|grass)\b",
+            r"\bwish(?:es)? (?:i'd|i had|i was) never (?:been )?born\b|\bwaste of space\b",
+            r"\bcalls? me (?:a )?(?:slag|whore|slut|useless|worthless|waste)\b",
+            r"\b(?:hand|hands) (?:up|down|on|in|inside) my (?:skirt|top|trousers|leg|thigh|pants|shorts|knickers)\b",
+            r"\btold me to delete\b|\bdelete (?:the|his|her|our) (?:messages|texts|chats|pics)\b",
+            r"\btracks? my (?:location|phone)\b|\bturns? up wherever\b",
+            r"\bno(?: ?one|body) else (?:would|will) (?:ever )?(?:want|love|have) me\b",
+            r"\b(?:hasn't|hasnt|haven't|havent|not|no|never|doesn't|don't) (?:been )?(?:fed|feed|feeding) me\b",
+            r"\bonly feed (?:their|her|his) own\b",
+            r"\b(?:no|not|hasn't|haven't) (?:made|had|cooked) (?:any )?(?:dinner|tea|food) (?:in|for) (?:like )?"
+            r"(?:a|\d+|two|three) (?:days?|weeks?)\b",
+            r"\block(?:ed|s)? me out\b",
+            r"\bgun\b",
+            r"\bscared to (?:come|go) out (?:of )?my room\b",
+            r"\bfirst time (?:saying|telling|i've told|i have told)\b",
             # A first disclosure: "never told anybody til now".
             r"\bnever told (?:anyone|anybody|naebody|a soul|no one)\b",
             r"\bwon'?t let me (?:eat|leave|out|go out|see anyone)\b",
@@ -151,6 +191,17 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:made|make|making|makes) me (?:hold|carry|sell|deliver|move|drop off|keep)\b",
             r"\bcounty lines\b",
             r"\bpay (?:\w+ ){0,3}(?:in )?(?:other|another) ways?\b",
+            r"\brun(?:ning)? (?:gear|drugs|packages|parcels)\b|\bplugging\b",
+            r"\btrains? to places i (?:don't|didn't) know\b",
+            r"\b(?:don't|didn't) (?:even )?know (?:their|his|her) names?\b",
+            r"\b(?:money|cash|paid) for (?:sex|pics|photos|stuff)\b|\bfor sex\b",
+            r"\bexpect(?:s|ed)? (?:stuff|things|favou?rs|something|sex)\b",
+            r"\b(?:men|guys|older \w+) for (?:money|cash|drink|drugs)\b",
+            r"\b(?:keep|keeps|took|take|has|have|got) my bank card\b|\bmy account that (?:isn't|isnt) mine\b",
+            r"\bwatching (?:my|the) (?:flat|house|close|door)\b|\bgetting done in\b",
+            r"\bvideos?\b.*\b(?:don't|didn't) want to see\b",
+            r"\b(?:1[0-5])\b.*\b(?:[2-5]\d) ?(?:yr|year)s? old (?:man|guy|boy|woman)\b",
+            r"\b(?:don't|can't|cannot|didn't) remember (?:the end of )?(?:the|last) night\b",
             r"\bmet (?:him |her |them )?online\b",
             r"\b(?:guy|man|boy|lad)'?s? (?:flat|house) i met\b",
             r"\bwants? to meet (?:up|me)\b.*\b(?:older|age|\d\d|says he'?s|pics?)",
@@ -171,7 +222,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "going missing",
         (
-            r"\b(?:ran|run|running|runnin) away\b",
+            r"\b(?:ran|run|running|runnin) away\b(?! with (?:the|it)\b| to the (?:beach|seaside|sun|coast)\b)",
             r"\b(?:go|going|went|gone) missing\b",
             r"\bsleeping (?:rough|on the street|outside)\b",
             r"\bsleep(?:ing)? (?:in|on) (?:a|the) (?:stairwell|park|car|street|close|bus station|bench|stairs)\b",
@@ -180,6 +231,10 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bnot going back to (?:that|my|the) (?:placement|foster|unit|house|home|carers?)\b",
             r"\b(?:was|been|went) missing (?:for )?\d+ (?:days?|nights?)\b",
             r"\bpolice brought me back\b",
+            r"\breported missing\b|\bdisappear for a (?:bit|while|few days)\b",
+            r"\b(?:been )?(?:away|gone) (?:for )?(?:\d+|two|three|four|five) (?:days|nights)\b",
+            r"\bslept (?:in|on) (?:the|a) (?:close|park|street|stairs|stairwell|bus shelter|car)\b",
+            r"\bin the park since\b",
             r"\b(?:left|walked out of|ran out of|legged it fae|legged it from) (?:the|my) (?:unit|placement|house|home"
             r"|carers?|foster \w+)\b.*\b(?:not|haven't|havent|never|no) (?:been |gone )?back\b",
         ),
@@ -191,7 +246,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:not|never|no) (?:feel |feeling )?safe\b",
             r"\b(?:do not|don't|dont|doesn't|doesnt|never) feel safe\b",
             r"\bnot safe\b",
-            r"\bin danger\b",
+            r"(?<!\bnot )\bin danger\b",
             r"\bscared for my life\b",
             r"\bscared to (?:go out|go home|leave|sleep)\b",
             r"\b(?:hangs?|hanging) (?:about|around) outside\b.*\bwatching\b",
@@ -247,7 +302,7 @@ _RESOLVED = re.compile(
     r"|\bused to\b.*\b(?:it's|its|it has) been (?:\d+|a|two|three|four|five|six|several|many) (?:weeks?|months?|years?)"
 )
 _DENIED = re.compile(
-    r"\b(?:not|never been) (?:suicidal|going to hurt myself)\b or (?:anything|owt)\b"
+    r"\b(?:not|no|never been) (?:suicidal|going to hurt myself)\b or (?:anything|owt)\b"
     r"|\b(?:i'm|im|i am) not (?:thinking about|going to|gonna) (?:hurting|hurt|killing|kill) my ?self\b"
 )
 # ...unless the same message asks for someone now: then a worker should know.
