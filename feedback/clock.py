@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+
+# The service's local time: working days, months in summaries, quiet hours.
+LOCAL_TIME = ZoneInfo("Europe/London")
 
 
 def utcnow() -> datetime:
@@ -20,3 +24,8 @@ def now() -> datetime:
         if clock is not None:
             return clock()
     return utcnow()
+
+
+def local_month(moment: datetime) -> str:
+    """The month a moment falls in, in local time, as YYYY-MM."""
+    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m")

@@ -40,6 +40,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if not names:
+        raise ConfigurationError(f"{name} must list names separated by commas")
+    return names
+
+
+DEFAULT_LOCALITIES = ("Clydesdale", "East Kilbride", "Hamilton", "Rutherglen/Cambuslang")
+
+
 def database_url(raw: str | None, instance_path: str) -> str:
     """The SQLAlchemy URL for `DATABASE_URL`, defaulting to a SQLite file in `instance/`.
 
@@ -86,6 +99,10 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "ANONYMOUS_SUBMISSIONS_PER_HOUR": _int(env, "ANONYMOUS_SUBMISSIONS_PER_HOUR", 30),
         # Where rate limits are counted: shared by every web worker in production (for example redis://...).
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Where young people live, as summaries break down by them (comma-separated).
+        "LOCALITIES": _names(env, "LOCALITIES", DEFAULT_LOCALITIES),
+        # Counts from 1 to one below this are shown as "<N" everywhere a summary goes (the ONS rule: 10).
+        "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 10),
     }
 
 
@@ -105,6 +122,8 @@ DEFAULTS: dict[str, Any] = {
 
 def validate(config: Mapping[str, Any]) -> None:
     """Refuse settings that would be unsafe in the mode the service runs in."""
+    if int(config.get("SUPPRESSION_THRESHOLD", 10)) < 2:
+        raise ConfigurationError("SUPPRESSION_THRESHOLD must be at least 2: a count of 1 is one young person")
     mode = config["FEEDBACK_ENV"]
     secret = config.get("SECRET_KEY")
     if mode == PRODUCTION:

@@ -8,11 +8,24 @@ what they said (messages and answers), joined only through ids.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.clock import utcnow
@@ -73,6 +86,10 @@ class Person(db.Model):  # type: ignore[name-defined]
     # Where their statements go: their named worker, or with none, their team's duty inbox.
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # What summaries break down by (from the register): never shown beside their words.
+    locality: Mapped[str | None] = mapped_column(String(64))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    care_setting: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     worker: Mapped[StaffUser | None] = relationship(foreign_keys=[worker_id])
@@ -389,12 +406,29 @@ class StatementReply(db.Model):  # type: ignore[name-defined]
     author: Mapped[StaffUser] = relationship()
 
 
-class MessageAnalysis(db.Model):  # type: ignore[name-defined]
+class ReportFacts:
+    """What summaries filter and group by, copied onto each filed row when the message is analysed (and again on
+    re-analysis), so that every summary is one GROUP BY over one indexed table, never a join over a million
+    messages. Locality, age band and care setting are as the register had them when the message was filed."""
+
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM, local time
+    channel: Mapped[str | None] = mapped_column(String(16))
+    survey_id: Mapped[int | None] = mapped_column(Integer)
+    locality: Mapped[str | None] = mapped_column(String(64))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    care_setting: Mapped[str | None] = mapped_column(String(32))
+    # Flagged for safeguarding: counted like any message, never quoted.
+    risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class MessageAnalysis(ReportFacts, db.Model):  # type: ignore[name-defined]
     """What the analysis read in one message: sentiment, key phrases and a copy safe to quote. Its themes are
     `MessageTheme` rows, so that summaries group by them in SQL. Re-analysis replaces this row and the automatic
     themes, never a member of staff's codes."""
 
     __tablename__ = "message_analysis"
+    __table_args__ = (Index("ix_message_analysis_received_at", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
@@ -408,13 +442,14 @@ class MessageAnalysis(db.Model):  # type: ignore[name-defined]
     analysed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MessageTheme(db.Model):  # type: ignore[name-defined]
+class MessageTheme(ReportFacts, db.Model):  # type: ignore[name-defined]
     """A message filed against a theme: by the analysis (auto), by the question it answered, or by staff."""
 
     __tablename__ = "message_theme"
     __table_args__ = (
         UniqueConstraint("inbound_message_id", "theme_id"),
         Index("ix_message_theme_theme_id_source", "theme_id", "source"),
+        Index("ix_message_theme_received_at_theme_id", "received_at", "theme_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -424,6 +459,7 @@ class MessageTheme(db.Model):  # type: ignore[name-defined]
     # so re-analysis never gives it again)
     source: Mapped[str] = mapped_column(String(16))
     strong: Mapped[bool] = mapped_column(Boolean, default=True)
+    sentiment: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -442,3 +478,51 @@ class Recode(db.Model):  # type: ignore[name-defined]
 
     staff_user: Mapped[StaffUser] = relationship()
     theme: Mapped[Theme | None] = relationship()
+
+
+class Action(db.Model):  # type: ignore[name-defined]
+    """ "You said, we did": what young people said about a theme, and what was done or will be done about it."""
+
+    __tablename__ = "action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), index=True)
+    you_said: Mapped[str] = mapped_column(Text)
+    we_did: Mapped[str] = mapped_column(Text)
+    by_whom: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # planned | in-progress | done
+    action_date: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    theme: Mapped[Theme] = relationship()
+    created_by: Mapped[StaffUser] = relationship()
+
+
+class ActionNotice(db.Model):  # type: ignore[name-defined]
+    """One text telling one young person about one action: unique, so nobody is ever told twice."""
+
+    __tablename__ = "action_notice"
+    __table_args__ = (UniqueConstraint("action_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("action.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    outbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """A token for the read-only summary API, kept only as a keyed hash; it acts with its owner's role."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    staff_user: Mapped[StaffUser] = relationship()

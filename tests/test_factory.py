@@ -104,3 +104,13 @@ def test_the_command_refuses_to_start_without_a_secret_key_and_says_why(tmp_path
     assert result.returncode == 1
     assert "Error: SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_localities_and_the_suppression_threshold_are_settings(tmp_path: Any) -> None:
+    settings = from_environment(
+        {"LOCALITIES": "Hamilton, Larkhall,,Hamilton", "SUPPRESSION_THRESHOLD": "5"}, str(tmp_path)
+    )
+    assert settings["LOCALITIES"] == ("Hamilton", "Larkhall") and settings["SUPPRESSION_THRESHOLD"] == 5
+    assert from_environment({}, str(tmp_path))["LOCALITIES"][0] == "Clydesdale"
+    with pytest.raises(ConfigurationError, match="SUPPRESSION_THRESHOLD must be at least 2"):
+        create_app(base_config("sqlite://", SUPPRESSION_THRESHOLD=1))

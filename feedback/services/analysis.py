@@ -14,12 +14,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from feedback.analysis.pipeline import analyse
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
-from feedback.models import Answer, InboundMessage, MessageAnalysis, MessageTheme, Question, Recode, StaffUser, Theme
+from feedback.clock import local_month
+from feedback.models import (
+    Answer,
+    Conversation,
+    InboundMessage,
+    MessageAnalysis,
+    MessageTheme,
+    Person,
+    Question,
+    Recode,
+    StaffUser,
+    Theme,
+)
 from feedback.services import screening
 from feedback.services import themes as taxonomy
 from feedback.services.dbutil import insert_or_ignore
@@ -65,6 +77,7 @@ def analyse_messages(
     learned = screening.model(session)
     theme_ids = taxonomy.ids_by_slug(session)
     question_themes = _question_themes(session, message_ids)
+    facts = report_facts(session, message_ids)
     messages = session.scalars(select(InboundMessage).where(InboundMessage.id.in_(message_ids))).all()
     session.execute(delete(MessageAnalysis).where(MessageAnalysis.inbound_message_id.in_(message_ids)))
     session.execute(
@@ -73,9 +86,11 @@ def analyse_messages(
         )
     )
     theme_rows = []
+    feelings: dict[int, float] = {}
     for message in messages:
         fixed, free_text = question_themes.get(message.id, ((), True))
         result = analyse(message.body if free_text else "", rules, learned)
+        feelings[message.id] = result.sentiment
         session.add(
             MessageAnalysis(
                 inbound_message_id=message.id,
@@ -86,6 +101,7 @@ def analyse_messages(
                 redacted=result.redacted if free_text else "",
                 analyser=ANALYSER,
                 analysed_at=now,
+                **facts[message.id],
             )
         )
         given = {slug: (QUESTION, True) for slug in fixed}
@@ -98,6 +114,8 @@ def analyse_messages(
                 "source": source,
                 "strong": strong,
                 "created_at": now,
+                "sentiment": result.sentiment,
+                **facts[message.id],
             }
             for slug, (source, strong) in given.items()
             if slug in theme_ids
@@ -105,8 +123,54 @@ def analyse_messages(
     if theme_rows:
         # A theme staff already gave the message stays theirs.
         session.execute(insert_or_ignore(session, MessageTheme, ["inbound_message_id", "theme_id"]), theme_rows)
+    # Their themes take the message's facts as they are now (a locality changed in the register, say).
+    coded = session.scalars(
+        select(MessageTheme.inbound_message_id)
+        .where(MessageTheme.inbound_message_id.in_(message_ids), MessageTheme.source.in_((STAFF, REMOVED)))
+        .distinct()
+    ).all()
+    for message_id in coded:
+        session.execute(
+            update(MessageTheme)
+            .where(MessageTheme.inbound_message_id == message_id, MessageTheme.source.in_((STAFF, REMOVED)))
+            .values(sentiment=feelings.get(message_id), **facts[message_id])
+        )
     session.commit()
     return len(messages)
+
+
+def report_facts(session: Session, message_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """What summaries filter and group by, for each message: copied onto its analysis and its theme rows."""
+    rows = session.execute(
+        select(
+            InboundMessage.id,
+            InboundMessage.received_at,
+            InboundMessage.channel,
+            InboundMessage.risk,
+            InboundMessage.risk_confirmed,
+            Conversation.survey_id,
+            Person.locality,
+            Person.age_band,
+            Person.care_setting,
+        )
+        .join(Person, Person.id == InboundMessage.person_id)
+        .outerjoin(Conversation, Conversation.id == InboundMessage.conversation_id)
+        .where(InboundMessage.id.in_(message_ids))
+    ).all()
+    return {
+        row.id: {
+            "received_at": row.received_at,
+            "month": local_month(row.received_at),
+            "channel": row.channel,
+            "survey_id": row.survey_id,
+            "locality": row.locality,
+            "age_band": row.age_band,
+            "care_setting": row.care_setting,
+            # A member of staff's view of the flag wins over the screen's.
+            "risk": bool(row.risk if row.risk_confirmed is None else row.risk_confirmed),
+        }
+        for row in rows
+    }
 
 
 def _question_themes(session: Session, message_ids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], bool]]:
@@ -177,11 +241,22 @@ def recode_themes(
     wanted = {themes[slug] for slug in wanted_slugs}
     current = {theme_id for theme_id, row in rows.items() if row.source != REMOVED}
     slug_of = {theme_id: slug for slug, theme_id in themes.items()}
+    facts = report_facts(session, [message_id])[message_id]
+    feeling = session.scalar(select(MessageAnalysis.sentiment).where(MessageAnalysis.inbound_message_id == message_id))
     for theme_id in wanted - current:
         if theme_id in rows:
             rows[theme_id].source = STAFF
         else:
-            session.add(MessageTheme(inbound_message_id=message_id, theme_id=theme_id, source=STAFF, created_at=now))
+            session.add(
+                MessageTheme(
+                    inbound_message_id=message_id,
+                    theme_id=theme_id,
+                    source=STAFF,
+                    created_at=now,
+                    sentiment=feeling,
+                    **facts,
+                )
+            )
         session.add(
             Recode(
                 inbound_message_id=message_id,
@@ -212,6 +287,8 @@ def review_risk(session: Session, message_id: int, user: StaffUser, *, confirmed
     if message is None:
         raise RecodeError("There is no such message.")
     message.risk_confirmed = confirmed
+    for table in (MessageAnalysis, MessageTheme):  # summaries never quote a message staff say shows a risk
+        session.execute(update(table).where(table.inbound_message_id == message_id).values(risk=confirmed))
     action = "confirm-risk" if confirmed else "clear-risk"
     session.add(Recode(inbound_message_id=message_id, staff_user_id=user.id, action=action, created_at=now))
     session.flush()

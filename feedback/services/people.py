@@ -14,6 +14,13 @@ from feedback.models import Person, new_pseudonym
 from feedback.services.dbutil import insert_or_ignore
 
 DEFAULT_REGION = "GB"
+# How the register describes young people, as summaries break down by them.
+CARE_SETTINGS = ("home", "kinship", "foster", "residential", "secure", "continuing-care", "aftercare")
+CARE_SETTING_LABELS = {
+    "home": "At home", "kinship": "Kinship care", "foster": "Foster care", "residential": "Residential care",
+    "secure": "Secure care", "continuing-care": "Continuing care", "aftercare": "Aftercare",
+}  # fmt: skip
+AGE_BANDS = ("8-11", "12-15", "16-17", "18-21", "22-25", "26+")
 
 
 class InvalidPhoneNumber(ValueError):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from feedback.clock import LOCAL_TIME
 from feedback.models import Answer, Conversation, Person, Question, StaffUser, Statement, StatementReply, Team
 from feedback.services import outbox, staff
 
@@ -24,7 +24,6 @@ READ = "read"
 REPLIED = "replied"
 MAX_REPLY_LENGTH = 1000
 REPLY_KIND = "statement-reply"
-LOCAL_TIME = ZoneInfo("Europe/London")
 
 
 class StatementError(ValueError):
