@@ -57,20 +57,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "RATELIMIT_STORAGE_URI is memory://: each web worker counts on its own. Use shared storage (redis://...)."
         )
 
+    from feedback.api import bp as api_bp
     from feedback.channels.sms import views as sms
+    from feedback.channels.web import public
     from feedback.channels.web import views as web
     from feedback.health import bp as health_bp
     from feedback.staff import bp as staff_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(public.bp)
     # Twilio signs its webhooks instead of carrying a CSRF token; the signature is checked first.
     csrf.exempt(sms.bp)
     # The young person's pages check CSRF in their own forms, so that an expired token shows the page again with
     # what they typed instead of an error.
     csrf.exempt(web.bp)
+    # The API reads only, with a bearer token and no cookie: there is no session to forge a request with.
+    csrf.exempt(api_bp)
 
     from feedback.cli import register as register_commands
 

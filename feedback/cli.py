@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from feedback import create_app, runner
+from feedback.clock import LOCAL_TIME
 from feedback.clock import now as clock_now
 from feedback.config import ConfigurationError, public_base_url
 from feedback.extensions import current_session, db
@@ -31,7 +32,9 @@ from feedback.services import (
     staff,
     statements,
     surveys,
+    tokens,
 )
+from feedback.services import summary as summaries
 
 
 def _create_app() -> Any:
@@ -103,6 +106,8 @@ def register(app: Flask) -> None:
         statements_group,
         alerts_group,
         analyse_command,
+        report_group,
+        tokens_group,
     ):
         app.cli.add_command(command)
 
@@ -471,3 +476,67 @@ def alerts_escalate(moment: datetime | None) -> None:
     count = alert_service.escalate_overdue(current_session(), now=_now(moment), after=after)
     db.session.commit()
     click.echo(f"Escalated {count} alerts.")
+
+
+# --- reports and API tokens -----------------------------------------------------------------------------------
+
+
+@click.group("report")
+def report_group() -> None:
+    """Summaries, with small numbers hidden as on the pages."""
+
+
+@report_group.command("themes")
+@click.option("--since", help="First day, YYYY-MM-DD (default: three months before --until).")
+@click.option("--until", help="Last day, YYYY-MM-DD (default: today).")
+@click.option("--by", help=f"Break down by one of: {', '.join(summaries.BREAKDOWNS)}.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@with_appcontext
+def report_themes(since: str | None, until: str | None, by: str | None, fmt: str) -> None:
+    """Each theme's count in the period, its change on the period before, its share and sentiment; any count
+    under SUPPRESSION_THRESHOLD is written as "<10"."""
+    session = current_session()
+    known = summaries.choices(session, current_app.config["LOCALITIES"])
+    try:
+        filters = summaries.parse_filters(
+            {"since": since, "until": until, "by": by}, known, today=clock_now().astimezone(LOCAL_TIME).date()
+        )
+    except summaries.FilterError as error:
+        raise click.UsageError(str(error)) from None
+    result = summaries.summarise(session, filters, known, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))
+    if fmt == "json":
+        click.echo(json.dumps(summaries.report_document(result), indent=2, ensure_ascii=False))
+    else:
+        summaries.write_csv(summaries.report_rows(result), sys.stdout)
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Tokens for the read-only summary API."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@with_appcontext
+def tokens_create(email: str) -> None:
+    """Make an API token for a staff account and print it once: it is stored only as a keyed hash."""
+    try:
+        token = tokens.create(current_session(), email, now=clock_now())
+    except staff.StaffError as error:
+        raise click.UsageError(str(error)) from None
+    db.session.commit()
+    click.echo(token)
+    click.echo("Keep it safe: it is shown only now. Send it as: Authorization: Bearer <token>", err=True)
+
+
+@tokens_group.command("revoke")
+@click.argument("email")
+@with_appcontext
+def tokens_revoke(email: str) -> None:
+    """Stop every API token of a staff account working."""
+    try:
+        count = tokens.revoke(current_session(), email, now=clock_now())
+    except staff.StaffError as error:
+        raise click.UsageError(str(error)) from None
+    db.session.commit()
+    click.echo(f"Revoked {count} tokens.")

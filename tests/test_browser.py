@@ -1,6 +1,7 @@
 """The young person's pages in a real browser (Chromium), on a phone-sized screen: a survey from start to thanks,
-resuming, keyboard only, without JavaScript, a statement to their worker, WCAG 2.2 AA by axe-core, tap targets and
-page weight on a poor signal.
+resuming, keyboard only, without JavaScript, a statement to their worker, "You said, we did", WCAG 2.2 AA by
+axe-core, tap targets and page weight on a poor signal. Then the Champions Board's summary and printable report on
+a desktop screen: WCAG 2.2 AA, and a report that prints without the staff menus.
 
 The app is served once for the module on a SQLite file, with real CSRF; each test has a browser context of its
 own, so each is a new visitor (a new cookie) unless it says otherwise.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 
-from feedback.services import export, people, statements
+from feedback.clock import now
+from feedback.services import actions, analysis, export, people, staff, statements
+from feedback.services.actions import Proposed
 from tests.browser import (
     CHROMIUM_ARGS,
     PHONE,
@@ -31,9 +35,13 @@ from tests.browser import (
     serve,
     small_tap_targets,
 )
+from tests.conftest import TwilioWebhook
 
 SURVEY = "/s/monthly-checkin"
 TIMEOUT_MS = 5000
+CHAMPION = "champion@example.org"
+PASSWORD = "a long enough password"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1, "is_mobile": False, "has_touch": False}
 PageFactory = Callable[..., Page]
 
 
@@ -72,6 +80,49 @@ def new_page(browser: Browser) -> Iterator[PageFactory]:
 @pytest.fixture
 def page(new_page: PageFactory) -> Page:
     return new_page()
+
+
+@pytest.fixture(scope="module")
+def champion(live: LiveApp) -> int:
+    """A member of the Champions Board's staff (role "champions"), who can sign in as CHAMPION."""
+    with live.context() as session:
+        user = staff.create_user(session, CHAMPION, PASSWORD, "champions")
+        session.commit()
+        return user.id
+
+
+@pytest.fixture(scope="module")
+def actions_recorded(live: LiveApp, champion: int) -> None:
+    """Two things done about what young people said: one done, one planned."""
+    with live.context() as session:
+        moment = now()
+        for theme, you_said, we_did, status, days in [
+            ("transport", "The bus to college is late a lot.", "We got free bus passes for college.", "done", -20),
+            ("money", "Money runs out before the end of the week.", "We will make a money guide.", "planned", 30),
+        ]:
+            proposed = Proposed(
+                theme=theme,
+                you_said=you_said,
+                we_did=we_did,
+                by_whom="Throughcare team",
+                status=status,
+                action_date=actions.today(moment + timedelta(days=days)),
+            )
+            actions.create(session, proposed, created_by_id=champion, now=moment)
+        session.commit()
+
+
+@pytest.fixture(scope="module")
+def messages_analysed(live: LiveApp) -> None:
+    """Twelve texts about buses and three about money, sent as Twilio sends them and analysed into themes."""
+    twilio = TwilioWebhook(live.app.test_client())
+    texts = [f"the bus to college was late again, number {n}" for n in range(12)]
+    texts += ["pure skint this week", "no money for the electric", "my UC got stopped"]
+    for n, text in enumerate(texts):
+        twilio.replies(text, sender=f"+4477009{500 + n:05d}")
+    with live.context() as session:
+        analysis.analyse_pending(session, now=now())
+        session.commit()
 
 
 # --- what a young person does -------------------------------------------------------------------------------
@@ -185,6 +236,7 @@ def test_coming_back_carries_on_where_they_left_off(live: LiveApp, page: Page) -
 # --- 3. accessibility of every page a young person sees -------------------------------------------------------
 
 
+@pytest.mark.usefixtures("actions_recorded")
 def test_every_young_persons_page_meets_wcag_22_aa_and_has_big_targets(live: LiveApp, page: Page) -> None:
     source = axe_source()
     problems: dict[str, str] = {}
@@ -244,6 +296,10 @@ def test_every_young_persons_page_meets_wcag_22_aa_and_has_big_targets(live: Liv
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
     audit("expired link")
+
+    page.goto(f"{live.url}/you-said-we-did")
+    expect(page.get_by_role("heading", name="Getting around", level=2)).to_be_visible()
+    audit("you said, we did")
 
     assert not problems, "\n\n".join(f"{where}:\n{found}" for where, found in problems.items())
 
@@ -441,3 +497,81 @@ def test_a_question_page_is_light_and_loads_nothing_from_elsewhere(live: LiveApp
     sizes = {response.url: len(response.body()) for response in responses if response.status < 300}
     total = sum(sizes.values())
     assert total < 100 * 1024, f"{total:,} bytes: {sizes}"
+
+
+# --- 9. "You said, we did" ------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("actions_recorded")
+def test_anyone_can_read_what_was_done_without_signing_in(live: LiveApp, page: Page) -> None:
+    response = page.goto(f"{live.url}/you-said-we-did")
+    assert response is not None and response.status == 200
+    expect(page).to_have_url(f"{live.url}/you-said-we-did")  # no detour to a sign-in page
+    expect(page.get_by_role("heading", level=1)).to_have_text("You said, we did")
+    buses = page.get_by_role("region", name="Getting around")
+    expect(buses).to_contain_text("You told us: The bus to college is late a lot.")
+    expect(buses).to_contain_text("We did this: We got free bus passes for college.")
+    expect(buses.locator(".status")).to_have_text(re.compile(r"^Done, \d{1,2} \w+ \d{4}$"))
+    money = page.get_by_role("region", name="Money")
+    expect(money).to_contain_text("We will do this: We will make a money guide.")
+    expect(money.locator(".status")).to_have_text(re.compile(r"^Planned, "))
+    expect(page.locator("a[href^='/staff']")).to_have_count(0)
+
+
+# --- 10. the Champions Board's summary and report -------------------------------------------------------------
+
+
+def signed_in_champion(live: LiveApp, new_page: PageFactory) -> Page:
+    """A desktop browser signed in as the champion, through the sign-in form (real CSRF)."""
+    page = new_page(**DESKTOP)
+    page.goto(f"{live.url}/staff/login")
+    page.get_by_label("Email").fill(CHAMPION)
+    page.get_by_label("Password").fill(PASSWORD)
+    press(page, "Sign in")
+    expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
+    return page
+
+
+@pytest.mark.usefixtures("champion", "messages_analysed", "actions_recorded")
+def test_the_summary_and_report_meet_wcag_22_aa(live: LiveApp, new_page: PageFactory) -> None:
+    page = signed_in_champion(live, new_page)
+    source = axe_source()
+    problems: dict[str, str] = {}
+
+    def audit(name: str) -> None:
+        found = describe_violations(axe_violations(page, source))
+        if found:
+            problems[f"{name} ({urlsplit(page.url).path}?{urlsplit(page.url).query})"] = found
+
+    page.goto(f"{live.url}/staff/summary?by=locality")
+    expect(page.get_by_role("table", name="Themes, largest first")).to_contain_text("Getting around")
+    expect(page.get_by_role("table", name="Themes by locality")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("^Getting around: messages by month"))).to_be_visible()
+    audit("summary by locality")
+
+    page.goto(f"{live.url}/staff/report")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^What young people told us"))
+    expect(page.get_by_role("heading", name="Getting around", level=2)).to_be_visible()
+    expect(page.locator("figure.chart svg")).not_to_have_count(0)
+    expect(page.get_by_role("table").filter(has_text="We got free bus passes for college.")).to_be_visible()
+    audit("report")
+
+    assert not problems, "\n\n".join(f"{where}:\n{found}" for where, found in problems.items())
+
+
+@pytest.mark.usefixtures("champion", "messages_analysed")
+def test_the_report_prints_without_the_staff_menus(live: LiveApp, new_page: PageFactory) -> None:
+    page = signed_in_champion(live, new_page)
+    page.goto(f"{live.url}/staff/report")
+    heading = page.get_by_role("heading", level=1)
+    menus = page.locator("header.bar")
+    expect(menus).to_be_visible()  # on screen the menus are there, so hiding them on paper is the print style's
+    expect(page.get_by_text("Print this page (Ctrl+P)")).to_be_visible()
+
+    page.emulate_media(media="print")
+    expect(menus).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Staff")).to_be_hidden()
+    expect(page.get_by_text("Print this page (Ctrl+P)")).to_be_hidden()
+    expect(heading).to_be_visible()
+    expect(heading).to_have_text(re.compile("^What young people told us"))
+    expect(page.get_by_role("heading", name="Getting around", level=2)).to_be_visible()

@@ -12,7 +12,7 @@ import pytest
 from feedback.analysis.readability import MAX_READING_AGE, reading, syllables
 from feedback.clock import now
 from feedback.extensions import db
-from feedback.services import links, people, surveys
+from feedback.services import actions, links, people, staff, surveys
 from tests.conftest import YOUNG_PERSON
 
 
@@ -38,6 +38,18 @@ def test_officialese_reads_older_than_plain_words() -> None:
 def test_every_page_a_young_person_sees_reads_at_eleven_or_under(app: Any, client: Any) -> None:
     person = people.get_or_create_person(db.session, YOUNG_PERSON)
     token = links.issue(db.session, person.id, now=now(), valid_for=timedelta(days=1))
+    # Something done, so "You said, we did" shows its own words around what staff wrote, not only "Nothing here yet"
+    # (that one is read in tests/test_actions.py).
+    champion = staff.create_user(db.session, "champion@example.org", "a long enough password", "champions")
+    done = actions.Proposed(
+        theme="transport",
+        you_said="The bus to college is late a lot.",
+        we_did="We got free bus passes for college.",
+        by_whom="Throughcare team",
+        status=actions.DONE,
+        action_date=actions.today(now()),
+    )
+    actions.create(db.session, done, created_by_id=champion.id, now=now())
     db.session.commit()
     pages = [
         "/s/monthly-checkin",
@@ -48,6 +60,7 @@ def test_every_page_a_young_person_sees_reads_at_eleven_or_under(app: Any, clien
         *[f"/s/{kind.slug}/{token}" for kind in surveys.open_statements(db.session)],
         f"/s/statement-worried/{token}/q/1",
         f"/s/statement-worried/{token}/done",
+        "/you-said-we-did",
     ]
     too_hard = {}
     for path in pages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -21,6 +22,7 @@ from feedback.services.sending import LinkSettings, send_survey
 from feedback.staff.forms import LoginForm, SimulatedSendForm, SimulatedTextForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+log = logging.getLogger(__name__)
 
 # Views anyone may open; everything else on this blueprint needs a signed-in member of staff.
 PUBLIC_ENDPOINTS = frozenset({"staff.login"})
@@ -36,10 +38,15 @@ def require_sign_in() -> Response | None:
 
 
 def roles(*allowed: str) -> Callable[[F], F]:
+    """Only these roles may open the view; anyone else gets 403, and the attempt is logged (who, which page)."""
+
     def decorate(view: F) -> F:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in allowed:
+                log.warning(
+                    "access refused: staff user %s (%s) to %s", current_user.id, current_user.role, request.endpoint
+                )
                 abort(403)
             return view(*args, **kwargs)
 

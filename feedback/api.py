@@ -1,0 +1,49 @@
+"""The read-only JSON API for council dashboards: the theme summary, with the same filters and the same
+suppression as the page and the CSV. Authenticated by a bearer token (`feedback tokens create EMAIL`); no cookies,
+so no CSRF, and nothing it answers can change anything."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+from feedback.clock import LOCAL_TIME, now
+from feedback.extensions import current_session, db
+from feedback.services import summary as summaries
+from feedback.services import tokens
+from feedback.staff.summary import SUMMARY_ROLES
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="feedback"'
+    return response
+
+
+@bp.get("/themes")
+def themes() -> Any:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    session = current_session()
+    user = tokens.owner(session, token.strip(), now=now()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return _error(401, "A valid API token is needed: Authorization: Bearer <token>.")
+    db.session.commit()  # when the token was last used
+    if user.role not in SUMMARY_ROLES:
+        log.warning("access refused: staff user %s (%s) to the themes API", user.id, user.role)
+        return _error(403, "This account's role cannot read summaries.")
+    known = summaries.choices(session, current_app.config["LOCALITIES"])
+    try:
+        filters = summaries.parse_filters(request.args, known, today=now().astimezone(LOCAL_TIME).date())
+    except summaries.FilterError as error:
+        return _error(400, str(error))
+    result = summaries.summarise(session, filters, known, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))
+    return jsonify(summaries.report_document(result))
