@@ -50,6 +50,7 @@ def roles(*allowed: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        checked.allowed_roles = allowed  # type: ignore[attr-defined]  # for the test of every route and role
         return cast(F, checked)
 
     return decorate
