@@ -108,6 +108,13 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        # Once psycopg prepares a statement, PostgreSQL may switch it to a generic plan made without the values.
+        # For a summary over a date range that plan guesses a handful of rows where there are hundreds of
+        # thousands, and runs several times slower (bench/summary.py). Plan each statement for its values.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
 
 
 @event.listens_for(Engine, "begin")
