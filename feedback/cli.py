@@ -34,6 +34,7 @@ from feedback.services import (
     surveys,
     tokens,
 )
+from feedback.services import register as register_service
 from feedback.services import summary as summaries
 
 
@@ -389,6 +390,45 @@ def people_assign(phone: str, worker_email: str | None, team: str | None) -> Non
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"{person.pseudonym}: statements go to {worker_email or 'the duty inbox of ' + str(team)}.")
+
+
+@people_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="Load the good rows and report the bad ones, instead of loading none.")
+@with_appcontext
+@click.pass_context
+def people_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
+    """Load the young people's register from a CSV FILE with the header
+    ref,phone,date_of_birth,locality,care_setting,worker_email,consent_sms.
+
+    Every row is checked first and every problem reported by row and field. Nothing is loaded unless the whole
+    file is good, or with --skip-bad the good rows are. A known ref is updated with what its row gives.
+    """
+    try:
+        result = register_service.import_register(
+            current_session(),
+            register_service.decode(file.read_bytes()),
+            localities=current_app.config["LOCALITIES"],
+            now=clock_now(),
+            skip_bad=skip_bad,
+        )
+        db.session.commit()
+    except register_service.RegisterError as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        rows_only = all(error.row is not None and error.row > 1 for error in exc.errors)
+        hint = " Fix the rows above, or load the good ones with --skip-bad." if rows_only and not skip_bad else ""
+        click.echo(f"{file.name}: nothing was imported.{hint}", err=True)
+        ctx.exit(1)
+    for error in result.skipped:
+        click.echo(f"Skipped {error}", err=True)
+    summary = f"Added {result.added}, updated {result.updated}"
+    if skip_bad:
+        summary += f", skipped {result.skipped_rows}"
+    click.echo(summary + ".")
+    if result.matched:
+        click.echo(f"{result.matched} of those updated had texted in before: their messages now join their record.")
 
 
 def _normalised(phone: str) -> str:

@@ -90,6 +90,14 @@ class Person(db.Model):  # type: ignore[name-defined]
     locality: Mapped[str | None] = mapped_column(String(64))
     age_band: Mapped[str | None] = mapped_column(String(16))
     care_setting: Mapped[str | None] = mapped_column(String(32))
+    # The register (`feedback people import`): the council's own id for them, never a name. People who texted
+    # before they were on the register have none until an import with their number gives them one.
+    ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # The day they stopped being eligible (for advocacy, aftercare); None while they are.
+    eligible_until: Mapped[date | None] = mapped_column(Date)
+    # What the register says about texting them; None when it does not say. An opt-out by text always wins.
+    consent_sms: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     worker: Mapped[StaffUser | None] = relationship(foreign_keys=[worker_id])

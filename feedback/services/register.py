@@ -1,0 +1,482 @@
+"""The young people's register, loaded from the council's CSV (`feedback people import`).
+
+Every row is checked before anything is written, and every problem is reported at once, by row and field, so a
+file is fixed in one pass rather than one error at a time. Nothing is written unless the whole file is good, or,
+when asked (`skip_bad`), the good rows are loaded and the bad ones reported.
+
+Messages never repeat what a cell held: a phone number pasted into the wrong column must not end up on a screen
+or in a log. They say which row (numbered as a spreadsheet numbers them, the header being row 1), which field and
+what is wrong.
+
+A blank cell means "the register does not say", so importing a known ref again changes only what the file gives;
+it never clears a phone number or a worker. Someone who texted before they were on the register is found by their
+number and takes the ref, so their messages join their record. Two existing records are never merged: a number
+that already belongs to another record is an error to sort out by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from feedback.clock import LOCAL_TIME
+from feedback.db_types import current_cipher
+from feedback.models import Person, StaffUser, new_pseudonym
+from feedback.services import people, staff
+from feedback.services.people import (
+    AGE_BANDS,
+    CARE_SETTING_LABELS,
+    CARE_SETTINGS,
+    InvalidPhoneNumber,
+    is_fictional,
+    normalise_phone,
+)
+
+COLUMNS = ("ref", "phone", "date_of_birth", "locality", "care_setting", "worker_email", "consent_sms")
+REF_MAX_LENGTH = 64
+# The register covers children from 5 and care leavers to 30 (corporate parenting runs to 26, aftercare longer).
+MIN_AGE, MAX_AGE = 5, 30
+# Who a young person's statements can go to, as `staff.assign` allows.
+WORKER_ROLES = frozenset({"worker", "manager"})
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Rows looked up in one IN (...): well under SQLite's limit on bound parameters.
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the row (None for the file as a whole), the field (None for the whole row) and what is wrong."""
+
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = "the file" if self.row is None else f"row {self.row}"
+        return f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class RegisterError(ValueError):
+    """A register file that was not loaded. `errors` names every bad row and field; nothing was written by the
+    import (after a failure while writing, the caller rolls the session back)."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(str(error) for error in self.errors))
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    updated: int = 0
+    # Of those updated: people known only by their texts until this import gave them a ref.
+    matched: int = 0
+    # With skip_bad: the problems of the rows left out.
+    skipped: list[RowError] = field(default_factory=list)
+
+    @property
+    def skipped_rows(self) -> int:
+        return len({error.row for error in self.skipped})
+
+
+@dataclass
+class _Row:
+    """One data row as checked: what each field means, or `errors`. None means the cell was blank."""
+
+    number: int
+    ref: str | None = None
+    phone: str | None = None
+    phone_hash: str | None = None
+    date_of_birth: date | None = None
+    age_band: str | None = None
+    locality: str | None = None
+    care_setting: str | None = None
+    worker: StaffUser | None = None
+    consent_sms: bool | None = None
+    errors: list[RowError] = field(default_factory=list)
+    # Found in the database: the person with this ref, and the person with this phone number.
+    known: Person | None = None
+    holder: Person | None = None
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.number, column, message))
+
+
+def decode(data: bytes) -> str:
+    """A file's bytes as text: UTF-8, with or without the byte order mark spreadsheets write."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegisterError(
+            [RowError(None, None, "is not UTF-8 text; save it from the spreadsheet as CSV UTF-8")]
+        ) from exc
+
+
+def import_register(
+    session: Session,
+    text: str,
+    *,
+    localities: Sequence[str],
+    now: datetime,
+    skip_bad: bool = False,
+) -> ImportResult:
+    """Check every row of a register CSV, then add or update the young people in it (one flush; the caller
+    commits).
+
+    `localities` are the names a row's locality may take; `now` is when an opt-out is recorded, and its date in
+    UK time is the day ages are worked out on. Raises RegisterError, having written nothing, when the file cannot
+    be read or (unless `skip_bad`) any row is bad.
+    """
+    rows = _check_rows(session, _read(text), localities, now.astimezone(LOCAL_TIME).date())
+    _check_duplicates(rows)
+    _check_against_register(session, rows)
+    bad = [error for row in rows for error in row.errors]
+    if bad and not skip_bad:
+        raise RegisterError(bad)
+    result = ImportResult(skipped=bad)
+    _write(session, [row for row in rows if not row.errors], now, result)
+    return result
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def _read(text: str) -> list[tuple[int, dict[str, str]]]:
+    """The data rows, numbered as in a spreadsheet (the header is row 1), as column -> stripped cell. Blank
+    rows (a spreadsheet's trailing empty lines) are left out; a row with the wrong number of cells is given as
+    what is wrong with it, under the key ""."""
+    # Strict: a quote left open would otherwise swallow the rest of the file into one cell.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    records = _records(reader)
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise RegisterError([RowError(1, None, f"the first row must be the header: {','.join(COLUMNS)}")])
+    columns = _columns(records[0])
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, cells in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(columns):
+            rows.append((number, {"": f"has {len(cells)} cells where the header has {len(columns)}"}))
+        else:
+            rows.append((number, {column: cell.strip() for column, cell in zip(columns, cells, strict=True)}))
+    return rows
+
+
+def _records(reader: Any) -> list[list[str]]:
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        # csv's own message can quote the line; this one does not.
+        message = "cannot be read as CSV (a quote may be missing, or a cell be far too long)"
+        raise RegisterError([RowError(len(records) + 1, None, message)]) from exc
+    return records
+
+
+def _columns(header: list[str]) -> list[str]:
+    """The header's columns, in the file's order; every register column must be there, once."""
+    names = [cell.strip().lower() for cell in header]
+    errors = [
+        # The name is not repeated: a file without its header would have a phone number here.
+        RowError(1, None, f"column {_letter(index)} is not one of the register's columns ({', '.join(COLUMNS)})")
+        for index, name in enumerate(names)
+        if name not in COLUMNS
+    ]
+    errors += [RowError(1, column, "is missing from the header") for column in COLUMNS if column not in names]
+    errors += [RowError(1, column, "is in the header twice") for column in COLUMNS if names.count(column) > 1]
+    if errors:
+        raise RegisterError(errors)
+    return names
+
+
+def _letter(index: int) -> str:
+    """A spreadsheet's name for the column at `index` (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+# --- checking each row --------------------------------------------------------------------------------------
+
+
+def _check_rows(
+    session: Session, records: list[tuple[int, dict[str, str]]], localities: Sequence[str], today: date
+) -> list[_Row]:
+    checker = _Checker(session, localities, today)
+    return [checker.check(number, cells) for number, cells in records]
+
+
+class _Checker:
+    """Checks one row's cells at a time; staff accounts are looked up once per email."""
+
+    def __init__(self, session: Session, localities: Sequence[str], today: date) -> None:
+        self.session = session
+        self.today = today
+        self.localities = {_folded(name): name for name in localities}
+        self.locality_list = ", ".join(localities)
+        self.care_settings = {_folded(slug): slug for slug in CARE_SETTINGS}
+        self.care_settings |= {_folded(slug.replace("-", " ")): slug for slug in CARE_SETTINGS}
+        self.care_settings |= {_folded(label): slug for slug, label in CARE_SETTING_LABELS.items()}
+        self.workers: dict[str, StaffUser | str] = {}
+
+    def check(self, number: int, cells: dict[str, str]) -> _Row:
+        row = _Row(number)
+        if "" in cells:
+            row.fail(None, cells[""])
+            return row
+        checks = {
+            "ref": self._ref,
+            "phone": self._phone,
+            "date_of_birth": self._date_of_birth,
+            "locality": self._locality,
+            "care_setting": self._care_setting,
+            "worker_email": self._worker,
+            "consent_sms": self._consent,
+        }
+        for column, check in checks.items():
+            # Nothing else in the service, nor PostgreSQL (which refuses NUL), should see such a character.
+            if any(unicodedata.category(char) in {"Cc", "Cs"} for char in cells[column]):
+                row.fail(column, "has a line break or a control character in it")
+            else:
+                check(row, cells[column])
+        return row
+
+    def _ref(self, row: _Row, value: str) -> None:
+        if not value:
+            row.fail("ref", "is missing: every row needs the council's reference")
+        elif len(value) > REF_MAX_LENGTH:
+            row.fail("ref", f"is longer than {REF_MAX_LENGTH} characters")
+        else:
+            row.ref = value
+
+    def _phone(self, row: _Row, value: str) -> None:
+        if not value:
+            return
+        try:
+            phone = normalise_phone(value)
+        except InvalidPhoneNumber as exc:
+            row.fail("phone", f"is {exc}")  # InvalidPhoneNumber never repeats the number
+            return
+        # Stricter than a text arriving (which is stored whoever sent it): a digit missing here would send their
+        # texts to a stranger. Ofcom's drama numbers are let through for training and the simulator.
+        if not (phonenumbers.is_valid_number(phonenumbers.parse(phone)) or is_fictional(phone)):
+            row.fail("phone", "is not a whole phone number: a digit may be missing or one too many")
+            return
+        row.phone = phone
+
+    def _date_of_birth(self, row: _Row, value: str) -> None:
+        if not value:
+            return
+        if not _ISO_DATE.fullmatch(value):
+            row.fail("date_of_birth", "is not a date written YYYY-MM-DD, such as 2008-03-31")
+            return
+        try:
+            born = date.fromisoformat(value)
+        except ValueError:
+            row.fail("date_of_birth", "is not a real date")
+            return
+        if born > self.today:
+            row.fail("date_of_birth", "is in the future")
+            return
+        age = age_on(born, self.today)
+        if not MIN_AGE <= age <= MAX_AGE:
+            row.fail("date_of_birth", f"gives an age of {age}; the register is for ages {MIN_AGE} to {MAX_AGE}")
+            return
+        row.date_of_birth = born
+        row.age_band = age_band(age)
+
+    def _locality(self, row: _Row, value: str) -> None:
+        if not value:
+            return
+        row.locality = self.localities.get(_folded(value))
+        if row.locality is None:
+            row.fail("locality", f"is not one of the localities: {self.locality_list}")
+
+    def _care_setting(self, row: _Row, value: str) -> None:
+        if not value:
+            return
+        row.care_setting = self.care_settings.get(_folded(value))
+        if row.care_setting is None:
+            row.fail("care_setting", f"is not one of: {', '.join(CARE_SETTINGS)}")
+
+    def _worker(self, row: _Row, value: str) -> None:
+        if not value:
+            return
+        key = value.lower()
+        if key not in self.workers:
+            self.workers[key] = self._find_worker(value)
+        found = self.workers[key]
+        if isinstance(found, str):
+            row.fail("worker_email", found)
+        else:
+            row.worker = found
+
+    def _find_worker(self, email: str) -> StaffUser | str:
+        """The staff account a young person's statements will go to, or what is wrong with it."""
+        try:
+            user = staff.find_user(self.session, email)
+        except staff.StaffError as exc:
+            return str(exc)
+        if user.role not in WORKER_ROLES:
+            return "is not a worker's or a manager's account"
+        if not user.active:
+            return "is an account that has been switched off"
+        return user
+
+    def _consent(self, row: _Row, value: str) -> None:
+        if not value:
+            return
+        answer = value.lower()
+        if answer not in {"yes", "no"}:
+            row.fail("consent_sms", "must be yes or no")
+        else:
+            row.consent_sms = answer == "yes"
+
+
+def _folded(value: str) -> str:
+    """How names are compared: any case, any run of spaces."""
+    return " ".join(value.split()).casefold()
+
+
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on `day` (someone born on 29 February turns a year older on 1 March)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def age_band(age: int) -> str | None:
+    """The summaries' band for an age. Under 8 there is none: no band describes a child of 5 to 7, and "8-11"
+    would put them in the wrong one, so summaries count them as "not recorded" (their date of birth is kept)."""
+    for band in AGE_BANDS:
+        low, _, high = band.rstrip("+").partition("-")
+        if int(low) <= age and (band.endswith("+") or age <= int(high)):
+            return band
+    return None
+
+
+# --- checks across rows and against the register ------------------------------------------------------------
+
+
+def _check_duplicates(rows: list[_Row]) -> None:
+    """A ref or a phone number on two rows makes both bad: which of them is right is for a person to decide."""
+    for column in ("ref", "phone"):
+        seen: dict[str, list[_Row]] = defaultdict(list)
+        for row in rows:
+            value = getattr(row, column)
+            if value is not None:
+                seen[value].append(row)
+        for same in seen.values():
+            for row in same if len(same) > 1 else ():
+                others = [str(other.number) for other in same if other is not row]
+                where = f"rows {', '.join(others[:-1])} and {others[-1]}" if len(others) > 1 else f"row {others[0]}"
+                row.fail(column, f"is the same as on {where}")
+
+
+def _check_against_register(session: Session, rows: list[_Row]) -> None:
+    """Find each row's person by ref and by phone number, and refuse a number that belongs to someone else."""
+    cipher = current_cipher()
+    for row in rows:
+        if row.phone is not None:
+            row.phone_hash = cipher.lookup_hash(row.phone)
+    by_ref = _people(session, Person.ref, {row.ref for row in rows if row.ref is not None})
+    by_hash = _people(session, Person.phone_hash, {row.phone_hash for row in rows if row.phone_hash is not None})
+    for row in rows:
+        row.known = by_ref.get(row.ref) if row.ref is not None else None
+        holder = by_hash.get(row.phone_hash) if row.phone_hash is not None else None
+        if holder is None or holder is row.known:
+            continue
+        if holder.ref is not None:
+            row.fail("phone", "belongs to another young person on the register")
+        elif row.known is not None:
+            # They texted in before, and the register already has this ref as another record: joining two
+            # records (their messages, links, statements) is for a person to do, not an import.
+            row.fail("phone", "belongs to a separate record made when this number texted in; import cannot join two")
+        else:
+            row.holder = holder
+
+
+def _people(session: Session, column: Any, values: set[str]) -> dict[str, Person]:
+    found: dict[str, Person] = {}
+    ordered = sorted(values)
+    for start in range(0, len(ordered), _CHUNK):
+        for person in session.scalars(select(Person).where(column.in_(ordered[start : start + _CHUNK]))):
+            found[getattr(person, column.key)] = person
+    return found
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def _write(session: Session, rows: list[_Row], now: datetime, result: ImportResult) -> None:
+    """Update the people found, insert the new ones in one statement, and flush."""
+    new: list[dict[str, Any]] = []
+    for row in rows:
+        person = row.known or row.holder
+        if person is None:
+            new.append(_new_person(row, now))
+            continue
+        _update(person, row, now)
+        result.updated += 1
+        result.matched += row.holder is not None
+    try:
+        session.flush()
+        if new:
+            session.execute(insert(Person), new)
+    except IntegrityError as exc:
+        # Only when someone changed the register (or texted in from a number in the file) while this ran.
+        message = "the register changed while this file was loading; run the import again"
+        raise RegisterError([RowError(None, None, message)]) from exc
+    result.added = len(new)
+
+
+def _update(person: Person, row: _Row, now: datetime) -> None:
+    if row.holder is not None:
+        person.ref = row.ref
+    if row.phone is not None and person.phone_hash != row.phone_hash:
+        person.phone, person.phone_hash = row.phone, row.phone_hash
+    if row.date_of_birth is not None:
+        person.date_of_birth, person.age_band = row.date_of_birth, row.age_band
+    if row.locality is not None:
+        person.locality = row.locality
+    if row.care_setting is not None:
+        person.care_setting = row.care_setting
+    if row.worker is not None:
+        # As `staff.assign`: statements go to the worker, and their team's duty inbox stands in for them.
+        person.worker_id, person.team_id = row.worker.id, row.worker.team_id
+    if row.consent_sms is not None:
+        person.consent_sms = row.consent_sms
+        if not row.consent_sms:
+            people.opt_out(person, now)  # "yes" clears nothing: an opt-out by text always wins
+
+
+def _new_person(row: _Row, now: datetime) -> dict[str, Any]:
+    return {
+        "pseudonym": new_pseudonym(),
+        "ref": row.ref,
+        "phone": row.phone,
+        "phone_hash": row.phone_hash,
+        "date_of_birth": row.date_of_birth,
+        "age_band": row.age_band,
+        "locality": row.locality,
+        "care_setting": row.care_setting,
+        "worker_id": row.worker.id if row.worker else None,
+        "team_id": row.worker.team_id if row.worker else None,
+        "consent_sms": row.consent_sms,
+        "opted_out_at": now if row.consent_sms is False else None,
+        "created_at": now,
+    }
