@@ -35,26 +35,36 @@ def _filters(known: summaries.Choices) -> summaries.Filters:
     return summaries.parse_filters(request.args, known, today=now().astimezone(LOCAL_TIME).date())
 
 
-def _refused(template: str, error: summaries.FilterError, known: summaries.Choices) -> tuple[str, int]:
-    return render_template(template, error=str(error), known=known, args=request.args, summary=None), 400
+# The page each view shows a bad filter on, with the filter form to put it right.
+_PAGES = {
+    "staff.summary": "staff/summary.html",
+    "staff.summary_theme": "staff/summary_theme.html",
+    "staff.report": "staff/report.html",
+}
+
+
+@bp.errorhandler(summaries.FilterError)
+def bad_filter(error: summaries.FilterError) -> Any:
+    """A filter that cannot be used: its message and a 400, on the page it was meant for (plain text for the CSV)."""
+    template = _PAGES.get(request.endpoint or "")
+    if template is None:
+        return Response(str(error) + "\n", status=400, mimetype="text/plain")
+    return render_template(template, error=str(error), known=_known(), args=request.args, summary=None), 400
+
+
+def _charts(trend: summaries.Trend, themes: list[summaries.ThemeSummary]) -> dict[str, Any]:
+    return {t.slug: line_chart(trend.months, trend.themes[t.slug]) for t in themes if t.slug in trend.themes}
 
 
 @bp.get("/summary")
 @roles(*SUMMARY_ROLES)
 def summary() -> Any:
     known = _known()
-    try:
-        filters = _filters(known)
-    except summaries.FilterError as error:
-        return _refused("staff/summary.html", error, known)
+    filters = _filters(known)
     session = current_session()
     result = summaries.summarise(session, filters, known, threshold=_threshold())
     trend = summaries.trend(session, filters, threshold=_threshold())
-    charts = {
-        theme.slug: line_chart(trend.months, trend.themes[theme.slug])
-        for theme in result.themes[:REPORT_THEMES]
-        if theme.slug in trend.themes
-    }
+    charts = _charts(trend, result.themes[:REPORT_THEMES])
     return render_template(
         "staff/summary.html", summary=result, trend=trend, charts=charts, known=known, args=request.args
     )
@@ -64,11 +74,8 @@ def summary() -> Any:
 @roles(*SUMMARY_ROLES)
 def summary_theme(slug: str) -> Any:
     known = _known()
-    try:
-        filters = _filters(known)
-        quoted, phrases = summaries.quotes(current_session(), slug, filters, threshold=_threshold())
-    except summaries.FilterError as error:
-        return _refused("staff/summary_theme.html", error, known)
+    filters = _filters(known)
+    quoted, phrases = summaries.quotes(current_session(), slug, filters, threshold=_threshold())
     result = summaries.summarise(current_session(), filters, known, threshold=_threshold())
     theme = result.theme(slug)
     trend = summaries.trend(current_session(), filters, threshold=_threshold())
@@ -90,10 +97,7 @@ def summary_theme(slug: str) -> Any:
 @roles(*SUMMARY_ROLES)
 def summary_csv() -> Any:
     known = _known()
-    try:
-        filters = _filters(known)
-    except summaries.FilterError as error:
-        return Response(str(error) + "\n", status=400, mimetype="text/plain")
+    filters = _filters(known)
     rows = summaries.report_rows(summaries.summarise(current_session(), filters, known, threshold=_threshold()))
     out = io.StringIO()
     summaries.write_csv(rows, out)
@@ -110,10 +114,7 @@ def report() -> Any:
     """One page to print for a Champions Board meeting: top and rising themes with their trends and quotes, and
     what was done about them."""
     known = _known()
-    try:
-        filters = _filters(known)
-    except summaries.FilterError as error:
-        return _refused("staff/report.html", error, known)
+    filters = _filters(known)
     session = current_session()
     result = summaries.summarise(session, filters, known, threshold=_threshold())
     trend = summaries.trend(session, filters, threshold=_threshold())
@@ -124,7 +125,7 @@ def report() -> Any:
     quotes = {
         t.slug: summaries.quotes(session, t.slug, filters, threshold=_threshold())[0][:REPORT_QUOTES] for t in top
     }
-    charts = {t.slug: line_chart(trend.months, trend.themes[t.slug]) for t in top if t.slug in trend.themes}
+    charts = _charts(trend, top)
     done = actions.listed(session)[:30]
     return render_template(
         "staff/report.html",
