@@ -58,6 +58,10 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:say|said|saying) goodbye to every(?:one|body)\b",
             r"\bhang(?:ing|ed)? my ?self\b",
             r"\btried to (?:hang|kill|end|top|drown|overdose)\b",
+            r"\bpoint in (?:waking up|getting up|living|being alive)\b",
+            r"\bthink(?:ing)? about jumping\b|\bon the (?:bridge|roof|edge)\b.*\bjump",
+            r"\bgave (?:all |most of )?my (?:stuff|things|clothes) away\b|\bwon't be needing (?:it|them)\b",
+            r"\b(?:got|have|made) a plan\b.*\b(?:doing it|do it|this weekend|tonight|tomorrow)\b",
             r"\bwhat'?s the point (?:of|ae|in) (?:me|living|life|going on|being here)\b"
             r"(?! (?:going|coming|doing|trying|being at|turning up|at|in|to))",
             r"\bwhat i (?:might|could|will|would|may) do to my ?self\b",
@@ -109,6 +113,10 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bdoing it on my (?:arms?|legs?|wrists?|thighs?|stomach)\b",
             r"\bmy (?:arms?|legs?|wrists?|thighs?) (?:are|is) (?:a |in a |all )?(?:mess|cut|marked|scarred)\b",
             r"\bpunish my ?self\b|\bhit(?:ting)? my (?:own )?head\b",
+            r"\b(?:scratch|pick|bit|bite|dig)\w* (?:till|until) it bleeds\b",
+            r"\bbang(?:ed|ing)? my head (?:off|against|on) (?:the|a) wall\b",
+            r"\bmarks on my (?:arms?|legs?|wrists?|thighs?)\b|\b(?:the|my) cuts\b",
+            r"\bonly way i (?:can )?feel (?:anything|something)\b",
             r"\boverdos\w*\b",
             r"\btook (?:a load of|loads of|all my) (?:pills|tablets)\b",
         ),
@@ -119,7 +127,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             rf"\b{_HURT_VERB} (?:me|us)\b",
             # Another child being hurt: "her boyfriend's been hitting him".
             rf"\b(?:been |keeps |kept |always )?{_HURT_VERB} (?:him|her|them|my wee \w+|the wean|the baby)\b",
-            r"\block(?:s|ed)? (?:the )?(?:fridge|food|cupboards?|kitchen)\b",
+            r"\block(?:s|ed)? (?:the )?(?:fridge|food|cupboards?|kitchen)\b(?! at \d)",
             r"\bsent to (?:bed|my room) without (?:my |any )?(?:tea|dinner|food|supper)\b",
             r"\bsmash(?:es|ed|ing)? (?:stuff|things|the house|everything)\b",
             r"\bcomes? (?:in|into) my (?:room|bed) at night\b",
@@ -127,7 +135,16 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:used to |did |does |do |doing )?(?:do|did|does|doing) (?:stuff|things) to me\b",
             r"\bscared (?:he|she|they)(?:'s| is| are| will|'ll)? (?:going to|gonna|gon) (?:come back|hurt|find)\b",
             r"\b(?:bang|bangs|banging|kick|kicking) (?:on )?my door\b",
-            r"\bput my windows in\b",
+            r"\bput my windows? in\b",
+            r"\bheld me down\b|\bpinned me\b",
+            r"\bno food (?:in the house )?(?:for|in) (?:\d+|a|two|three|four) (?:days?|weeks?)\b",
+            r"\bno (?:heating|electric|gas) and no food\b|\bno food and no (?:heating|electric|gas)\b",
+            r"\b(?:break|batter|kill|hurt|have me|send me|put me)\b[^.]{0,40}\bif i (?:say|tell|speak|talk|grass)\b",
+            r"\bshak(?:es|ing|ed) (?:him|her|the baby|the wean)\b",
+            r"\bwhat (?:my |the |that )?(?:\w+ ){0,3}did to me\b|\bonly (?:ready|able) to (?:say|tell|talk)\b",
+            r"\b(?:ready|need) to (?:talk|say|tell)\b.*\bwhat happened\b",
+            r"\b(?:i|you) should die\b|\b(?:i'm|you're|youre) dead when\b",
+            r"\bdealing (?:downstairs|outside|in the close|next door|on my stair)\b|\bkicking (?:the )?doors?\b",
             r"\b(?:says|said|tells) (?:i'm|im|i am) nothing without (?:him|her)\b",
             r"\bchecks my phone\b.*\b(?:won't let|wont let|says|nothing|scared|angry)\b",
             r"\bwoke up in (?:some|a|an|this) (?:guy'?s|man'?s|stranger'?s|random'?s|older \w+'?s)"
@@ -144,7 +161,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:getting|gets|got|being|been|was|were|is) (?:hit|battered|beaten|punched|kicked|slapped|leathered)\b"
             r"(?! (?:out|off|up|in (?:sparring|training|football|rugby|hockey|the game|a match)|by (?:a|the) ball))",
             r"\bbruis(?:e|es|ed|ing)\b(?!(?: is| are| was| were)? (?:from|fae) (?:hockey|football|rugby|training"
-            r"|sparring|the gym|pe|falling|a fall)\b)",
+            r"|sparring|the gym|pe|falling|a fall)\b| after (?:rugby|football|hockey|training|the game|pe|boxing)\b)",
             r"\brestrain(?:ed|s|ing)? me\b",
             r"\b(?:bit|bites) me\b",
             r"\b(?:push(?:ed|es)?|shov(?:ed|es)|thr(?:ew|ows)|dragg?(?:ed|s)) me (?:down|into|against|over|out|off"
@@ -191,6 +208,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\b(?:made|make|making|makes) me (?:hold|carry|sell|deliver|move|drop off|keep)\b",
             r"\bcounty lines\b",
             r"\bpay (?:\w+ ){0,3}(?:in )?(?:other|another) ways?\b",
+            r"\basking what i(?:'m| am) wearing\b|\bif my carers are (?:in|out|home|asleep)\b",
             r"\brun(?:ning)? (?:gear|drugs|packages|parcels)\b|\bplugging\b",
             r"\btrains? to places i (?:don't|didn't) know\b",
             r"\b(?:don't|didn't) (?:even )?know (?:their|his|her) names?\b",
@@ -231,7 +249,12 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bnot going back to (?:that|my|the) (?:placement|foster|unit|house|home|carers?)\b",
             r"\b(?:was|been|went) missing (?:for )?\d+ (?:days?|nights?)\b",
             r"\bpolice brought me back\b",
-            r"\breported missing\b|\bdisappear for a (?:bit|while|few days)\b",
+            r"\breported missing\b|\bdisappear for a (?:bit|while|few days)\b|\bawol\b",
+            r"\bnot telling (?:my )?(?:social worker|carers?|staff|key ?worker)\b",
+            r"\bonce every(?:one|body)'?s asleep\b",
+            r"\bonly met (?:them|him|her) (?:yesterday|today|last night)\b",
+            r"\b(?:kipping|sleeping|slept) in a (?:shop )?doorway\b",
+            r"\bnight bus\b.*\b(?:all night|whole night|round and round)\b",
             r"\b(?:been )?(?:away|gone) (?:for )?(?:\d+|two|three|four|five) (?:days|nights)\b",
             r"\bslept (?:in|on) (?:the|a) (?:close|park|street|stairs|stairwell|bus shelter|car)\b",
             r"\bin the park since\b",
@@ -254,7 +277,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 
-_COMPILED = tuple((category, tuple(re.compile(p) for p in patterns)) for category, patterns in _RULES)
+# One pattern per category, its rules as alternatives: a message is read once per category, not once per rule.
+_COMPILED = tuple((category, re.compile("|".join(f"(?:{p})" for p in patterns))) for category, patterns in _RULES)
 
 # Negations that turn "I feel unsafe" into "I don't feel unsafe", and questions about what to do if: looked for
 # just before an "unsafe" match.
@@ -265,8 +289,12 @@ _NEGATED_UNSAFE = re.compile(
 # Denials of being hurt ("nobody hurts me", "my carers don't hit me or anything"), taken out of the text before the
 # rules run, unless the message goes on past them with a "but" ("he said he'd never hit me again but...").
 _DENIED_HURT = re.compile(
-    r"\b(?:nobody|no one|no1|naebody|nobody's|no one's|nobody is|never|don't|dont|doesn't|doesnt|do not|does not"
-    rf"|didn't|didnt|wouldn't|would never) (?:ever )?{_HURT_VERB} (?:me|us)\b(?!.*\bbut\b)[^.,]*"
+    r"\b(?:nobody|no one|no1|naebody|nobody's|nobodys|no one's|nobody is|never|don't|dont|doesn't|doesnt|do not"
+    r"|does not|didn't|didnt|wouldn't|would never)(?: (?:at|in) \w+)? (?:ever )?"
+    rf"(?:{_HURT_VERB}|threatening|threatens) (?:me|us)\b"
+    r"(?!.*\bbut\b)[^.,]*"
+    # Figures of speech about a bad day: "the bus was so late I wanted to die".
+    r"|\bso \w+ (?:that )?i (?:wanted|could(?: have)?) (?:to )?die\b"
 )
 
 
@@ -296,7 +324,10 @@ _RESOLVED = re.compile(
     r"|doing (?:well|good|ok|okay|fine))"
     r"|\b(?:last year|years? ago|back then|when i was (?:\d+|wee|younger))\b.*\bbut\b.*\b(?:much better|helped|settled"
     r"|fine now|ok now|okay now|good now)\b"
-    r"|\bwhen i was \d+\b.*\b(?:i'm|im|i am) \d+ now\b"
+    r"|\bwhen i was \d+\b.*\b(?:i'm|im|i am) \d+ now\b|\bwhen i was \d+\b.*\bnow (?:i'm|im|i am) \d+\b"
+    r"|\b(?:\w+|\d+) (?:years?|months?|winters?|summers?) ago\b.*\b(?:got a (?:flat|place|home)"
+    r"|(?:settled|safe|fine|okay|ok|better|good) now)\b"
+    r"|\bused to\b.*\bbut\b.*\bsettled\b"
     r"|\bused to\b.*\b(?:settled now|safe now|know all about it|no anymore|no any more|nae mair)"
     r"|\b(?:it's|its|it has) been (?:\d+|a|two|three|four|five|six) (?:weeks?|months?|years?) since i (?:last )?"
     r"|\bused to\b.*\b(?:it's|its|it has) been (?:\d+|a|two|three|four|five|six|several|many) (?:weeks?|months?|years?)"
@@ -304,12 +335,18 @@ _RESOLVED = re.compile(
 _DENIED = re.compile(
     r"\b(?:not|no|never been) (?:suicidal|going to hurt myself)\b or (?:anything|owt)\b"
     r"|\b(?:i'm|im|i am) not (?:thinking about|going to|gonna) (?:hurting|hurt|killing|kill) my ?self\b"
+    r"|\bnot thinking about (?:suicide|killing myself|ending it)\b"
+    r"|\b(?:i'm|im|i am) not (?:running|going to run) away\b"
 )
 # ...unless the same message asks for someone now: then a worker should know.
 _URGENT = re.compile(r"\b(?:need (?:someone|somebody|help|to talk)|tonight|right now|please|scared)\b")
+# ...unless they go on to say it is happening to them or someone they know.
+_HAPPENING = re.compile(r"\b(?:happening|happened) to (?:me|my|us)\b|\bthat'?s what'?s happening\b")
 _ABOUT_SAFETY = re.compile(
-    r"\b(?:told|tell|telling|learn|learned|learnt|taught|teach) (?:\w+ )?about (?:grooming|exploitation|abuse|consent)"
-    r"|\b(?:workshop|session|lesson|talk|assembly|class|course) (?:on|about)\b|\bcrime workshop\b"
+    r"\b(?:told|tell|telling|learn|learned|learnt|taught|teach) (?:\w+ )?about (?:grooming|exploitation|abuse|consent"
+    r"|county lines)|\bwent over what to do if\b"
+    r"|\bto talk about (?:grooming|county lines|exploitation|drugs|knife crime|consent|online safety)\b"
+    r"|\b(?:a|the) (?:workshop|session|lesson|talk|assembly|class|course) (?:on|about)\b|\bcrime workshop\b"
 )
 
 
@@ -317,15 +354,13 @@ def screen(text: str, model: NaiveBayes | None = None) -> Screening:
     """Screen one message for risk of harm to the young person or to another child they mention: the rules, and
     the learned screen for what no rule lists."""
     clean = normalise(text)
-    if _RESOLVED.search(clean) or (_DENIED.search(clean) and not _URGENT.search(clean)) or _ABOUT_SAFETY.search(clean):
+    about_safety = _ABOUT_SAFETY.search(clean) and not _HAPPENING.search(clean)
+    if _RESOLVED.search(clean) or (_DENIED.search(clean) and not _URGENT.search(clean)) or about_safety:
         return Screening(risk=False)
     clean = _DENIED_HURT.sub(" ", clean)
     reasons: list[str] = []
-    for category, patterns in _COMPILED:
-        for pattern in patterns:
-            match = pattern.search(clean)
-            if match is None:
-                continue
+    for category, pattern in _COMPILED:
+        for match in pattern.finditer(clean):
             if category == "feeling unsafe" and _is_negated_unsafe(clean, match):
                 continue
             reasons.append(category)
