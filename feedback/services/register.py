@@ -12,6 +12,9 @@ A blank cell means "the register does not say", so importing a known ref again c
 it never clears a phone number or a worker. Someone who texted before they were on the register is found by their
 number and takes the ref, so their messages join their record. Two existing records are never merged: a number
 that already belongs to another record is an error to sort out by hand.
+
+Staff add and edit one record at a time in the browser with `save_one`, which judges each field by the same
+checks as a row of the file, so a ref, number, date or locality is good or bad the same way wherever it comes from.
 """
 
 from __future__ import annotations
@@ -281,15 +284,8 @@ class _Checker:
         row.phone = phone
 
     def _date_of_birth(self, row: _Row, value: str) -> None:
-        if not value:
-            return
-        if not _ISO_DATE.fullmatch(value):
-            row.fail("date_of_birth", "is not a date written YYYY-MM-DD, such as 2008-03-31")
-            return
-        try:
-            born = date.fromisoformat(value)
-        except ValueError:
-            row.fail("date_of_birth", "is not a real date")
+        born = _date(row, "date_of_birth", value)
+        if born is None:
             return
         if born > self.today:
             row.fail("date_of_birth", "is in the future")
@@ -348,6 +344,28 @@ class _Checker:
         else:
             row.consent_sms = answer == "yes"
 
+    def eligible_until(self, row: _Row, value: str) -> date | None:
+        """The day they stopped (or will stop) being eligible: the record's field, not a column of the file."""
+        until = _date(row, "eligible_until", value)
+        if until is not None and row.date_of_birth is not None and until < row.date_of_birth:
+            row.fail("eligible_until", "is before the date of birth")
+            return None
+        return until
+
+
+def _date(row: _Row, column: str, value: str) -> date | None:
+    """A date written YYYY-MM-DD, or None (blank, or what is wrong with it added to the row)."""
+    if not value:
+        return None
+    if not _ISO_DATE.fullmatch(value):
+        row.fail(column, "is not a date written YYYY-MM-DD, such as 2008-03-31")
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        row.fail(column, "is not a real date")
+        return None
+
 
 def _folded(value: str) -> str:
     """How names are compared: any case, any run of spaces."""
@@ -397,17 +415,22 @@ def _check_against_register(session: Session, rows: list[_Row]) -> None:
     by_hash = _people(session, Person.phone_hash, {row.phone_hash for row in rows if row.phone_hash is not None})
     for row in rows:
         row.known = by_ref.get(row.ref) if row.ref is not None else None
-        holder = by_hash.get(row.phone_hash) if row.phone_hash is not None else None
-        if holder is None or holder is row.known:
-            continue
-        if holder.ref is not None:
-            row.fail("phone", "belongs to another young person on the register")
-        elif row.known is not None:
-            # They texted in before, and the register already has this ref as another record: joining two
-            # records (their messages, links, statements) is for a person to do, not an import.
-            row.fail("phone", "belongs to a separate record made when this number texted in; import cannot join two")
-        else:
-            row.holder = holder
+        _check_holder(row, by_hash.get(row.phone_hash) if row.phone_hash is not None else None)
+
+
+def _check_holder(row: _Row, holder: Person | None) -> None:
+    """`holder` has the row's phone number: fine when it is the row's own person, taken over when it is someone
+    known only by their texts and the row is new, refused otherwise."""
+    if holder is None or holder is row.known:
+        return
+    if holder.ref is not None:
+        row.fail("phone", "belongs to another young person on the register")
+    elif row.known is not None:
+        # They texted in before, and the register already has this ref as another record: joining two
+        # records (their messages, links, statements) is for a person to do, not an import.
+        row.fail("phone", "belongs to a separate record made when this number texted in; import cannot join two")
+    else:
+        row.holder = holder
 
 
 def _people(session: Session, column: Any, values: set[str]) -> dict[str, Person]:
@@ -480,3 +503,88 @@ def _new_person(row: _Row, now: datetime) -> dict[str, Any]:
         "opted_out_at": now if row.consent_sms is False else None,
         "created_at": now,
     }
+
+
+# --- one record, from the staff pages -----------------------------------------------------------------------
+
+# The fields of one record as the staff pages send them: the file's columns, and the day eligibility ends.
+RECORD_FIELDS = (*COLUMNS, "eligible_until")
+
+
+class PersonNotFound(LookupError):
+    """No record on the register has that id."""
+
+
+def save_one(
+    session: Session,
+    fields: dict[str, str],
+    *,
+    localities: Sequence[str],
+    now: datetime,
+    person_id: int | None = None,
+    remove_phone: bool = False,
+) -> Person:
+    """Check one young person's record and add it (`person_id` None) or replace the record with that id (one
+    flush; the caller commits). Each field is judged by the same checks as a row of the file.
+
+    Unlike a file, a form gives the whole record, so a blank field clears what was held; only the phone number
+    is kept when left blank (it is never shown to be edited), and is taken off with `remove_phone`. A new record
+    whose number texted in before takes over that record, as an import does. Raises RegisterError, with `row`
+    None and every field at fault, having written nothing; PersonNotFound for an unknown `person_id`.
+    """
+    target = _register_record(session, person_id) if person_id is not None else None
+    checker = _Checker(session, localities, now.astimezone(LOCAL_TIME).date())
+    row = checker.check(1, {column: (fields.get(column) or "").strip() for column in COLUMNS})
+    eligible_until = checker.eligible_until(row, (fields.get("eligible_until") or "").strip())
+    if row.phone is not None and remove_phone:
+        row.fail("phone", "cannot be given and removed at once: leave it empty to remove the number held")
+    row.known = target
+    if row.ref is not None:
+        owner = session.scalar(select(Person).where(Person.ref == row.ref))
+        if owner is not None and owner is not target:
+            row.fail("ref", "is already another young person's reference")
+    if row.phone is not None:
+        row.phone_hash = current_cipher().lookup_hash(row.phone)
+        _check_holder(row, session.scalar(select(Person).where(Person.phone_hash == row.phone_hash)))
+    if row.errors:
+        raise RegisterError([RowError(None, error.field, error.message) for error in row.errors])
+    person = target or row.holder
+    if person is None:
+        person = Person(**_new_person(row, now))
+        session.add(person)
+    else:
+        _replace(person, row, now, remove_phone=remove_phone)
+    person.eligible_until = eligible_until
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Only when someone else saved the same ref or number a moment before.
+        message = "the register changed while this record was saving; try again"
+        raise RegisterError([RowError(None, None, message)]) from exc
+    return person
+
+
+def _register_record(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or person.ref is None:
+        raise PersonNotFound(person_id)
+    return person
+
+
+def _replace(person: Person, row: _Row, now: datetime, *, remove_phone: bool) -> None:
+    """Make `person` what the checked record says, the phone number aside when none was given."""
+    if row.phone is not None:
+        if person.phone_hash != row.phone_hash:
+            person.phone, person.phone_hash = row.phone, row.phone_hash
+    elif remove_phone:
+        person.phone, person.phone_hash = None, None
+    person.ref = row.ref
+    person.date_of_birth, person.age_band = row.date_of_birth, row.age_band
+    person.locality, person.care_setting = row.locality, row.care_setting
+    # With no named worker, their team's duty inbox still takes their statements.
+    person.worker_id = row.worker.id if row.worker else None
+    if row.worker is not None:
+        person.team_id = row.worker.team_id
+    person.consent_sms = row.consent_sms
+    if row.consent_sms is False:
+        people.opt_out(person, now)  # as an import: "yes" clears nothing, an opt-out by text always wins
