@@ -20,6 +20,7 @@ from feedback.clock import LOCAL_TIME
 from feedback.clock import now as clock_now
 from feedback.config import ConfigurationError, public_base_url
 from feedback.extensions import current_session, db
+from feedback.services import advocacy as advocacy_service
 from feedback.services import alerts as alert_service
 from feedback.services import (
     conversations,
@@ -103,6 +104,7 @@ def register(app: Flask) -> None:
         responses_group,
         users_group,
         people_group,
+        advocacy_group,
         links_group,
         statements_group,
         alerts_group,
@@ -431,6 +433,48 @@ def people_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
         click.echo(f"{result.matched} of those updated had texted in before: their messages now join their record.")
 
 
+@click.group("advocacy")
+def advocacy_group() -> None:
+    """Offers of independent advocacy."""
+
+
+@advocacy_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="Load the good rows and report the bad ones, instead of loading none.")
+@with_appcontext
+@click.pass_context
+def advocacy_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
+    """Load offers of advocacy made before this service from a CSV FILE with the header
+    ref,offered_on,offered_by,context,response.
+
+    Every young person must be on the register already. Every row is checked first and every problem reported by
+    row and field; nothing is loaded unless the whole file is good, or with --skip-bad the good rows are. An
+    offer already logged (the same young person, date and context) is refused, never counted twice.
+    """
+    try:
+        result = advocacy_service.import_offers(
+            current_session(),
+            advocacy_service.decode(file.read_bytes()),
+            now=clock_now(),
+            skip_bad=skip_bad,
+        )
+        db.session.commit()
+    except advocacy_service.OfferFileError as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        rows_only = all(error.row is not None and error.row > 1 for error in exc.errors)
+        hint = " Fix the rows above, or load the good ones with --skip-bad." if rows_only and not skip_bad else ""
+        click.echo(f"{file.name}: nothing was imported.{hint}", err=True)
+        ctx.exit(1)
+    for error in result.skipped:
+        click.echo(f"Skipped {error}", err=True)
+    summary = f"Added {result.added} offers"
+    if skip_bad:
+        summary += f", skipped {result.skipped_rows} rows"
+    click.echo(summary + ".")
+
+
 def _normalised(phone: str) -> str:
     try:
         return people.normalise_phone(phone)
@@ -548,6 +592,31 @@ def report_themes(since: str | None, until: str | None, by: str | None, fmt: str
         click.echo(json.dumps(summaries.report_document(result), indent=2, ensure_ascii=False))
     else:
         summaries.write_csv(summaries.report_rows(result), sys.stdout)
+
+
+@report_group.command("advocacy")
+@click.option("--since", help="First day, YYYY-MM-DD (default: a year before --until).")
+@click.option("--until", help="Last day, YYYY-MM-DD (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@with_appcontext
+def report_advocacy(since: str | None, until: str | None, fmt: str) -> None:
+    """The share of eligible young people offered or accepting advocacy in the period, against ADVOCACY_TARGET:
+    overall, by locality, care setting and age band, and offers by month. For managers: not suppressed."""
+    try:
+        first, last = advocacy_service.parse_period(since, until, today=clock_now().astimezone(LOCAL_TIME).date())
+    except advocacy_service.PeriodError as error:
+        raise click.UsageError(str(error)) from None
+    result = advocacy_service.report(
+        current_session(),
+        since=first,
+        until=last,
+        target=float(current_app.config["ADVOCACY_TARGET"]),
+        localities=current_app.config["LOCALITIES"],
+    )
+    if fmt == "json":
+        click.echo(json.dumps(advocacy_service.report_document(result), indent=2, ensure_ascii=False))
+    else:
+        advocacy_service.write_csv(advocacy_service.report_rows(result), sys.stdout)
 
 
 @click.group("tokens")

@@ -50,6 +50,19 @@ def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple
     return names
 
 
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:  # also refuses nan
+        raise ConfigurationError(f"{name} must be a number from 0 to 1, such as 0.7 for 70%, not {raw!r}")
+    return value
+
+
 DEFAULT_LOCALITIES = ("Clydesdale", "East Kilbride", "Hamilton", "Rutherglen/Cambuslang")
 
 
@@ -103,6 +116,8 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "LOCALITIES": _names(env, "LOCALITIES", DEFAULT_LOCALITIES),
         # Counts from 1 to one below this are shown as "<N" everywhere a summary goes (the ONS rule: 10).
         "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 10),
+        # The share of eligible young people to be offered or to accept advocacy (the Promise's 70%).
+        "ADVOCACY_TARGET": _fraction(env, "ADVOCACY_TARGET", 0.7),
     }
 
 
