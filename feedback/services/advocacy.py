@@ -17,8 +17,6 @@ is not for the champions role.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections import defaultdict
@@ -33,10 +31,10 @@ from sqlalchemy.orm import Session
 
 from feedback.clock import LOCAL_TIME
 from feedback.models import AdvocacyOffer, Person
-from feedback.services.export import safe_cell
+from feedback.services import csvfile
+from feedback.services.export import write_table
 from feedback.services.people import AGE_BANDS, CARE_SETTINGS
 from feedback.services.register import REF_MAX_LENGTH, RegisterError, RowError
-from feedback.services.register import decode as decode_register
 from feedback.services.summary import NOT_RECORDED, months_before
 
 COLUMNS = ("ref", "offered_on", "offered_by", "context", "response")
@@ -101,10 +99,7 @@ class _Row:
 
 def decode(data: bytes) -> str:
     """A file's bytes as text: UTF-8, with or without the byte order mark spreadsheets write."""
-    try:
-        return decode_register(data)
-    except RegisterError as exc:
-        raise OfferFileError(exc.errors) from None
+    return csvfile.decode(data, OfferFileError)
 
 
 def import_offers(session: Session, text: str, *, now: datetime, skip_bad: bool = False) -> ImportResult:
@@ -138,54 +133,7 @@ def import_offers(session: Session, text: str, *, now: datetime, skip_bad: bool 
 
 
 def _read(text: str) -> list[tuple[int, dict[str, str]]]:
-    """The data rows, numbered as in a spreadsheet, as column -> stripped cell; blank rows left out, and a row
-    with the wrong number of cells given as what is wrong with it, under the key "" (as the register's reader)."""
-    # Strict: a quote left open would otherwise swallow the rest of the file into one cell.
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    records: list[list[str]] = []
-    try:
-        for record in reader:
-            records.append(record)
-    except csv.Error as exc:
-        message = "cannot be read as CSV (a quote may be missing, or a cell be far too long)"
-        raise OfferFileError([RowError(len(records) + 1, None, message)]) from exc
-    if not records or not any(cell.strip() for cell in records[0]):
-        raise OfferFileError([RowError(1, None, f"the first row must be the header: {','.join(COLUMNS)}")])
-    columns = _columns(records[0])
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            rows.append((number, {"": f"has {len(cells)} cells where the header has {len(columns)}"}))
-        else:
-            rows.append((number, {column: cell.strip() for column, cell in zip(columns, cells, strict=True)}))
-    return rows
-
-
-def _columns(header: list[str]) -> list[str]:
-    names = [cell.strip().lower() for cell in header]
-    errors = [
-        # The name is not repeated: a file without its header would have a reference here.
-        RowError(1, None, f"column {_letter(index)} is not one of the columns ({', '.join(COLUMNS)})")
-        for index, name in enumerate(names)
-        if name not in COLUMNS
-    ]
-    errors += [RowError(1, column, "is missing from the header") for column in COLUMNS if column not in names]
-    errors += [RowError(1, column, "is in the header twice") for column in COLUMNS if names.count(column) > 1]
-    if errors:
-        raise OfferFileError(errors)
-    return names
-
-
-def _letter(index: int) -> str:
-    """A spreadsheet's name for the column at `index` (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
+    return csvfile.read_rows(text, COLUMNS, OfferFileError)
 
 
 # --- checking each row --------------------------------------------------------------------------------------
@@ -541,7 +489,4 @@ def _figures_row(breakdown: str, group: str, figures: Figures, target: float) ->
 
 def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The rows as CSV, any cell a spreadsheet would run as a formula made inert (locality names are settings)."""
-    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    write_table(rows, out, CSV_COLUMNS)

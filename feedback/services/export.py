@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from sqlalchemy import select
@@ -75,7 +75,12 @@ def iter_responses(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def write_csv(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    return write_table(rows, out, COLUMNS)
+
+
+def write_table(rows: Iterable[dict[str, Any]], out: TextIO, columns: Sequence[str]) -> int:
+    """Rows as CSV under these columns, any cell a spreadsheet would run as a formula made inert."""
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:

@@ -19,8 +19,6 @@ checks as a row of the file, so a ref, number, date or locality is good or bad t
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections import defaultdict
@@ -37,7 +35,8 @@ from sqlalchemy.orm import Session
 from feedback.clock import LOCAL_TIME
 from feedback.db_types import current_cipher
 from feedback.models import Person, StaffUser, new_pseudonym
-from feedback.services import people, staff
+from feedback.services import csvfile, people, staff
+from feedback.services.csvfile import FileError, RowError
 from feedback.services.people import (
     AGE_BANDS,
     CARE_SETTING_LABELS,
@@ -58,26 +57,9 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHUNK = 500
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the row (None for the file as a whole), the field (None for the whole row) and what is wrong."""
-
-    row: int | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = "the file" if self.row is None else f"row {self.row}"
-        return f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class RegisterError(ValueError):
+class RegisterError(FileError):
     """A register file that was not loaded. `errors` names every bad row and field; nothing was written by the
     import (after a failure while writing, the caller rolls the session back)."""
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(str(error) for error in self.errors))
 
 
 @dataclass
@@ -119,12 +101,7 @@ class _Row:
 
 def decode(data: bytes) -> str:
     """A file's bytes as text: UTF-8, with or without the byte order mark spreadsheets write."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RegisterError(
-            [RowError(None, None, "is not UTF-8 text; save it from the spreadsheet as CSV UTF-8")]
-        ) from exc
+    return csvfile.decode(data, RegisterError)
 
 
 def import_register(
@@ -157,62 +134,7 @@ def import_register(
 
 
 def _read(text: str) -> list[tuple[int, dict[str, str]]]:
-    """The data rows, numbered as in a spreadsheet (the header is row 1), as column -> stripped cell. Blank
-    rows (a spreadsheet's trailing empty lines) are left out; a row with the wrong number of cells is given as
-    what is wrong with it, under the key ""."""
-    # Strict: a quote left open would otherwise swallow the rest of the file into one cell.
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    records = _records(reader)
-    if not records or not any(cell.strip() for cell in records[0]):
-        raise RegisterError([RowError(1, None, f"the first row must be the header: {','.join(COLUMNS)}")])
-    columns = _columns(records[0])
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            rows.append((number, {"": f"has {len(cells)} cells where the header has {len(columns)}"}))
-        else:
-            rows.append((number, {column: cell.strip() for column, cell in zip(columns, cells, strict=True)}))
-    return rows
-
-
-def _records(reader: Any) -> list[list[str]]:
-    records: list[list[str]] = []
-    try:
-        for record in reader:
-            records.append(record)
-    except csv.Error as exc:
-        # csv's own message can quote the line; this one does not.
-        message = "cannot be read as CSV (a quote may be missing, or a cell be far too long)"
-        raise RegisterError([RowError(len(records) + 1, None, message)]) from exc
-    return records
-
-
-def _columns(header: list[str]) -> list[str]:
-    """The header's columns, in the file's order; every register column must be there, once."""
-    names = [cell.strip().lower() for cell in header]
-    errors = [
-        # The name is not repeated: a file without its header would have a phone number here.
-        RowError(1, None, f"column {_letter(index)} is not one of the register's columns ({', '.join(COLUMNS)})")
-        for index, name in enumerate(names)
-        if name not in COLUMNS
-    ]
-    errors += [RowError(1, column, "is missing from the header") for column in COLUMNS if column not in names]
-    errors += [RowError(1, column, "is in the header twice") for column in COLUMNS if names.count(column) > 1]
-    if errors:
-        raise RegisterError(errors)
-    return names
-
-
-def _letter(index: int) -> str:
-    """A spreadsheet's name for the column at `index` (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
+    return csvfile.read_rows(text, COLUMNS, RegisterError, what="the register's")
 
 
 # --- checking each row --------------------------------------------------------------------------------------

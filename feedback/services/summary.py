@@ -6,7 +6,6 @@ summaries filter by) and passes through `suppression` before anyone sees it.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from feedback.clock import LOCAL_TIME
 from feedback.models import MessageAnalysis, MessageTheme, Survey, SurveyVersion, Theme
-from feedback.services.export import safe_cell
+from feedback.services.export import write_table
 from feedback.services.people import AGE_BANDS, CARE_SETTING_LABELS, CARE_SETTINGS
 from feedback.services.suppression import Count, count, protect_table
 
@@ -421,12 +420,8 @@ def report_rows(summary: Summary) -> list[dict[str, Any]]:
 
 def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The rows as CSV, with any cell a spreadsheet would run as a formula made inert (labels are typed by staff)."""
-    if not rows:
-        return
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    if rows:
+        write_table(rows, out, list(rows[0]))
 
 
 def report_document(summary: Summary) -> dict[str, Any]:
