@@ -9,7 +9,7 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -37,6 +37,7 @@ from feedback.services import (
 )
 from feedback.services import register as register_service
 from feedback.services import summary as summaries
+from feedback.services.csvfile import FileError
 
 
 def _create_app() -> Any:
@@ -416,13 +417,7 @@ def people_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
         )
         db.session.commit()
     except register_service.RegisterError as exc:
-        db.session.rollback()
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        rows_only = all(error.row is not None and error.row > 1 for error in exc.errors)
-        hint = " Fix the rows above, or load the good ones with --skip-bad." if rows_only and not skip_bad else ""
-        click.echo(f"{file.name}: nothing was imported.{hint}", err=True)
-        ctx.exit(1)
+        _refused(ctx, file, exc, skip_bad=skip_bad)
     for error in result.skipped:
         click.echo(f"Skipped {error}", err=True)
     summary = f"Added {result.added}, updated {result.updated}"
@@ -431,6 +426,17 @@ def people_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
     click.echo(summary + ".")
     if result.matched:
         click.echo(f"{result.matched} of those updated had texted in before: their messages now join their record.")
+
+
+def _refused(ctx: click.Context, file: Path, exc: FileError, *, skip_bad: bool) -> NoReturn:
+    """An import that loaded nothing: every bad row and field on standard error, and exit 1."""
+    db.session.rollback()
+    for error in exc.errors:
+        click.echo(str(error), err=True)
+    rows_only = all(error.row is not None and error.row > 1 for error in exc.errors)
+    hint = " Fix the rows above, or load the good ones with --skip-bad." if rows_only and not skip_bad else ""
+    click.echo(f"{file.name}: nothing was imported.{hint}", err=True)
+    ctx.exit(1)
 
 
 @click.group("advocacy")
@@ -460,13 +466,7 @@ def advocacy_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
         )
         db.session.commit()
     except advocacy_service.OfferFileError as exc:
-        db.session.rollback()
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        rows_only = all(error.row is not None and error.row > 1 for error in exc.errors)
-        hint = " Fix the rows above, or load the good ones with --skip-bad." if rows_only and not skip_bad else ""
-        click.echo(f"{file.name}: nothing was imported.{hint}", err=True)
-        ctx.exit(1)
+        _refused(ctx, file, exc, skip_bad=skip_bad)
     for error in result.skipped:
         click.echo(f"Skipped {error}", err=True)
     summary = f"Added {result.added} offers"
