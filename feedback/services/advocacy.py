@@ -63,14 +63,8 @@ class PeriodError(ValueError):
 
 
 @dataclass
-class ImportResult:
+class ImportResult(csvfile.Loaded):
     added: int = 0
-    # With skip_bad: the problems of the rows left out.
-    skipped: list[RowError] = field(default_factory=list)
-
-    @property
-    def skipped_rows(self) -> int:
-        return len({error.row for error in self.skipped})
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,17 @@ class RowError:
     def __str__(self) -> str:
         where = "the file" if self.row is None else f"row {self.row}"
         return f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+@dataclass
+class Loaded:
+    """What an import loaded; with skip_bad, also the problems of the rows it left out."""
+
+    skipped: list[RowError] = field(default_factory=list)
+
+    @property
+    def skipped_rows(self) -> int:
+        return len({error.row for error in self.skipped})
 
 
 class FileError(ValueError):

@@ -63,17 +63,11 @@ class RegisterError(FileError):
 
 
 @dataclass
-class ImportResult:
+class ImportResult(csvfile.Loaded):
     added: int = 0
     updated: int = 0
     # Of those updated: people known only by their texts until this import gave them a ref.
     matched: int = 0
-    # With skip_bad: the problems of the rows left out.
-    skipped: list[RowError] = field(default_factory=list)
-
-    @property
-    def skipped_rows(self) -> int:
-        return len({error.row for error in self.skipped})
 
 
 @dataclass
