@@ -244,8 +244,9 @@ def surveys_send(slug: str, numbers: tuple[str, ...], everyone: bool, occurrence
         raise click.ClickException(f"{exc}; nothing was queued") from exc
     db.session.commit()
     click.echo(
-        f"Queued {report.queued}; skipped {report.opted_out} opted out and {report.already_sent} already sent "
-        "this occurrence. `feedback outbox flush` or `feedback worker` delivers them."
+        f"Queued {report.queued}; skipped {report.not_textable} who may not be texted (opted out or no consent) "
+        f"and {report.already_sent} already sent this occurrence. "
+        "`feedback outbox flush` or `feedback worker` delivers them."
     )
 
 

@@ -570,11 +570,14 @@ class AdvocacyOffer(db.Model):  # type: ignore[name-defined]
     # How advocacy ended, as recorded when it closed; None while it is open (or was never taken up).
     outcome: Mapped[str | None] = mapped_column(String(200))
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # "Did you feel your voice was heard?", asked when advocacy closed: by text, or by a web link the worker gave.
+    voice_conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"))
     # None for offers loaded from a file of history.
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     person: Mapped[Person] = relationship()
+    voice_conversation: Mapped[Conversation | None] = relationship()
     sessions: Mapped[list[AdvocacySession]] = relationship(
         back_populates="offer", order_by="AdvocacySession.held_on", cascade="all, delete-orphan"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -281,7 +282,13 @@ def test_the_report_keeps_its_json_contract(app: Any, runner: Any, tmp_path: Pat
         "by_care_setting",
         "by_age_band",
         "by_month",
+        "voice_heard",
+        "not_offered",
     ]
+    assert document["voice_heard"] == {
+        "closed": 0, "asked": 0, "answered": 0, "heard": 0, "share_heard": 0.0, "average_rating": None,
+    }  # fmt: skip
+    assert document["not_offered"] == []
     assert document["target"] == 0.7
     assert (document["since"], document["until"]) == ("2025-11-24", "2026-11-23")  # a year, to today
     assert document["overall"] == {"eligible": 0, "offered_or_accepted": 0, "accepted": 0, "share": 0.0}
@@ -313,8 +320,8 @@ def test_the_report_as_csv(app: Any, runner: Any, tmp_path: Path) -> None:
         "accepted": "2",
         "share": "0.6",
         "target": "0.7",
-        "offers": "",
-    }
+    } | {column: "" for column in advocacy.CSV_COLUMNS[7:]}
+    assert rows[-1]["breakdown"] == "voice_heard" and rows[-1]["closed"] == "0"
     months = {row["group"]: row["offers"] for row in rows if row["breakdown"] == "month"}
     assert months["2026-03"] == "1" and months["2026-04"] == "0"
 
@@ -443,7 +450,8 @@ def test_advocacy_workers_and_managers_see_the_share_and_who_has_had_no_offer(
     page = response.get_data(as_text=True)
     assert "<strong>3 of 5</strong> eligible young people" in page and "against a target of 70%" in page
     assert "The target is not met yet." in page
-    assert "<li>SL-003</li>" in page and "<li>SL-004</li>" in page and "<li>SL-001</li>" not in page
+    refs = re.findall(r"<li>(SL-\d+) <a href=\"/staff/advocacy/offers/new\?ref=SL-\d+\">Log an offer", page)
+    assert refs == ["SL-003", "SL-004"]
     assert "Rutherglen/Cambuslang" in page and "Continuing care" in page
 
 

@@ -309,7 +309,7 @@ def test_a_young_person_who_opted_out_is_skipped_at_queue_time(
 ) -> None:
     opted_out(SECOND, clock())
     result = send(runner, "--to", FIRST, "--to", SECOND)
-    assert "Queued 1; skipped 1 opted out" in result.output
+    assert "Queued 1; skipped 1 who may not be texted" in result.output
     assert [m.person_id for m in messages()] == [person(FIRST).id]
     assert count("conversation") == 1
 
@@ -540,7 +540,7 @@ class TestThroughTwilio:
         assert conversation_of(message).status == conversations.CANCELLED
         assert person(REAL).opted_out_at == clock()
         later = send(runner, "--to", REAL, "--occurrence", "next-month")
-        assert "Queued 0; skipped 1 opted out" in later.output
+        assert "Queued 0; skipped 1 who may not be texted" in later.output
         clock.advance(hours=1)
         flush(runner)
         assert len(twilio_api.requests) == 1

@@ -135,4 +135,4 @@ def test_survey_files_can_say_how_the_web_asks(app: Any, runner: Any, tmp_path: 
     )
     result = runner.invoke(args=["surveys", "import", str(path)])
     assert result.exit_code != 0 and "labels needs one word or phrase for each of the 3 points" in result.output
-    assert count("survey") == 7
+    assert count("survey") == 8  # the defaults only

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from feedback.clock import now
 from feedback.config import DEFAULT_LOCALITIES
 from feedback.extensions import db
-from feedback.models import Person
+from feedback.models import Conversation, Person
 from feedback.services import people, register, staff
 from tests.conftest import Clock, count
 
@@ -315,3 +315,16 @@ def test_any_file_is_loaded_whole_or_refused_with_nothing_written(app: Any, text
         assert len(_register_rows()) == len(before) + result.added
     finally:
         db.session.rollback()
+
+
+def test_someone_the_register_says_does_not_consent_is_not_sent_texts_the_service_starts(
+    app: Any, runner: Any, tmp_path: Path
+) -> None:
+    text = f"{HEADER}\nSL-1,07700 900401,,,,,yes\nSL-2,07700 900402,,,,,no\nSL-3,07700 900403,,,,,\n"
+    assert import_file(runner, csv_file(tmp_path, text)).exit_code == 0
+    sent = runner.invoke(args=["surveys", "send", "monthly-checkin", "--all"])
+    assert "Queued 2;" in sent.output
+    named = runner.invoke(args=["surveys", "send", "monthly-checkin", "--to", "07700 900402", "--occurrence", "x"])
+    assert "Queued 0; skipped 1 who may not be texted" in named.output
+    invited = db.session.scalars(select(Person.ref).join(Conversation).order_by(Person.ref)).all()
+    assert invited == ["SL-1", "SL-3"]  # "not recorded" is not a refusal: they texted in or were added without it

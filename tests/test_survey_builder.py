@@ -99,7 +99,7 @@ def test_a_question_that_does_not_fit_its_type_is_explained_and_nothing_is_saved
     assert response.status_code == 400
     assert "Not saved" in html and "between 2 and 26 choices" in html
     assert "How good is the club?" in html  # what they wrote is still in the form
-    assert count("survey") == 7  # the defaults only
+    assert count("survey") == 8  # the defaults only
 
 
 def test_a_taken_name_or_keyword_is_refused(app: Any, admin: Any) -> None:

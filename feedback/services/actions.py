@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from feedback.channels.sms.segments import count_segments
 from feedback.clock import LOCAL_TIME
 from feedback.models import Action, ActionNotice, InboundMessage, MessageTheme, Person, Theme
-from feedback.services import outbox
+from feedback.services import outbox, people
 from feedback.services.analysis import REMOVED
 from feedback.services.dbutil import insert_or_ignore
 
@@ -222,8 +222,7 @@ def recipients(theme_id: int) -> Select[int]:
         .where(
             MessageTheme.theme_id == theme_id,
             MessageTheme.source != REMOVED,
-            Person.opted_out_at.is_(None),
-            Person.phone_hash.is_not(None),
+            people.may_be_texted(),
         )
         .distinct()
     )

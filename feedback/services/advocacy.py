@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback.clock import LOCAL_TIME
-from feedback.models import AdvocacyOffer, Person
+from feedback.models import AdvocacyOffer, Answer, Person, Question
 from feedback.services import csvfile
 from feedback.services.export import write_table
 from feedback.services.people import AGE_BANDS, CARE_SETTINGS
@@ -45,9 +45,14 @@ CONTEXT_LABELS = {
 }  # fmt: skip
 RESPONSES = ("accepted", "declined", "thinking")
 OFFERED_BY_MAX_LENGTH = 200
+# Asked when advocacy closes (`services.advocacy_cases`): the rating question's key in that survey, 1 to 5.
+VOICE_SURVEY = "advocacy-voice"
+VOICE_QUESTION = "heard"
+# A rating of 4 or 5 counts as feeling heard.
+HEARD_FROM = 4
+ALREADY_RECORDED = "is an offer already recorded (the same young person, date and context)"
 # A report's period when none is given: the year up to today, as the target is measured.
 DEFAULT_MONTHS = 12
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Values looked up in one IN (...): well under SQLite's limit on bound parameters.
 _CHUNK = 500
 
@@ -71,7 +76,7 @@ class ImportResult(csvfile.Loaded):
 class _Row:
     """One data row as checked: what each field means, or `errors`."""
 
-    number: int
+    number: int | None  # None for an offer typed into a form
     ref: str | None = None
     offered_on: date | None = None
     offered_by: str | None = None
@@ -103,10 +108,10 @@ def import_offers(session: Session, text: str, *, now: datetime, skip_bad: bool 
     when the file cannot be read or (unless `skip_bad`) any row is bad.
     """
     today = now.astimezone(LOCAL_TIME).date()
-    rows = [_check(number, cells, today) for number, cells in _read(text)]
-    _check_against_register(session, rows)
+    rows = [check_row(number, cells, today) for number, cells in _read(text)]
+    check_against_register(session, rows)
     _check_duplicates(rows)
-    _check_against_stored(session, rows)
+    check_against_stored(session, rows)
     bad = [error for row in rows for error in row.errors]
     if bad and not skip_bad:
         raise OfferFileError(bad)
@@ -133,7 +138,7 @@ def _read(text: str) -> list[tuple[int, dict[str, str]]]:
 # --- checking each row --------------------------------------------------------------------------------------
 
 
-def _check(number: int, cells: dict[str, str], today: date) -> _Row:
+def check_row(number: int | None, cells: dict[str, str], today: date) -> _Row:
     row = _Row(number)
     if "" in cells:
         row.fail(None, cells[""])
@@ -167,13 +172,10 @@ def _offered_on(row: _Row, value: str, today: date) -> None:
     if not value:
         row.fail("offered_on", "is missing: every offer needs its date")
         return
-    if not _ISO_DATE.fullmatch(value):
-        row.fail("offered_on", "is not a date written YYYY-MM-DD, such as 2026-03-31")
-        return
     try:
-        offered_on = date.fromisoformat(value)
-    except ValueError:
-        row.fail("offered_on", "is not a real date")
+        offered_on = csvfile.parse_day(value)
+    except ValueError as wrong:
+        row.fail("offered_on", str(wrong))
         return
     if offered_on > today:
         row.fail("offered_on", "is in the future")
@@ -196,8 +198,13 @@ def _context(row: _Row, value: str, today: date) -> None:
         row.fail("context", f"is not one of: {', '.join(CONTEXTS)}")
 
 
+def response_named(value: str) -> str | None:
+    """The response a word names ("Thinking about it" is thinking), or None."""
+    return _RESPONSE_NAMES.get(_folded(value))
+
+
 def _response(row: _Row, value: str, today: date) -> None:
-    row.response = _RESPONSE_NAMES.get(_folded(value))
+    row.response = response_named(value)
     if row.response is None:
         row.fail("response", f"is not one of: {', '.join(RESPONSES)}")
 
@@ -217,7 +224,7 @@ _RESPONSE_NAMES = {_folded(slug): slug for slug in RESPONSES} | {"thinking-about
 # --- checks against the register, across rows and against the offers stored ---------------------------------
 
 
-def _check_against_register(session: Session, rows: list[_Row]) -> None:
+def check_against_register(session: Session, rows: list[_Row]) -> None:
     """Find each row's young person by ref; the offer must fall while they were eligible (there is no first day
     of eligibility on the register, so: not before they were born, not after their eligibility ended)."""
     refs = sorted({row.ref for row in rows if row.ref is not None})
@@ -256,7 +263,7 @@ def _check_duplicates(rows: list[_Row]) -> None:
             row.fail("offered_on", f"is the same offer (young person, date and context) as on {where}")
 
 
-def _check_against_stored(session: Session, rows: list[_Row]) -> None:
+def check_against_stored(session: Session, rows: list[_Row]) -> None:
     """An offer already stored (the same young person, day and context) is not logged again."""
     person_ids = sorted({offer[0] for row in rows if (offer := row.offer) is not None})
     stored: set[tuple[int, date, str]] = set()
@@ -267,7 +274,7 @@ def _check_against_stored(session: Session, rows: list[_Row]) -> None:
         stored |= {(person_id, offered_on, context) for person_id, offered_on, context in session.execute(query)}
     for row in rows:
         if row.offer in stored:
-            row.fail("offered_on", "is an offer already recorded (the same young person, date and context)")
+            row.fail("offered_on", ALREADY_RECORDED)
 
 
 def _new_offer(row: _Row, now: datetime) -> dict[str, Any]:
@@ -315,6 +322,37 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class Voice:
+    """For advocacy that closed in the period: how many young people were asked "Did you feel your voice was
+    heard?", how many rated it (1 to 5), and how many of those said 4 or 5."""
+
+    closed: int = 0
+    asked: int = 0
+    answered: int = 0
+    heard: int = 0
+    rating_total: int = 0
+
+    @property
+    def share_heard(self) -> float:
+        return self.heard / self.answered if self.answered else 0.0
+
+    @property
+    def average(self) -> float | None:
+        return self.rating_total / self.answered if self.answered else None
+
+    def as_json(self) -> dict[str, Any]:
+        average = self.average
+        return {
+            "closed": self.closed,
+            "asked": self.asked,
+            "answered": self.answered,
+            "heard": self.heard,
+            "share_heard": round(self.share_heard, 4),
+            "average_rating": None if average is None else round(average, 2),
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     target: float
     since: date
@@ -325,6 +363,7 @@ class Report:
     by_age_band: dict[str, Figures]
     by_month: dict[str, int]  # YYYY-MM -> offers made that month, every month of the period
     not_offered: list[str]  # the refs of eligible young people with no offer in the period
+    voice: Voice  # "Did you feel your voice was heard?", for advocacy closed in the period
 
     @property
     def met(self) -> bool:
@@ -370,6 +409,7 @@ def report(session: Session, *, since: date, until: date, target: float, localit
         by_age_band=_grouped(session, since, flags, Person.age_band, AGE_BANDS),
         by_month=_by_month(session, since, until),
         not_offered=_not_offered(session, since, until),
+        voice=_voice(session, since, until),
     )
 
 
@@ -443,6 +483,30 @@ def _not_offered(session: Session, since: date, until: date) -> list[str]:
     return [ref for ref in session.scalars(query) if ref is not None]
 
 
+def _voice(session: Session, since: date, until: date) -> Voice:
+    """One pass over the offers closed in the period, each joined to the rating its young person gave, if any."""
+    rating = (
+        select(Answer.conversation_id, Answer.value_number)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Question.key == VOICE_QUESTION, Answer.status == "answered", Answer.value_number.is_not(None))
+        .subquery()
+    )
+    query = (
+        select(
+            func.count(AdvocacyOffer.id),
+            func.count(AdvocacyOffer.voice_conversation_id),
+            func.count(rating.c.value_number),
+            func.coalesce(func.sum(case((rating.c.value_number >= HEARD_FROM, 1), else_=0)), 0),
+            func.coalesce(func.sum(rating.c.value_number), 0),
+        )
+        .select_from(AdvocacyOffer)
+        .outerjoin(rating, rating.c.conversation_id == AdvocacyOffer.voice_conversation_id)
+        .where(AdvocacyOffer.closed_on.between(since, until))
+    )
+    closed, asked, answered, heard, total = session.execute(query).one()
+    return Voice(int(closed), int(asked), int(answered), int(heard), int(total))
+
+
 # --- writing the report -------------------------------------------------------------------------------------
 
 
@@ -457,14 +521,20 @@ def report_document(result: Report) -> dict[str, Any]:
         "by_care_setting": {name: figures.as_json() for name, figures in result.by_care_setting.items()},
         "by_age_band": {name: figures.as_json() for name, figures in result.by_age_band.items()},
         "by_month": dict(result.by_month),
+        "voice_heard": result.voice.as_json(),
+        "not_offered": list(result.not_offered),
     }
 
 
-CSV_COLUMNS = ("breakdown", "group", "eligible", "offered_or_accepted", "accepted", "share", "target", "offers")
+CSV_COLUMNS = (
+    "breakdown", "group", "eligible", "offered_or_accepted", "accepted", "share", "target", "offers",
+    "closed", "asked", "answered", "heard", "share_heard", "average_rating",
+)  # fmt: skip
 
 
 def report_rows(result: Report) -> list[dict[str, Any]]:
-    """One row overall, one per group of each breakdown, and one per month (with only its offers)."""
+    """One row overall, one per group of each breakdown, one per month (with only its offers), and one for
+    "Did you feel your voice was heard?"."""
     rows = [_figures_row("overall", "all", result.overall, result.target)]
     for breakdown, groups in (
         ("locality", result.by_locality),
@@ -474,11 +544,17 @@ def report_rows(result: Report) -> list[dict[str, Any]]:
         rows += [_figures_row(breakdown, name, figures, result.target) for name, figures in groups.items()]
     rows += [dict.fromkeys(CSV_COLUMNS, "") | {"breakdown": "month", "group": month, "offers": n}
              for month, n in result.by_month.items()]  # fmt: skip
+    rows.append(dict.fromkeys(CSV_COLUMNS, "") | {"breakdown": "voice_heard", "group": "all"} | result.voice.as_json())
     return rows
 
 
 def _figures_row(breakdown: str, group: str, figures: Figures, target: float) -> dict[str, Any]:
-    return {"breakdown": breakdown, "group": group, **figures.as_json(), "target": target, "offers": ""}
+    return dict.fromkeys(CSV_COLUMNS, "") | {
+        "breakdown": breakdown,
+        "group": group,
+        **figures.as_json(),
+        "target": target,
+    }
 
 
 def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:

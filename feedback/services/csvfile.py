@@ -7,8 +7,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(value: str) -> date:
+    """A date written YYYY-MM-DD (as a spreadsheet's ISO dates and a browser's date box send it). Raises
+    ValueError saying what is wrong, in words that never repeat the value."""
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError("is not a date written YYYY-MM-DD, such as 2026-03-31")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a real date") from None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from feedback.clock import now
@@ -58,6 +58,13 @@ def is_fictional(phone: str) -> bool:
 def _has_phone(phone: str) -> ColumnElement[bool]:
     """The person whose (normalised) number is `phone`, found through its keyed hash."""
     return Person.phone_hash == current_cipher().lookup_hash(phone)
+
+
+def may_be_texted() -> ColumnElement[bool]:
+    """Who may be sent a text the service starts (a survey, a notice, a question): someone with a number who has
+    not opted out and whose register record does not say they do not consent. Replies to a young person's own
+    text are not held back by this: they asked."""
+    return and_(Person.phone_hash.is_not(None), Person.opted_out_at.is_(None), Person.consent_sms.is_not(False))
 
 
 def find_person(session: Session, phone: str) -> Person | None:

@@ -19,7 +19,6 @@ checks as a row of the file, so a ref, number, date or locality is good or bad t
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -52,7 +51,6 @@ REF_MAX_LENGTH = 64
 MIN_AGE, MAX_AGE = 5, 30
 # Who a young person's statements can go to, as `staff.assign` allows.
 WORKER_ROLES = frozenset({"worker", "manager"})
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Rows looked up in one IN (...): well under SQLite's limit on bound parameters.
 _CHUNK = 500
 
@@ -273,13 +271,10 @@ def _date(row: _Row, column: str, value: str) -> date | None:
     """A date written YYYY-MM-DD, or None (blank, or what is wrong with it added to the row)."""
     if not value:
         return None
-    if not _ISO_DATE.fullmatch(value):
-        row.fail(column, "is not a date written YYYY-MM-DD, such as 2008-03-31")
-        return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        row.fail(column, "is not a real date")
+        return csvfile.parse_day(value)
+    except ValueError as wrong:
+        row.fail(column, str(wrong))
         return None
 
 

@@ -48,7 +48,8 @@ class LinkSettings:
 @dataclass
 class SendReport:
     queued: int = 0
-    opted_out: int = 0
+    # Opted out, no number, or the register says they do not consent to texts.
+    not_textable: int = 0
     already_sent: int = 0
 
 
@@ -63,11 +64,7 @@ def people_for_numbers(session: Session, numbers: Iterable[str]) -> list[Person]
 
 
 def everyone_opted_in(session: Session) -> list[int]:
-    return list(
-        session.scalars(
-            select(Person.id).where(Person.opted_out_at.is_(None), Person.phone_hash.is_not(None)).order_by(Person.id)
-        )
-    )
+    return list(session.scalars(select(Person.id).where(people.may_be_texted()).order_by(Person.id)))
 
 
 def send_survey(
@@ -94,11 +91,9 @@ def send_survey(
     opening = conversations.opening(version)
     for start in range(0, len(person_ids), BATCH):
         batch = list(dict.fromkeys(person_ids[start : start + BATCH]))
-        opted_out = set(
-            session.scalars(select(Person.id).where(Person.id.in_(batch), Person.opted_out_at.is_not(None)))
-        )
-        report.opted_out += len(opted_out)
-        wanted = [pid for pid in batch if pid not in opted_out]
+        not_textable = set(session.scalars(select(Person.id).where(Person.id.in_(batch), ~people.may_be_texted())))
+        report.not_textable += len(not_textable)
+        wanted = [pid for pid in batch if pid not in not_textable]
         if not wanted:
             continue
         rows = [

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,6 +19,31 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from feedback.services.csvfile import RowError
+
+
+def show_errors(form: FlaskForm, errors: Iterable[RowError], labels: Mapping[str, str]) -> list[str]:
+    """A service's errors (a field and a message that never repeats a value) put beside the form's fields as
+    sentences ("Date of birth is not a real date."); those about no field of the form are returned, for the top
+    of the page."""
+    general = []
+    for error in errors:
+        if error.field is not None and error.field in labels:
+            getattr(form, error.field).errors.append(error_sentence(labels[error.field], error.message))
+        else:
+            general.append(error_sentence("", error.message))
+    return general
+
+
+def error_sentence(label: str, message: str) -> str:
+    """ "Date of birth is not a real date." from a field's label and a service's message."""
+    if label:
+        # Most messages go on from the field's name ("is ...", "must ..."); the rest follow a colon.
+        first = message.split(" ", 1)[0]
+        joined = " " if first in {"is", "are", "has", "have", "gives", "belongs", "must", "cannot"} else ": "
+        message = f"{label}{joined}{message}"
+    return message[0].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 class LoginForm(FlaskForm):

@@ -25,6 +25,7 @@ from feedback.extensions import current_session, db
 from feedback.models import Person, StaffUser
 from feedback.services import register
 from feedback.services.people import CARE_SETTING_LABELS, CARE_SETTINGS
+from feedback.staff.forms import show_errors
 from feedback.staff.views import bp, roles
 
 EDITORS = ("admin", "manager", "advocacy")
@@ -233,22 +234,7 @@ def _save(form: PersonForm, person: Person | None) -> Any:
 
 
 def _refused(form: PersonForm, exc: register.RegisterError, person: Person | None) -> Any:
-    general = []
-    for error in exc.errors:
-        if error.field in LABELS:
-            getattr(form, error.field).errors.append(_sentence(LABELS[error.field], error.message))
-        else:
-            general.append(_sentence("", error.message))
-    return _form_page(form, person, general=general, status=400)
-
-
-def _sentence(label: str, message: str) -> str:
-    """ "Date of birth is not a real date." from the service's field and message (which never repeat a value)."""
-    if label:
-        # Most messages go on from the field's name ("is ...", "must ..."); the rest follow a colon.
-        joined = " " if message.split(" ", 1)[0] in {"is", "has", "gives", "belongs", "must", "cannot"} else ": "
-        message = f"{label}{joined}{message}"
-    return message[0].upper() + message[1:] + ("" if message.endswith(".") else ".")
+    return _form_page(form, person, general=show_errors(form, exc.errors, LABELS), status=400)
 
 
 def _form_page(form: PersonForm, person: Person | None, *, general: list[str] | None = None, status: int = 200) -> Any:
