@@ -15,6 +15,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from feedback import config as settings
 from feedback import logs
@@ -43,6 +44,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = settings.DEVELOPMENT_SECRET_KEY
         log.warning("SECRET_KEY is not set: using the development key. Never do this with real data.")
     app.config["SESSION_COOKIE_SECURE"] = app.config["FEEDBACK_ENV"] == settings.PRODUCTION
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Behind a TLS proxy: the scheme, host and client address it forwards. Twilio's signature is checked
+        # against PUBLIC_BASE_URL, so it stays valid whatever the proxy rewrites.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     logs.configure()

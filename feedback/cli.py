@@ -29,6 +29,7 @@ from feedback.services import (
     links,
     outbox,
     people,
+    schedules,
     sending,
     staff,
     statements,
@@ -106,6 +107,8 @@ def register(app: Flask) -> None:
         users_group,
         people_group,
         advocacy_group,
+        schedules_group,
+        jobs_group,
         links_group,
         statements_group,
         alerts_group,
@@ -262,17 +265,24 @@ def outbox_group() -> None:
 @click.option("--now", "moment", type=Instant(), help="Act as if it were this moment (ISO 8601).")
 @with_appcontext
 def outbox_flush(moment: datetime | None) -> None:
-    """Deliver everything due and exit."""
+    """Deliver everything due and exit; in quiet hours (as of --now), only replies to young people's own texts."""
+    at = _now(moment)
+    quiet = outbox.QuietHours.from_config(current_app.config)
     report = outbox.flush(
         current_session(),
         runner.sender_from_config(current_app.config),
-        now=_now(moment),
+        now=at,
         retry=runner.retry_policy(),
+        quiet=quiet,
+        pacer=runner.pacer_from_config(current_app.config),
     )
     click.echo(
         f"Sent {report.sent}, simulated {report.simulated}, skipped {report.skipped} (opted out), "
         f"failed {report.failed}, unconfirmed {report.unconfirmed}, retrying later {report.retrying}."
     )
+    if report.held:
+        morning = quiet.ends_after(at).astimezone(LOCAL_TIME)
+        click.echo(f"Holding {report.held} until {morning:%H:%M} on {morning:%-d %B} (quiet hours).")
     for code, count in sorted(report.error_codes.items()):
         click.echo(f"  Twilio error {code}: {count}")
 
@@ -280,16 +290,124 @@ def outbox_flush(moment: datetime | None) -> None:
 @click.command("worker")
 @click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Seconds idle.")
 @with_appcontext
-def worker(interval: float) -> None:
-    """Keep delivering the outbox and picking up stored messages whose handling failed."""
+@click.option("--once", is_flag=True, help="Work until nothing is left, then exit (for cron).")
+def worker(interval: float, once: bool) -> None:
+    """Keep delivering the outbox, picking up stored messages whose handling failed, and analysing new messages."""
+    if once:
+        done = runner.work_until_idle()
+        click.echo(f"Done: {done} messages handled, sent or analysed.")
+        return
     runner.run_worker(interval)
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Run the periodic jobs (conversation expiry) in this one process."""
+    """Run the scheduled surveys and the periodic jobs (reminders, expiry, escalations, the nightly retention)
+    with APScheduler, its jobs in the database. Run exactly one: a second waits while the first is alive."""
     runner.run_scheduler()
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """The scheduler's periodic jobs, one at a time (for cron, instead of `feedback scheduler`)."""
+
+
+@jobs_group.command("run")
+@click.argument("name", type=click.Choice(sorted(runner.JOBS)))
+@with_appcontext
+def jobs_run(name: str) -> None:
+    """Run job NAME once now, here, unless a running `feedback scheduler` holds the lease."""
+    if not runner.run_job_here(name):
+        raise click.ClickException("a `feedback scheduler` is running: it runs this job; nothing was done")
+    click.echo(f"Ran {name}.")
+
+
+# --- schedules ----------------------------------------------------------------------------------------------
+
+
+@click.group("schedules")
+def schedules_group() -> None:
+    """Surveys that go out on their own, once or on a recurring rule."""
+
+
+@schedules_group.command("add")
+@click.argument("slug")
+@click.option("--cron", help='A recurring rule in UK time: minute hour day month weekday, e.g. "0 17 1-7 * mon".')
+@click.option("--at", "at", type=Instant(), help="Send it once, at this moment (ISO 8601).")
+@click.option(
+    "--group",
+    default="everyone",
+    show_default=True,
+    help="everyone, or locality:NAME[,NAME], care-setting:..., age-band:..., refs:REF[,REF].",
+)
+@with_appcontext
+def schedules_add(slug: str, cron: str | None, at: datetime | None, group: str) -> None:
+    """Schedule survey SLUG for a group of young people."""
+    try:
+        chosen = schedules.parse_group(group, localities=current_app.config["LOCALITIES"])
+        schedule = schedules.add(current_session(), slug, cron=cron, at=at, group=chosen, now=clock_now())
+    except schedules.ScheduleError as exc:
+        db.session.rollback()
+        raise click.UsageError(f"{exc}; nothing was scheduled") from exc
+    db.session.commit()
+    assert schedule.next_run_at is not None  # noqa: S101 - a new schedule is always due some time
+    click.echo(
+        f"Schedule {schedule.id}: {slug} for {chosen.describe()}, next at {_local(schedule.next_run_at)} (UK time)."
+    )
+
+
+@schedules_group.command("list")
+@with_appcontext
+def schedules_list() -> None:
+    """The schedules that will run, the next due first."""
+    found = schedules.listed(current_session())
+    if not found:
+        click.echo("No schedules.")
+    for schedule in found:
+        rule = f"every {schedule.cron!r}" if schedule.cron else "once"
+        nxt = _local(schedule.next_run_at) if schedule.next_run_at else "never"
+        last = (
+            f"; last run {_local(schedule.last_run_at)} queued {schedule.last_queued}" if schedule.last_run_at else ""
+        )
+        group = schedules.group_of(schedule).describe()
+        click.echo(f"{schedule.id}\t{schedule.survey.slug}\t{rule}\tfor {group}\tnext {nxt}{last}")
+
+
+@schedules_group.command("remove")
+@click.argument("schedule_id", type=int)
+@with_appcontext
+def schedules_remove(schedule_id: int) -> None:
+    """Stop schedule ID (what it already sent stays)."""
+    try:
+        schedules.remove(current_session(), schedule_id)
+    except schedules.ScheduleNotFound:
+        raise click.UsageError(f"there is no schedule {schedule_id} (see `feedback schedules list`)") from None
+    db.session.commit()
+    click.echo(f"Removed schedule {schedule_id}.")
+
+
+@schedules_group.command("run-due")
+@click.option("--now", "moment", type=Instant(), help="Act as if it were this moment (ISO 8601).")
+@with_appcontext
+def schedules_run_due(moment: datetime | None) -> None:
+    """Send whatever is due at this moment, once, and exit (for cron, or to check a schedule). Running it again
+    for the same moment sends nothing more."""
+    runs = schedules.run_due(
+        current_session(), now=_now(moment), links_to=sending.LinkSettings.from_config(current_app.config)
+    )
+    if not runs:
+        click.echo("Nothing due.")
+    for run in runs:
+        missed = f" (caught up once for {run.missed} missed)" if run.missed else ""
+        click.echo(
+            f"Schedule {run.schedule_id}: {run.survey} due {_local(run.due_at)}{missed}: queued {run.report.queued}, "
+            f"already sent {run.report.already_sent}, may not be texted {run.report.not_textable}."
+        )
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(LOCAL_TIME):%Y-%m-%d %H:%M}"
 
 
 @click.group("conversations")

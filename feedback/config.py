@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,28 @@ def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
         value = -1.0
     if not 0 <= value <= 1:  # also refuses nan
         raise ConfigurationError(f"{name} must be a number from 0 to 1, such as 0.7 for 70%, not {raw!r}")
+    return value
+
+
+def _time_of_day(env: Mapping[str, str], name: str, default: str) -> time:
+    raw = (env.get(name) or "").strip() or default
+    try:
+        hours, minutes = raw.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a time of day written HH:MM, such as 21:00, not {raw!r}") from exc
+
+
+def _rate(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 10_000:  # also refuses nan and infinity
+        raise ConfigurationError(f"{name} must be a number of messages a second, such as 1 (0: no limit), not {raw!r}")
     return value
 
 
@@ -118,6 +141,16 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 10),
         # The share of eligible young people to be offered or to accept advocacy (the Promise's 70%).
         "ADVOCACY_TARGET": _fraction(env, "ADVOCACY_TARGET", 0.7),
+        # Nothing but a reply to a young person's own text is sent from START until END, local time (HH:MM).
+        "QUIET_HOURS_START": _time_of_day(env, "QUIET_HOURS_START", "21:00"),
+        "QUIET_HOURS_END": _time_of_day(env, "QUIET_HOURS_END", "08:00"),
+        # Messages a second each sending number may send, shared by every sender process (0: no limit). About 1
+        # for a UK long code; more for a short code or a Messaging Service with several numbers.
+        "SEND_RATE_PER_SECOND": _rate(env, "SEND_RATE_PER_SECOND", 1.0),
+        # One reminder for a survey left unfinished this many hours (0: none). Less than the conversation timeout.
+        "REMINDER_HOURS": _int(env, "REMINDER_HOURS", 24),
+        # How many proxies in front of the web workers set X-Forwarded-For, -Proto and -Host (0: none trusted).
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
     }
 
 
@@ -139,6 +172,14 @@ def validate(config: Mapping[str, Any]) -> None:
     """Refuse settings that would be unsafe in the mode the service runs in."""
     if int(config.get("SUPPRESSION_THRESHOLD", 10)) < 2:
         raise ConfigurationError("SUPPRESSION_THRESHOLD must be at least 2: a count of 1 is one young person")
+    reminder, timeout = int(config.get("REMINDER_HOURS", 24)), int(config.get("CONVERSATION_TIMEOUT_HOURS", 48))
+    if reminder < 0 or (reminder and reminder >= timeout):
+        raise ConfigurationError(
+            f"REMINDER_HOURS ({reminder}) must be 0 (no reminders) or less than CONVERSATION_TIMEOUT_HOURS "
+            f"({timeout}): a conversation that has ended cannot be finished."
+        )
+    if int(config.get("TRUSTED_PROXIES", 0)) < 0:
+        raise ConfigurationError("TRUSTED_PROXIES must be 0 or more")
     mode = config["FEEDBACK_ENV"]
     secret = config.get("SECRET_KEY")
     if mode == PRODUCTION:

@@ -15,13 +15,17 @@ from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
+    Table,
     Text,
+    Unicode,
     UniqueConstraint,
     false,
     text,
@@ -215,6 +219,8 @@ class Conversation(db.Model):  # type: ignore[name-defined]
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the one reminder for an unfinished survey was queued; never more than one.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     person: Mapped[Person] = relationship()
     version: Mapped[SurveyVersion] = relationship()
@@ -290,7 +296,11 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "outbound_message"
-    __table_args__ = (Index("ix_outbound_message_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_message_status_next_attempt_at", "status", "next_attempt_at"),
+        # How senders claim: the most urgent due message first (replies before bulk sends).
+        Index("ix_outbound_message_claim", "status", "priority", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
@@ -298,6 +308,9 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined]
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="sms")
     kind: Mapped[str] = mapped_column(String(32))
+    # 0: a reply to the young person's own message, which also goes in quiet hours; 1: one message to one person
+    # (a worker's reply, a link); 2: a bulk send (invitations, reminders, notices). Lower goes first.
+    priority: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     body: Mapped[str] = mapped_column(EncryptedText())
     status: Mapped[str] = mapped_column(String(16))
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -595,3 +608,63 @@ class AdvocacySession(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     offer: Mapped[AdvocacyOffer] = relationship(back_populates="sessions")
+
+
+class Schedule(db.Model):  # type: ignore[name-defined]
+    """A survey sent to a group on its own: once (`run_at`) or on a recurring rule (`cron`, five fields, read in
+    `timezone`). `next_run_at` is the next time it is due; each run is an occurrence named after the time it was
+    due, so (person, survey, occurrence) being unique means even a run done twice texts nobody twice."""
+
+    __tablename__ = "schedule"
+    __table_args__ = (Index("ix_schedule_active_next_run_at", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"))
+    cron: Mapped[str | None] = mapped_column(String(120))
+    run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    # everyone | locality | care_setting | age_band | refs, and the values (names, or the council's refs).
+    group_kind: Mapped[str] = mapped_column(String(16))
+    group_values: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_queued: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+
+
+class SendPace(db.Model):  # type: ignore[name-defined]
+    """The next moment a sending number may send, shared by every sender process so that together they keep to
+    SEND_RATE_PER_SECOND: each send takes the next slot in one UPDATE."""
+
+    __tablename__ = "send_pace"
+
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SchedulerLease(db.Model):  # type: ignore[name-defined]
+    """Which process is the scheduler, and its last heartbeat: a second `feedback scheduler` runs no job while
+    the holder's heartbeat is fresh, and takes over when it stops."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_job: Mapped[str | None] = mapped_column(String(64))
+    last_job_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# APScheduler's own job store (`feedback scheduler`), as its SQLAlchemyJobStore defines it: created by the
+# migrations like every other table, so the schema has one owner.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    db.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

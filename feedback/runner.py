@@ -7,18 +7,36 @@ number of machines; the scheduler runs in exactly one process.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import signal
+import socket
 import threading
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import current_app
+from flask import Flask, current_app
 
-from feedback.clock import now
+from feedback.clock import LOCAL_TIME, now
 from feedback.extensions import current_session, db
-from feedback.services import alerts, analysis, conversations, inbound, outbox, statements
+from feedback.services import (
+    alerts,
+    analysis,
+    conversations,
+    inbound,
+    lease,
+    outbox,
+    reminders,
+    retention,
+    schedules,
+    sending,
+    statements,
+)
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +60,15 @@ def sender_from_config(config: Mapping[str, Any]) -> outbox.Sender:
     )
 
 
+def pacer_from_config(config: Mapping[str, Any]) -> outbox.Pacer | None:
+    """One send rate per sending number, shared by every sender process (none when SEND_RATE_PER_SECOND is 0)."""
+    rate = float(config["SEND_RATE_PER_SECOND"])
+    if rate <= 0:
+        return None
+    number = config.get("TWILIO_MESSAGING_SERVICE_SID") or config.get("TWILIO_FROM_NUMBER") or "simulator"
+    return outbox.Pacer(str(number), rate)
+
+
 def retry_policy() -> outbox.RetryPolicy:
     return outbox.RetryPolicy(
         max_attempts=current_app.config["SEND_MAX_ATTEMPTS"],
@@ -53,7 +80,7 @@ def conversation_timeout() -> timedelta:
     return timedelta(hours=current_app.config["CONVERSATION_TIMEOUT_HOURS"])
 
 
-def work_once(sender: outbox.Sender, batch: int = 100) -> int:
+def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | None = None) -> int:
     """One round of the worker: stranded inbound messages first, then the outbox. Returns how much it did."""
     moment = now()
     policy = inbound.InboundPolicy.from_config(current_app.config)
@@ -68,10 +95,29 @@ def work_once(sender: outbox.Sender, batch: int = 100) -> int:
             attempts = inbound.note_failed_attempt(current_session(), message_id, moment)
             if attempts >= inbound.MAX_HANDLING_ATTEMPTS:
                 log.error("stored message %s failed %s times: it needs a person to look", message_id, attempts)
-    report = outbox.flush(current_session(), sender, now=now(), retry=retry_policy(), limit=batch)
+    report = outbox.flush(
+        current_session(),
+        sender,
+        now=now(),
+        retry=retry_policy(),
+        limit=batch,
+        quiet=outbox.QuietHours.from_config(current_app.config),
+        pacer=pacer,
+    )
     # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
     analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)
     return len(stranded) + report.handled + analysed
+
+
+def work_until_idle(batch: int = 100) -> int:
+    """Worker rounds until one does nothing (for cron): everything that may go now goes, at the send rate."""
+    sender = sender_from_config(current_app.config)
+    pacer = pacer_from_config(current_app.config)
+    total = 0
+    while done := work_once(sender, batch, pacer=pacer):
+        total += done
+        db.session.remove()
+    return total
 
 
 class _Stop:
@@ -88,10 +134,11 @@ class _Stop:
 def run_worker(interval: float) -> None:
     stop = _Stop()
     sender = sender_from_config(current_app.config)
+    pacer = pacer_from_config(current_app.config)
     log.info("worker started (%s)", type(sender).__name__)
     while not stop.event.is_set():
         try:
-            done = work_once(sender)
+            done = work_once(sender, pacer=pacer)
         except Exception:
             # A database outage must not end the worker: log (no message content), wait, try again.
             log.exception("worker round failed")
@@ -127,41 +174,152 @@ def escalate_alerts() -> int:
     return count
 
 
-# Each job and how often it runs, in minutes: alerts every minute, so that one is escalated within a minute of
-# its time.
-JOBS = (
-    ("expire-conversations", expire_conversations, EXPIRY_INTERVAL_MINUTES),
-    ("escalate-statements", escalate_statements, EXPIRY_INTERVAL_MINUTES),
-    ("escalate-alerts", escalate_alerts, 1),
-)
+def run_schedules() -> int:
+    """Send every scheduled survey that is due, once."""
+    runs = schedules.run_due(
+        current_session(), now=now(), links_to=sending.LinkSettings.from_config(current_app.config)
+    )
+    return sum(run.report.queued for run in runs)
+
+
+def send_reminders() -> int:
+    """The one reminder for each survey left unfinished for REMINDER_HOURS."""
+    hours = int(current_app.config["REMINDER_HOURS"])
+    if hours <= 0:
+        return 0
+    count = reminders.send_reminders(
+        current_session(),
+        now=now(),
+        after=timedelta(hours=hours),
+        links_to=sending.LinkSettings.from_config(current_app.config),
+    )
+    db.session.commit()
+    return count
+
+
+def apply_retention() -> int:
+    count = retention.apply(current_session(), now=now())
+    db.session.commit()
+    return count
+
+
+# Each job, by the name it is stored under, and when it runs. Frequent jobs on an interval; the nightly one at
+# 02:30 UK time. Alerts every minute, so that one is escalated within a minute of its time.
+JOBS: dict[str, Callable[[], int]] = {
+    "run-schedules": run_schedules,
+    "send-reminders": send_reminders,
+    "expire-conversations": expire_conversations,
+    "escalate-statements": escalate_statements,
+    "escalate-alerts": escalate_alerts,
+    "retention": apply_retention,
+}
+TRIGGERS: dict[str, dict[str, Any]] = {
+    "run-schedules": {"trigger": "interval", "minutes": 1},
+    "send-reminders": {"trigger": "interval", "minutes": 5},
+    "expire-conversations": {"trigger": "interval", "minutes": EXPIRY_INTERVAL_MINUTES},
+    "escalate-statements": {"trigger": "interval", "minutes": EXPIRY_INTERVAL_MINUTES},
+    "escalate-alerts": {"trigger": "interval", "minutes": 1},
+    "retention": {"trigger": "cron", "hour": 2, "minute": 30},
+}
+
+# The app and this process's name in the lease, for jobs APScheduler calls by their textual reference.
+_scheduler_app: dict[str, Flask] = {}
+_holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+# Every cron run of `feedback jobs run` shares one name in the lease, so one cron job does not keep out the next.
+CRON_HOLDER = "cron"
+
+
+def run_job_here(name: str, holder: str = CRON_HOLDER) -> bool:
+    """Run one job now in this app context, under the scheduler's lease (committed). False, having done
+    nothing, when another holder has it: a running `feedback scheduler` runs its jobs itself."""
+    if not lease.hold(current_session(), holder, now()):
+        return False
+    result = JOBS[name]()
+    lease.job_ran(current_session(), name, now())
+    log.info("job %s done (%s)", name, result)
+    return True
+
+
+def run_job(name: str) -> None:
+    """What APScheduler calls (as "feedback.runner:run_job", with the job's name, so the job store holds no
+    code): the job, in an app context, only if this process holds the scheduler's lease."""
+    app = _scheduler_app.get("app")
+    if app is None:
+        log.error("job %s: no app; start it with `feedback scheduler`", name)
+        return
+    with app.app_context():
+        try:
+            if not run_job_here(name, _holder):
+                log.warning("job %s not run: another scheduler holds the lease", name)
+        except Exception:
+            log.exception("job %s failed", name)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask) -> BackgroundScheduler:
+    """APScheduler with its jobs in the database (paused: `resume()` starts it). A job already stored keeps its
+    next run time, so one missed while the scheduler was down runs once when it starts (coalesced), not once
+    per miss; a job not stored yet is added, the frequent ones due at once."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    _scheduler_app["app"] = app
+    with app.app_context():
+        engine = db.engine
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        timezone=LOCAL_TIME,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    scheduler.start(paused=True)
+    for name in JOBS:
+        if scheduler.get_job(name) is None:
+            spec = dict(TRIGGERS[name])
+            if spec["trigger"] == "interval":
+                spec["next_run_time"] = datetime.now(UTC)
+            scheduler.add_job("feedback.runner:run_job", args=[name], id=name, name=name, **spec)
+    return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop APScheduler without touching the stored jobs: the job store is detached first, because APScheduler
+    looks for due jobs once more as it shuts down, and would move on (unrun) any job due at that moment."""
+    scheduler.pause()
+    scheduler.remove_jobstore("default", shutdown=True)
+    scheduler.shutdown(wait=True)
 
 
 def run_scheduler() -> None:
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
+    """The one scheduler: wait for the lease (another may hold it), then run the jobs and keep the heartbeat
+    until stopped, or until the lease is lost."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def in_app(job: Any) -> Any:
-        def run() -> None:
-            with app.app_context():
-                try:
-                    result = job()
-                    log.info("job %s done (%s)", job.__name__, result)
-                finally:
-                    db.session.remove()
-
-        return run
-
-    scheduler = BlockingScheduler(timezone="Europe/London")
-    for job_id, job, minutes in JOBS:
-        scheduler.add_job(
-            in_app(job),
-            "interval",
-            minutes=minutes,
-            id=job_id,
-            coalesce=True,
-            max_instances=1,
-            next_run_time=now(),
-        )
+    stop = _Stop()
+    while not lease.hold(current_session(), _holder, now()):
+        log.warning("another scheduler holds the lease: waiting to take over if it stops")
+        db.session.remove()
+        if stop.event.wait(lease.HEARTBEAT_SECONDS):
+            return
+    db.session.remove()
+    scheduler = build_scheduler(app)
+    scheduler.resume()
     log.info("scheduler started")
-    scheduler.start()
+    try:
+        while not stop.event.wait(lease.HEARTBEAT_SECONDS):
+            try:
+                held = lease.hold(current_session(), _holder, now())
+            except Exception:
+                log.exception("scheduler heartbeat failed")
+                db.session.rollback()
+                continue
+            finally:
+                db.session.remove()
+            if not held:
+                log.error("scheduler lease lost to another process: stopping")
+                break
+    finally:
+        stop_scheduler(scheduler)
+        log.info("scheduler stopped")

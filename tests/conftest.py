@@ -72,6 +72,9 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "TWILIO_MESSAGING_SERVICE_SID": None,
         "TWILIO_API_BASE_URL": None,
         "WTF_CSRF_ENABLED": False,
+        # Tests pace sends with their own Pacer where pacing is what they test; elsewhere a real second per
+        # message would only make them slow.
+        "SEND_RATE_PER_SECOND": 0,
     }
     config.update(overrides)
     return config

@@ -58,7 +58,7 @@ def test_an_unacknowledged_alert_is_escalated_once_after_thirty_minutes(
     assert processes.escalate_alerts() == 0
     manager = signed_in(app, "manager")
     assert "1 escalated to the managers" in manager.get("/staff/").get_data(as_text=True)
-    assert "escalate-alerts" in {job_id for job_id, _, minutes in processes.JOBS if minutes == 1}
+    assert processes.TRIGGERS["escalate-alerts"] == {"trigger": "interval", "minutes": 1}
     assert "Escalated 0 alerts." in runner.invoke(args=["alerts", "escalate"]).output
 
 

@@ -76,7 +76,12 @@ def test_the_default_database_is_a_sqlite_file_in_instance(tmp_path: Any) -> Non
 def test_healthz_answers_when_the_database_does(client: Any) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "outbox_backlog": 0,
+        "scheduler": {"running": False, "heartbeat_age_seconds": None, "last_job": None, "last_job_at": None},
+    }
 
 
 def test_healthz_is_503_when_the_database_does_not_answer() -> None:

@@ -5,6 +5,11 @@ so any number of senders can run at once and none sends a message twice. Opt-out
 of sending. Transient failures are retried with exponential backoff; Twilio's error 21610 (the number has opted
 out with the carrier) opts the person out here too.
 
+Replies to a young person's own message go first (`priority` 0), then single messages from staff, then bulk
+sends, so a reply is never stuck behind a survey going to thousands. In quiet hours (21:00 to 08:00 local time by
+default) only those replies are sent; everything else waits in the queue for the morning. All senders together
+keep to one send rate per sending number (`Pacer`), whose next free slot is a row in the database.
+
 If a sender dies between handing a message to Twilio and recording it, the message stays `sending`; if Twilio
 took the request but its answer never came (a read timeout), the message is `unconfirmed`. Neither is retried
 automatically, because sending twice is worse than asking a person to look.
@@ -13,16 +18,19 @@ automatically, because sending twice is worse than asking a person to look.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time as wallclock
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from feedback.models import Conversation, OutboundMessage, Person
+from feedback.clock import LOCAL_TIME
+from feedback.models import Conversation, OutboundMessage, Person, SendPace
 from feedback.services import conversations, people
+from feedback.services.dbutil import insert_or_ignore
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,16 @@ SKIPPED = "skipped"
 FAILED = "failed"
 UNCONFIRMED = "unconfirmed"  # Twilio may have taken it: never retried, for a person to check
 REPLIED = "replied"  # given back in the webhook's own answer (TwiML), not through the outbox
+
+# What goes first. A reply to the young person's own message (also in quiet hours); one message from staff to one
+# young person; a bulk send.
+REPLY_PRIORITY, SINGLE_PRIORITY, BULK_PRIORITY = 0, 1, 2
+_PRIORITIES = {"reply": REPLY_PRIORITY, "statement-reply": SINGLE_PRIORITY, "link": SINGLE_PRIORITY}
+
+
+def priority_of(kind: str) -> int:
+    return _PRIORITIES.get(kind, BULK_PRIORITY)
+
 
 # Twilio: "Attempt to send to unsubscribed recipient" (the person texted STOP to the carrier or Twilio).
 TWILIO_UNSUBSCRIBED = 21610
@@ -83,10 +101,74 @@ class FlushReport:
     unconfirmed: int = 0
     retrying: int = 0
     error_codes: dict[int, int] = field(default_factory=dict)
+    held: int = 0  # due, but waiting for quiet hours to end
 
     @property
     def handled(self) -> int:
         return self.sent + self.simulated + self.skipped + self.failed + self.unconfirmed + self.retrying
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """From `start` to `end` local time (across midnight when start > end) nothing but replies is sent."""
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> QuietHours:
+        return cls(config["QUIET_HOURS_START"], config["QUIET_HOURS_END"])
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(LOCAL_TIME).time()
+        if self.start == self.end:
+            return False  # no quiet hours
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def ends_after(self, moment: datetime) -> datetime:
+        """When the quiet hours `moment` falls in end (in UTC); `moment` itself when it is not quiet."""
+        if not self.contains(moment):
+            return moment
+        local = moment.astimezone(LOCAL_TIME)
+        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.end, tzinfo=LOCAL_TIME).astimezone(UTC)
+
+
+NO_QUIET_HOURS = QuietHours(time(0, 0), time(0, 0))
+
+
+class Pacer:
+    """Keeps every sender together to `rate` messages a second for one sending number: each send takes the next
+    free slot from the `send_pace` row (locked while it is moved on) and waits for it. Real time, not the
+    service's clock: it paces what actually leaves."""
+
+    def __init__(
+        self,
+        sender: str,
+        rate: float,
+        *,
+        sleep: Callable[[float], None] = wallclock.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sender = sender[:64]
+        self.interval = timedelta(seconds=1 / rate)
+        self.sleep = sleep
+        self.clock = clock
+
+    def wait(self, session: Session) -> None:
+        moment = self.clock()
+        session.execute(
+            insert_or_ignore(session, SendPace, ["sender"]), {"sender": self.sender, "next_slot_at": moment}
+        )
+        pace = session.scalars(select(SendPace).where(SendPace.sender == self.sender).with_for_update()).one()
+        slot = max(pace.next_slot_at, moment)
+        pace.next_slot_at = slot + self.interval
+        session.commit()
+        delay = (slot - moment).total_seconds()
+        if delay > 0:
+            self.sleep(delay)
 
 
 @dataclass(frozen=True)
@@ -125,6 +207,7 @@ def record(session: Session, messages: Sequence[Outgoing], *, now: datetime, rep
                 "in_reply_to_id": m.in_reply_to_id,
                 "channel": m.channel,
                 "kind": m.kind,
+                "priority": priority_of(m.kind),
                 "body": m.body,
                 "status": REPLIED if replied_inline else QUEUED,
                 "attempts": 0,
@@ -144,25 +227,43 @@ def queue(session: Session, message: Outgoing, *, now: datetime) -> int:
     return record(session, [message], now=now)[0]
 
 
-def claim_next(session: Session, now: datetime) -> int | None:
-    """Claim the next due message for this sender (committed), or None when nothing is due."""
-    due = (
-        select(OutboundMessage.id)
-        .where(OutboundMessage.status == QUEUED, OutboundMessage.next_attempt_at <= now)
-        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+def claim_next(session: Session, now: datetime, quiet: QuietHours = NO_QUIET_HOURS) -> int | None:
+    """Claim the most urgent due message for this sender (committed), or None when nothing may go now: in quiet
+    hours, only replies to a young person's own message."""
+    due = select(OutboundMessage.id).where(OutboundMessage.status == QUEUED, OutboundMessage.next_attempt_at <= now)
+    if quiet.contains(now):
+        due = due.where(OutboundMessage.priority == REPLY_PRIORITY)
+    first = (
+        due.order_by(OutboundMessage.priority, OutboundMessage.next_attempt_at, OutboundMessage.id)
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     claimed = session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.id == due, OutboundMessage.status == QUEUED)
+        .where(OutboundMessage.id == first, OutboundMessage.status == QUEUED)
         .values(status=SENDING, attempts=OutboundMessage.attempts + 1, updated_at=now)
         .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     session.commit()
     return claimed
+
+
+def held(session: Session, now: datetime, quiet: QuietHours) -> int:
+    """How many due messages wait for quiet hours to end (0 outside them)."""
+    if not quiet.contains(now):
+        return 0
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                OutboundMessage.status == QUEUED,
+                OutboundMessage.next_attempt_at <= now,
+                OutboundMessage.priority != REPLY_PRIORITY,
+            )
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)
@@ -231,14 +332,24 @@ def _finish(session: Session, message: OutboundMessage, status: str, now: dateti
 
 
 def flush(
-    session: Session, sender: Sender, *, now: datetime, retry: RetryPolicy, limit: int | None = None
+    session: Session,
+    sender: Sender,
+    *,
+    now: datetime,
+    retry: RetryPolicy,
+    limit: int | None = None,
+    quiet: QuietHours = NO_QUIET_HOURS,
+    pacer: Pacer | None = None,
 ) -> FlushReport:
-    """Deliver everything due at `now`, one claimed message at a time, and report what happened."""
+    """Deliver everything that may go at `now`, most urgent first, one claimed message at a time (each after its
+    slot, with a pacer), and report what happened and what waits for quiet hours to end."""
     report = FlushReport()
     while limit is None or report.handled < limit:
-        message_id = claim_next(session, now)
+        message_id = claim_next(session, now, quiet)
         if message_id is None:
             break
+        if pacer is not None:
+            pacer.wait(session)
         delivery = deliver(session, message_id, sender, now=now, retry=retry)
         if delivery.status == QUEUED:
             report.retrying += 1
@@ -246,6 +357,7 @@ def flush(
             setattr(report, delivery.status, getattr(report, delivery.status) + 1)
         if delivery.error_code is not None:
             report.error_codes[delivery.error_code] = report.error_codes.get(delivery.error_code, 0) + 1
+    report.held = held(session, now, quiet)
     return report
 
 

@@ -298,6 +298,23 @@ def age_band(age: int) -> str | None:
     return None
 
 
+def age_band_bounds(band: str, today: date) -> tuple[date | None, date]:
+    """Who is in `band` on `today` by date of birth: born after the first date (None: no limit) and on or before
+    the second. Agrees with `age_on` and `age_band`, 29 February included."""
+    low, _, high = band.rstrip("+").partition("-")
+    on_or_before = _years_before(today, int(low))
+    after = None if band.endswith("+") else _years_before(today, int(high) + 1)
+    return after, on_or_before
+
+
+def _years_before(day: date, years: int) -> date:
+    """The latest birthday on which someone is `years` old on `day`."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # today is 29 February; that year had none, and someone born on 28 February is that old
+        return date(day.year - years, 2, 28)
+
+
 # --- checks across rows and against the register ------------------------------------------------------------
 
 

@@ -1,0 +1,30 @@
+"""The channel health page: is the service texting? Messages in and out today, failures by Twilio error code,
+the outbox backlog, what waits for quiet hours, and the scheduler's heartbeat. Counts only, from
+`services.channel_health`: no message and no phone number is shown here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template
+
+from feedback.clock import LOCAL_TIME, now
+from feedback.extensions import current_session
+from feedback.services import channel_health, lease, outbox
+from feedback.staff.views import bp, roles
+
+
+@bp.get("/channels")
+@roles("admin", "manager")
+def channels() -> Any:
+    moment = now()
+    quiet = outbox.QuietHours.from_config(current_app.config)
+    health = channel_health.report(current_session(), now=moment, quiet=quiet)
+    return render_template(
+        "staff/channels.html",
+        health=health,
+        quiet=quiet,
+        in_quiet_hours=quiet.contains(moment),
+        ttl_seconds=int(lease.TTL.total_seconds()),
+        local=lambda when: when.astimezone(LOCAL_TIME),
+    )
