@@ -50,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    logs.configure()
+    logs.configure(fmt=app.config.get("LOG_FORMAT", "text"))
     app.extensions[CIPHER_EXTENSION] = Cipher(app.config["ENCRYPTION_KEY"] or app.config["SECRET_KEY"])
     _init_database(app)
     csrf.init_app(app)

@@ -73,6 +73,13 @@ def _time_of_day(env: Mapping[str, str], name: str, default: str) -> time:
         raise ConfigurationError(f"{name} must be a time of day written HH:MM, such as 21:00, not {raw!r}") from exc
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip().lower() or default
+    if raw not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 def _rate(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -151,6 +158,8 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "REMINDER_HOURS": _int(env, "REMINDER_HOURS", 24),
         # How many proxies in front of the web workers set X-Forwarded-For, -Proto and -Host (0: none trusted).
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # text (one readable line) or json (one object a line, for a log collector); never a body or a number.
+        "LOG_FORMAT": _choice(env, "LOG_FORMAT", ("text", "json"), "text"),
     }
 
 

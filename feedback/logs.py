@@ -7,8 +7,10 @@ is written, and so is the token of a personal link (it opens a young person's pa
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 
 # A run of digits, perhaps with a leading + and spaces, dashes or brackets between them...
 PHONE_LIKE = re.compile(r"\+?\d[\d\s\-()]{6,}\d")
@@ -47,12 +49,33 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure(level: int = logging.INFO) -> None:
-    """Attach the redacting filter to every handler of the root logger (adding one if there is none)."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, for a log collector: time (UTC), level, logger, process and the (redacted)
+    message. The redacting filter has already run on the message and any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname,
+                "logger": record.name,
+                "process": record.process,
+                "message": record.getMessage(),
+            },
+            ensure_ascii=False,
+        )
+
+
+TEXT_FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+FORMATS = ("text", "json")
+
+
+def configure(level: int = logging.INFO, fmt: str = "text") -> None:
+    """Attach the redacting filter to every handler of the root logger (adding one, in `fmt`, if there is none)."""
     root = logging.getLogger()
     if not root.handlers:
         stream = logging.StreamHandler()
-        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        stream.setFormatter(JsonFormatter() if fmt == "json" else TEXT_FORMAT)
         root.addHandler(stream)
         root.setLevel(level)
     for handler in root.handlers:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 
+from feedback.config import ConfigurationError, from_environment
 from feedback.crypto import Cipher, DecryptionError
-from feedback.logs import RedactingFilter, redact
+from feedback.logs import JsonFormatter, RedactingFilter, redact
 
 
 @pytest.mark.parametrize(
@@ -45,6 +47,22 @@ def test_the_filter_masks_arguments_and_tracebacks() -> None:
     text = record.getMessage()
     assert "7700900123" not in text
     assert "is not valid" in text
+
+
+def test_structured_logs_are_one_json_object_a_line_with_nothing_personal() -> None:
+    record = logging.LogRecord("feedback.x", logging.WARNING, __file__, 1, "failed for %s", ("+447700900123",), None)
+    RedactingFilter().filter(record)
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    parsed = json.loads(line)
+    assert parsed["level"] == "WARNING" and parsed["logger"] == "feedback.x"
+    assert parsed["message"] == "failed for [number removed]"
+    assert parsed["time"].endswith("+00:00")
+
+
+def test_a_log_format_that_does_not_exist_stops_the_start() -> None:
+    with pytest.raises(ConfigurationError, match="LOG_FORMAT must be one of text, json"):
+        from_environment({"LOG_FORMAT": "xml"}, "/tmp")
 
 
 def test_encryption_round_trips_and_is_not_deterministic() -> None:
