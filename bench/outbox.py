@@ -29,11 +29,12 @@ import argparse
 import math
 import multiprocessing as mp
 import os
+import queue as queues
 import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -60,7 +61,7 @@ from feedback.config import DEFAULT_LOCALITIES
 from feedback.db_types import CIPHER_EXTENSION, current_cipher
 from feedback.extensions import current_session, db
 from feedback.models import new_pseudonym
-from feedback.services import outbox, schedules, sending, surveys
+from feedback.services import conversations, outbox, schedules, sending, surveys
 from feedback.services.defaults import load_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,11 @@ def server_url(postgres: str, database: str) -> str:
 
 def app_url(postgres: str, database: str) -> str:
     return make_url(server_url(postgres, database)).set(drivername="postgresql+psycopg").render_as_string(False)
+
+
+def libpq(url: str) -> str:
+    """The app's SQLAlchemy URL as psycopg takes it."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def create_database(postgres: str, database: str) -> None:
@@ -130,12 +136,12 @@ def register_people(url: str, count: int) -> float:
     started = time.perf_counter()
     cipher = current_cipher()
     made = datetime.now(UTC)
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
-        with conn.cursor().copy("COPY person (pseudonym, phone_hash, phone, consent_sms, created_at) FROM STDIN") as cp:
-            for i in range(count):
-                phone = f"+{FIRST_NUMBER + i}"
-                cp.write_row((new_pseudonym(), cipher.lookup_hash(phone), cipher.encrypt(phone), True, made))
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True) as conn:
+    copy = "COPY person (pseudonym, phone_hash, phone, consent_sms, created_at) FROM STDIN"
+    with psycopg.connect(libpq(url)) as conn, conn.cursor().copy(copy) as cp:
+        for i in range(count):
+            phone = f"+{FIRST_NUMBER + i}"
+            cp.write_row((new_pseudonym(), cipher.lookup_hash(phone), cipher.encrypt(phone), True, made))
+    with psycopg.connect(libpq(url), autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) person")
     return time.perf_counter() - started
 
@@ -168,7 +174,7 @@ VALUES (%s, %s, 'sms', 'survey-invite', 2, %s, 'queued', 0, %s, %s, %s)
 
 def floors(url: str, survey: int, version: int, body: str) -> tuple[float, float]:
     """Seconds to write the same rows by INSERT ... SELECT, and from Python by executemany (each rolled back)."""
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    plain = libpq(url)
     now = datetime.now(UTC)
     with psycopg.connect(plain) as conn:
         started = time.perf_counter()
@@ -249,11 +255,11 @@ def accounted(app: Flask, spent: Spent) -> Iterator[None]:
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     app.extensions[CIPHER_EXTENSION] = TimedCipher(cipher, spent)
-    schedules.members = members  # type: ignore[assignment]
+    schedules.members = members
     try:
         yield
     finally:
-        schedules.members = original_members  # type: ignore[assignment]
+        schedules.members = original_members
         app.extensions[CIPHER_EXTENSION] = cipher
         event.remove(engine, "after_cursor_execute", after)
         event.remove(engine, "before_cursor_execute", before)
@@ -280,7 +286,7 @@ class Queueing:
 def queue_survey(app: Flask, url: str, people: int) -> Queueing:
     session = current_session()
     version = surveys.current_version(session, SURVEY)
-    body = sending.conversations.opening(version)
+    body = conversations.opening(version)
     session.rollback()
     register_seconds = register_people(url, people)
     floor_sql, floor_python = floors(url, version.survey_id, version.id, body)
@@ -334,8 +340,8 @@ class RecordingSender:
     """The simulator, noting when each message went, to whom, and whether it was the reply; every message gets
     a provider id of its own, so the database can show none was recorded twice."""
 
-    def __init__(self, index: int, counter: Any) -> None:
-        self.index, self.counter = index, counter
+    def __init__(self, run: str, index: int, counter: Any) -> None:
+        self.run, self.index, self.counter = run, index, counter
         self.sends: list[tuple[float, str, bool]] = []
 
     def send(self, to: str, body: str) -> outbox.SendResult:
@@ -343,7 +349,7 @@ class RecordingSender:
         with self.counter.get_lock():
             self.counter.value += 1
         self.sends.append((moment, to, body == REPLY_BODY))
-        return outbox.SendResult(provider_sid=f"SMbench{self.index:02d}{len(self.sends):08d}", status=outbox.SIMULATED)
+        return outbox.SendResult(provider_sid=f"SM{self.run}{self.index:02d}{len(self.sends):08d}", status=outbox.SIMULATED)
 
 
 @dataclass
@@ -355,26 +361,36 @@ class SenderResult:
     rounds: int
 
 
-def sender_process(
-    url: str, key: str, index: int, senders: int, rate: float | None, drain: int, counter: Any, go: Any, out: Any
-) -> None:
+@dataclass(frozen=True)
+class SenderJob:
+    url: str
+    key: str
+    index: int
+    senders: int
+    rate: float | None
+    drain: int
+
+
+def sender_process(job: SenderJob, counter: Any, ready: Any, go: Any, out: Any) -> None:
     """One sender: its own app and connection, flushing in the worker's rounds until `drain` have gone."""
-    app = make_app(url, key)
+    app = make_app(job.url, job.key)
     with app.app_context():
-        recorder = RecordingSender(index, counter)
-        pacer = outbox.Pacer(PACE_NUMBER, rate) if rate else None
+        recorder = RecordingSender("paced" if job.rate else "unpaced", job.index, counter)
+        pacer = outbox.Pacer(PACE_NUMBER, job.rate) if job.rate else None
         policy = outbox.RetryPolicy()
         simulated = handled = rounds = 0
         current_session().execute(text("SELECT 1"))  # connected before the start
         current_session().rollback()
+        with ready.get_lock():
+            ready.value += 1
         go.wait()
-        while (remaining := drain - counter.value) > 0:
+        while (remaining := job.drain - counter.value) > 0:
             report = outbox.flush(
                 current_session(),
                 recorder,
                 now=datetime.now(UTC),
                 retry=policy,
-                limit=max(1, min(WORKER_BATCH, math.ceil(remaining / senders))),
+                limit=max(1, min(WORKER_BATCH, math.ceil(remaining / job.senders))),
                 quiet=outbox.NO_QUIET_HOURS,
                 pacer=pacer,
             )
@@ -383,7 +399,7 @@ def sender_process(
             if report.handled == 0:
                 break
         db.engine.dispose()
-    out.put(SenderResult(index, recorder.sends, simulated, handled, rounds))
+    out.put(SenderResult(job.index, recorder.sends, simulated, handled, rounds))
 
 
 @dataclass
@@ -392,6 +408,7 @@ class Drain:
     rate: float | None
     results: list[SenderResult]
     reply_queued_at: float | None
+    backlog: int = 0  # messages due when the reply was queued
 
     @property
     def times(self) -> list[float]:
@@ -423,44 +440,43 @@ class Drain:
         return ahead, replied[0] - self.reply_queued_at
 
 
-def drain(
-    url: str, key: str, *, senders: int, rate: float | None, count: int, reply_to: int | None = None
-) -> Drain:
+def drain(url: str, key: str, *, senders: int, rate: float | None, count: int, reply_to: int | None = None) -> Drain:
     """Start the senders, let them send `count` messages (queueing a reply half way), and collect what they did."""
     context = mp.get_context("spawn")
-    counter, go, out = context.Value("i", 0), context.Event(), context.Queue()
+    counter, ready, go, out = context.Value("i", 0), context.Value("i", 0), context.Event(), context.Queue()
     processes = [
-        context.Process(target=sender_process, args=(url, key, i, senders, rate, count, counter, go, out))
+        context.Process(
+            target=sender_process, args=(SenderJob(url, key, i, senders, rate, count), counter, ready, go, out)
+        )
         for i in range(senders)
     ]
     for process in processes:
         process.start()
-    time.sleep(0.5)
-    while not all(p.is_alive() for p in processes) and any(p.exitcode for p in processes):
-        raise BenchError("a sender process failed to start")
-    reply_queued_at = None
-    wait_until_ready = time.monotonic() + 60
-    # The senders need a moment to import and connect; they start together once every process is up.
-    while time.monotonic() < wait_until_ready and not all(p.is_alive() for p in processes):
-        time.sleep(0.1)
-    time.sleep(3)
+    # The senders import the app and connect first; they start together once every one is ready.
+    deadline = time.monotonic() + 120
+    while ready.value < senders:
+        if any(p.exitcode is not None for p in processes) or time.monotonic() > deadline:
+            raise BenchError("a sender process failed to start")
+        time.sleep(0.05)
+    reply_queued_at, backlog = None, 0
     go.set()
     results: list[SenderResult] = []
     session = current_session()
     while len(results) < senders:
         if reply_to is not None and reply_queued_at is None and counter.value >= count // 2:
             moment = datetime.now(UTC)
+            backlog = outbox.backlog(session, moment)
             outbox.queue(session, outbox.Outgoing(person_id=reply_to, body=REPLY_BODY, kind="reply"), now=moment)
             session.commit()
             reply_queued_at = time.time()
         try:
             results.append(out.get(timeout=0.05))
-        except Exception:  # noqa: BLE001 - queue.Empty: nothing yet
+        except queues.Empty:
             if any(p.exitcode not in (None, 0) for p in processes):
                 raise BenchError("a sender process failed") from None
     for process in processes:
         process.join()
-    return Drain(senders, rate, sorted(results, key=lambda r: r.index), reply_queued_at)
+    return Drain(senders, rate, sorted(results, key=lambda r: r.index), reply_queued_at, backlog)
 
 
 @dataclass
@@ -572,7 +588,7 @@ def report(queue: Queueing, paced: Drain, unpaced: Drain | None, checks: Checks,
     wait = paced.reply_wait()
     if wait is not None:
         print(
-            f"a reply queued half way, behind {checks.rows['invitations still queued'] + paced.count // 2:,} "
+            f"a reply queued half way, behind {paced.backlog:,} "
             f"queued invitations: went after {wait[0]} other messages ({wait[0] / rate:.2f} s of slots), "
             f"{wait[1] * 1000:.0f} ms after it was queued"
         )
@@ -585,7 +601,7 @@ def report(queue: Queueing, paced: Drain, unpaced: Drain | None, checks: Checks,
 
 
 def versions(url: str) -> str:
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
+    with psycopg.connect(libpq(url)) as conn:
         found = conn.execute("SHOW server_version").fetchone()
     git = ["git", "-C", str(ROOT)]
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
@@ -667,8 +683,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             except psycopg.Error as exc:
                 print(f"could not drop database {args.database}: {exc}", file=sys.stderr)
 
-
-_: Callable[..., Any] = sender_process  # spawned by name: keep it importable
 
 if __name__ == "__main__":
     sys.exit(main())

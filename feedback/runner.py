@@ -304,6 +304,8 @@ def run_scheduler() -> None:
         if stop.event.wait(lease.HEARTBEAT_SECONDS):
             return
     db.session.remove()
+    if stop.event.is_set():
+        return
     scheduler = build_scheduler(app)
     scheduler.resume()
     log.info("scheduler started")
