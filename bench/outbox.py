@@ -31,6 +31,7 @@ import multiprocessing as mp
 import os
 import queue as queues
 import secrets
+import statistics
 import subprocess
 import sys
 import time
@@ -209,7 +210,7 @@ class Spent:
     encrypt: float = 0.0
     encryptions: int = 0
     members: float = 0.0
-    stages: dict[str, float] = field(default_factory=dict)
+    by_statement: dict[str, list[float]] = field(default_factory=dict)  # statement -> [count, seconds]
 
 
 class TimedCipher:
@@ -230,6 +231,16 @@ class TimedCipher:
         return getattr(self._cipher, name)
 
 
+def statement_kind(statement: str) -> str:
+    """A statement by what it does, for the breakdown: its verb, its table, and whether it is a batch."""
+    words = statement.split()
+    verb = words[0].upper() if words else "?"
+    table = next((words[i + 1] for i, w in enumerate(words[:-1]) if w.upper() in {"INTO", "FROM", "UPDATE"}), "?")
+    if verb == "UPDATE":
+        table = words[1] if len(words) > 1 else "?"
+    return f"{verb} {table}"
+
+
 @contextmanager
 def accounted(app: Flask, spent: Spent) -> Iterator[None]:
     engine = db.engine
@@ -238,9 +249,12 @@ def accounted(app: Flask, spent: Spent) -> Iterator[None]:
     def before(*_: Any) -> None:
         starts.append(time.perf_counter())
 
-    def after(*_: Any) -> None:
-        spent.sql += time.perf_counter() - starts.pop()
+    def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seconds = time.perf_counter() - starts.pop()
+        spent.sql += seconds
         spent.statements += 1
+        kind = spent.by_statement.setdefault(statement_kind(statement), [0, 0.0])
+        kind[0], kind[1] = kind[0] + 1, kind[1] + seconds
 
     original_members = schedules.members
 
@@ -349,7 +363,8 @@ class RecordingSender:
         with self.counter.get_lock():
             self.counter.value += 1
         self.sends.append((moment, to, body == REPLY_BODY))
-        return outbox.SendResult(provider_sid=f"SM{self.run}{self.index:02d}{len(self.sends):08d}", status=outbox.SIMULATED)
+        sid = f"SM{self.run}{self.index:02d}{len(self.sends):08d}"
+        return outbox.SendResult(provider_sid=sid, status=outbox.SIMULATED)
 
 
 @dataclass
@@ -479,6 +494,25 @@ def drain(url: str, key: str, *, senders: int, rate: float | None, count: int, r
     return Drain(senders, rate, sorted(results, key=lambda r: r.index), reply_queued_at, backlog)
 
 
+# What claim_next asks for (outbox.claim_next) without the lock: the most urgent due message.
+CLAIM_QUERY = (
+    "SELECT id FROM outbound_message WHERE status = 'queued' AND next_attempt_at <= now() "
+    "ORDER BY priority, next_attempt_at, id LIMIT 1"
+)
+CLAIM_INDEX = "CREATE INDEX bench_outbound_message_claim_id ON outbound_message (status, priority, next_attempt_at, id)"
+
+
+def claim_ms(session: Any, runs: int = 15) -> float:
+    """The median milliseconds of the claim's query (what each message costs before it is sent)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        session.execute(text(CLAIM_QUERY)).all()
+        times.append((time.perf_counter() - started) * 1000)
+    session.rollback()
+    return statistics.median(times)
+
+
 @dataclass
 class Checks:
     rows: dict[str, int]
@@ -541,7 +575,16 @@ def check(session: Any, drained: list[Drain], people: int, queue: Queueing) -> C
 # --- reporting ----------------------------------------------------------------------------------------------
 
 
-def report(queue: Queueing, paced: Drain, unpaced: Drain | None, checks: Checks, rate: float) -> None:
+def report(
+    queue: Queueing,
+    paced: Drain,
+    unpaced: Drain | None,
+    checks: Checks,
+    rate: float,
+    *,
+    claim: float,
+    claim_index: bool,
+) -> None:
     n = queue.people
     spent = queue.spent
     other = queue.seconds - spent.sql - spent.encrypt
@@ -562,6 +605,9 @@ def report(queue: Queueing, paced: Drain, unpaced: Drain | None, checks: Checks,
         f"{'  of which: Python (ORM, building rows)':<58}{other:>9.2f}\n"
         f"{'  (members(): the group, one query)':<58}{spent.members:>9.2f}"
     )
+    print("  SQL by statement:")
+    for kind, (count, seconds) in sorted(spent.by_statement.items(), key=lambda item: -item[1][1])[:5]:
+        print(f"{'    ' + kind + ' (' + format(int(count), ',') + ')':<58}{seconds:>9.2f}")
     print(
         f"{'the same occurrence sent again (reaches nobody)':<58}{queue.duplicate_seconds:>9.2f}"
         f"{queue.duplicate_seconds / queue.floor_python:>9.2f}"
@@ -585,6 +631,8 @@ def report(queue: Queueing, paced: Drain, unpaced: Drain | None, checks: Checks,
         print(f"{title:<40}{run.count:>8,}{span:>9.1f}{run.achieved():>9.1f}{ratio:>8}{run.busiest_second():>13}")
     per = ", ".join(f"{len(r.sends):,}" for r in paced.results)
     print(f"\nper sender (paced): {per} messages")
+    index = "with the extra claim index (--claim-index)" if claim_index else "with the migrations' indexes"
+    print(f"the claim's query with {queue.invitations:,} queued, {index}: {claim:.1f} ms (median)")
     wait = paced.reply_wait()
     if wait is not None:
         print(
@@ -626,6 +674,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drain", type=int, default=10_000, help="Messages to send before the senders stop.")
     parser.add_argument("--no-unpaced", action="store_true", help="Skip the short run without a pacer.")
     parser.add_argument(
+        "--claim-index",
+        action="store_true",
+        help="An experiment: before draining, add an index on outbound_message (status, priority, next_attempt_at, "
+        "id) to the bench's database, so that the claim's ORDER BY ... LIMIT 1 reads one row, not the whole backlog.",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES_URL") or DEFAULT_POSTGRES,
         help="A PostgreSQL server URL allowed to CREATE and DROP DATABASE (env BENCH_POSTGRES_URL).",
@@ -654,6 +708,12 @@ def run(args: argparse.Namespace) -> int:
         queue = queue_survey(app, url, args.people)
         reply_to = current_session().execute(text("SELECT min(id) FROM person")).scalar_one()
         current_session().rollback()
+        if args.claim_index:
+            current_session().execute(text(CLAIM_INDEX))
+            current_session().execute(text("ANALYZE outbound_message"))
+            current_session().commit()
+            print("added the claim index (--claim-index): not in the migrations", flush=True)
+        claim = claim_ms(current_session())
         print(f"draining {args.drain:,} with {args.senders} senders at {args.rate:g}/s ...", flush=True)
         paced = drain(url, key, senders=args.senders, rate=args.rate, count=args.drain, reply_to=reply_to)
         unpaced = None
@@ -661,7 +721,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"then {UNPACED:,} without a pacer ...", flush=True)
             unpaced = drain(url, key, senders=args.senders, rate=None, count=UNPACED)
         checks = check(current_session(), [d for d in (paced, unpaced) if d], args.people, queue)
-        report(queue, paced, unpaced, checks, args.rate)
+        report(queue, paced, unpaced, checks, args.rate, claim=claim, claim_index=args.claim_index)
         db.session.remove()
         db.engine.dispose()
     return 1 if checks.failures else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,3 +63,21 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         return current_cipher().decrypt(value)
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value (a list or an object) encrypted like `EncryptedText`: for what is made from a young person's
+    words, such as the key phrases the analysis found."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return current_cipher().encrypt(json.dumps(value, ensure_ascii=False))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(current_cipher().decrypt(value))

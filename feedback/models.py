@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.clock import utcnow
-from feedback.db_types import EncryptedText, UTCDateTime
+from feedback.db_types import EncryptedJSON, EncryptedText, UTCDateTime
 from feedback.extensions import db
 
 
@@ -102,6 +102,8 @@ class Person(db.Model):  # type: ignore[name-defined]
     eligible_until: Mapped[date | None] = mapped_column(Date)
     # What the register says about texting them; None when it does not say. An opt-out by text always wins.
     consent_sms: Mapped[bool | None] = mapped_column(Boolean)
+    # When their identifiers and words were erased (`feedback people erase`); anonymous counts stay.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     worker: Mapped[StaffUser | None] = relationship(foreign_keys=[worker_id])
@@ -360,6 +362,12 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Sign-in failures in a row, and until when the account is locked after too many.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The optional second factor: a TOTP secret, encrypted; None when the account has none.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_active(self) -> bool:
@@ -458,9 +466,10 @@ class MessageAnalysis(ReportFacts, db.Model):  # type: ignore[name-defined]
     inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
     sentiment: Mapped[float] = mapped_column(Float)
     sentiment_label: Mapped[str] = mapped_column(String(16), index=True)
-    key_phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Words from the message: encrypted like the message itself.
+    key_phrases: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
     # Why each theme was given (theme slug -> the words), for staff.
-    why: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    why: Mapped[dict[str, list[str]]] = mapped_column(EncryptedJSON(), default=dict)
     redacted: Mapped[str] = mapped_column(EncryptedText())
     analyser: Mapped[str] = mapped_column(String(32))
     analysed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -657,6 +666,26 @@ class SchedulerLease(db.Model):  # type: ignore[name-defined]
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_job: Mapped[str | None] = mapped_column(String(64))
     last_job_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """Who did what, when, to which record: every view and export of identifiable data, every recode and every
+    role change. Append-only: the database refuses to change or delete a row (triggers, migration 0012), and no
+    page or command offers to. `detail` never holds a phone number or anything a young person wrote."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"), Index("ix_audit_event_subject", "subject_type", "subject_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The member of staff, or None for the command line (`actor` then says so, e.g. "command line").
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    # view | export | recode | role-change | erase | subject-access | login | login-failed | ...
+    action: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str | None] = mapped_column(String(32))  # person | message | report | staff_user ...
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 # APScheduler's own job store (`feedback scheduler`), as its SQLAlchemyJobStore defines it: created by the

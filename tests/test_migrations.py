@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from feedback import create_app
 from feedback.extensions import db
@@ -95,3 +96,37 @@ def test_messages_stored_before_0002_keep_their_place_in_the_retry_queue(bare_ap
     db.session.commit()  # end the read, or PostgreSQL's ALTER TABLE waits for it
     downgrade(revision="0001")
     assert db.session.execute(text("SELECT provider_sid FROM inbound_message")).scalar_one() == "SM1"
+
+
+def test_key_phrases_are_encrypted_by_0012_and_readable_again_after_a_downgrade(bare_app: Any) -> None:
+    from datetime import UTC, datetime
+
+    from feedback.models import InboundMessage, MessageAnalysis, Person
+    from feedback.services.analysis import analyse_pending
+    from feedback.services.defaults import load_defaults
+
+    upgrade()
+    load_defaults(db.session)
+    at = datetime(2026, 11, 23, 14, tzinfo=UTC)
+    person = Person(pseudonym="yp-k", phone_hash="hk", created_at=at)
+    db.session.add(person)
+    db.session.flush()
+    body = "my social worker never calls back and the bus to school is rubbish"
+    db.session.add(InboundMessage(channel="sms", provider_sid="SMk", person_id=person.id, body=body, received_at=at,
+                                  status="processed", processed_at=at, handling="feedback"))  # fmt: skip
+    db.session.commit()
+    assert analyse_pending(db.session, now=at) == 1
+    db.session.commit()
+    phrases = db.session.scalars(select(MessageAnalysis.key_phrases)).one()
+    assert phrases
+    raw = db.session.execute(text("SELECT key_phrases, why FROM message_analysis")).one()
+    assert all(word not in str(raw) for word in ("social worker", "bus", "school"))
+    db.session.commit()
+
+    downgrade(revision="0011")
+    plain = db.session.execute(text("SELECT key_phrases FROM message_analysis")).scalar_one()
+    assert (json.loads(plain) if isinstance(plain, str) else plain) == phrases
+    db.session.commit()
+    upgrade()
+    db.session.expire_all()
+    assert db.session.scalars(select(MessageAnalysis.key_phrases)).one() == phrases
