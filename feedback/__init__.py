@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from feedback import config as settings
-from feedback import logs
+from feedback import logs, security
 from feedback.crypto import Cipher
 from feedback.db_types import CIPHER_EXTENSION
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
@@ -87,6 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     _register_errors(app)
+    security.register(app)
     return app
 
 

@@ -4,7 +4,9 @@ so no CSRF, and nothing it answers can change anything."""
 
 from __future__ import annotations
 
+import json
 import logging
+from importlib import resources
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -26,6 +28,16 @@ def _error(status: int, message: str) -> Response:
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="feedback"'
     return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI description of this API (public: it holds no data), listing this service's own localities."""
+    document = json.loads(resources.files("feedback").joinpath("data", "openapi.json").read_text(encoding="utf-8"))
+    for parameter in document["paths"]["/themes"]["get"]["parameters"]:
+        if parameter["name"] == "locality":
+            parameter["schema"]["enum"] = [*current_app.config["LOCALITIES"], ""]
+    return jsonify(document)
 
 
 @bp.get("/themes")

@@ -474,6 +474,23 @@ def users_create(email: str, role: str, password_stdin: bool, team: str | None, 
     click.echo(f"Created {user.email} ({user.role}).")
 
 
+@users_group.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def users_reset_two_factor(email: str) -> None:
+    """Turn off a colleague's second factor (a lost phone): they sign in with the password, then may set it again."""
+    try:
+        user = staff.find_user(current_session(), email)
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if user.totp_secret is None:
+        click.echo(f"{user.email} has no second factor: nothing to do.")
+        return
+    staff.reset_two_factor(user)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in is off for {user.email}: they sign in with their password alone.")
+
+
 # --- young people: named workers and personal links ------------------------------------------------------------
 
 

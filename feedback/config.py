@@ -156,6 +156,14 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "SEND_RATE_PER_SECOND": _rate(env, "SEND_RATE_PER_SECOND", 1.0),
         # One reminder for a survey left unfinished this many hours (0: none). Less than the conversation timeout.
         "REMINDER_HOURS": _int(env, "REMINDER_HOURS", 24),
+        # Staff sign-in: this many failures in a row lock the account for LOGIN_LOCK_MINUTES; an address may try
+        # to sign in this many times a minute.
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_ATTEMPTS_PER_MINUTE": _int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10),
+        # A staff session ends this many hours after signing in, or after this many minutes without a request.
+        "SESSION_HOURS": _int(env, "SESSION_HOURS", 8),
+        "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 30),
         # How many proxies in front of the web workers set X-Forwarded-For, -Proto and -Host (0: none trusted).
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         # text (one readable line) or json (one object a line, for a log collector); never a body or a number.
@@ -187,6 +195,11 @@ def validate(config: Mapping[str, Any]) -> None:
             f"REMINDER_HOURS ({reminder}) must be 0 (no reminders) or less than CONVERSATION_TIMEOUT_HOURS "
             f"({timeout}): a conversation that has ended cannot be finished."
         )
+    for name in ("LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "LOGIN_ATTEMPTS_PER_MINUTE", "SESSION_HOURS"):
+        if int(config.get(name, 1)) < 1:
+            raise ConfigurationError(f"{name} must be 1 or more")
+    if not 1 <= int(config.get("SESSION_IDLE_MINUTES", 30)) <= 60 * int(config.get("SESSION_HOURS", 8)):
+        raise ConfigurationError("SESSION_IDLE_MINUTES must be from 1 to SESSION_HOURS (in minutes)")
     if int(config.get("TRUSTED_PROXIES", 0)) < 0:
         raise ConfigurationError("TRUSTED_PROXIES must be 0 or more")
     mode = config["FEEDBACK_ENV"]

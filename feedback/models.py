@@ -338,7 +338,7 @@ class SafeguardingAlert(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-    action_note: Mapped[str | None] = mapped_column(Text)
+    action_note: Mapped[str | None] = mapped_column(EncryptedText())
     # Told to the managers when nobody acknowledged it in time.
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -301,6 +301,11 @@ def test_every_young_persons_page_meets_wcag_22_aa_and_has_big_targets(live: Liv
     expect(page.get_by_role("heading", name="Getting around", level=2)).to_be_visible()
     audit("you said, we did")
 
+    page.get_by_role("link", name=re.compile("Your privacy")).click()  # in the footer of every young person's page
+    expect(page).to_have_url(f"{live.url}/privacy")
+    expect(page.get_by_role("heading", name="When we must tell someone", level=2)).to_be_visible()
+    audit("privacy notice")
+
     assert not problems, "\n\n".join(f"{where}:\n{found}" for where, found in problems.items())
 
 

@@ -12,7 +12,9 @@ import pytest
 from feedback.analysis.readability import MAX_READING_AGE, reading, syllables
 from feedback.clock import now
 from feedback.extensions import db
+from feedback.channels.sms.segments import count_segments
 from feedback.services import actions, links, people, staff, surveys
+from feedback.services.wording import HELP_MAX_SEGMENTS, Wording
 from tests.conftest import YOUNG_PERSON
 
 
@@ -61,6 +63,7 @@ def test_every_page_a_young_person_sees_reads_at_eleven_or_under(app: Any, clien
         f"/s/statement-worried/{token}/q/1",
         f"/s/statement-worried/{token}/done",
         "/you-said-we-did",
+        "/privacy",
     ]
     too_hard = {}
     for path in pages:
@@ -68,6 +71,18 @@ def test_every_page_a_young_person_sees_reads_at_eleven_or_under(app: Any, clien
         if level.age > MAX_READING_AGE:
             too_hard[path] = level.age
     assert too_hard == {}
+
+
+def test_the_help_reply_links_the_privacy_notice_only_while_it_fits_in_two_texts(app: Any) -> None:
+    base = app.config["PUBLIC_BASE_URL"]
+    short = Wording.from_config({**app.config, "SERVICE_NAME": "the Champions Board", "HELP_NUMBERS": "Childline 0800 1111"})
+    assert short.help.endswith(f" Privacy: {base}/privacy")
+    assert count_segments(short.help).segments <= HELP_MAX_SEGMENTS
+    for config in (app.config, {**app.config, "PUBLIC_BASE_URL": base + "/a-much-longer-address" * 5}):
+        help_text = Wording.from_config(config).help
+        assert count_segments(help_text).segments <= HELP_MAX_SEGMENTS
+        assert "Childline 0800 1111" in help_text and "STOP" in help_text
+    assert "/privacy" not in Wording.from_config({**app.config, "PUBLIC_BASE_URL": None}).help
 
 
 def test_importing_hard_wording_warns(app: Any, runner: Any, tmp_path: Any) -> None:

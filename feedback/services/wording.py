@@ -6,6 +6,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from feedback.channels.sms.segments import count_segments
+
+# The HELP reply may take two SMS segments, as a survey message may (services/surveys.py); the link to the privacy
+# notice goes on the end only when it still fits, so HELP never costs a young person a third text.
+HELP_MAX_SEGMENTS = 2
+
+
+def with_privacy_link(text: str, public_base_url: str | None) -> str:
+    """`text` and "Privacy: <PUBLIC_BASE_URL>/privacy" when that still fits in HELP_MAX_SEGMENTS; else `text`."""
+    if not public_base_url:
+        return text
+    linked = f"{text} Privacy: {public_base_url.rstrip('/')}/privacy"
+    return linked if count_segments(linked).segments <= HELP_MAX_SEGMENTS else text
+
 
 @dataclass(frozen=True)
 class Wording:
@@ -22,9 +36,10 @@ class Wording:
         numbers = config["HELP_NUMBERS"]
         return cls(
             help=config.get("HELP_TEXT")
-            or (
+            or with_privacy_link(
                 f"This is {service}. We ask young people with care experience what they think, "
-                f"to make things better. Reply STOP to stop texts. To talk to someone: {numbers}"
+                f"to make things better. Reply STOP to stop texts. To talk to someone: {numbers}",
+                config.get("PUBLIC_BASE_URL"),
             ),
             acknowledgement=config.get("ACKNOWLEDGEMENT_TEXT")
             or "Thanks, we got your message. The Champions Board reads every one. Reply HELP for help.",

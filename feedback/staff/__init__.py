@@ -1,5 +1,6 @@
 """Staff pages: private by default. Every view needs a signed-in member of staff unless allow-listed here."""
 
+from feedback.staff import account as _account  # noqa: F401 - registers sign-in's second step and two-factor
 from feedback.staff import actions as _actions  # noqa: F401 - registers the "you said, we did" views on bp
 from feedback.staff import advocacy as _advocacy  # noqa: F401 - registers the advocacy report's view on bp
 from feedback.staff import builder as _builder  # noqa: F401 - registers the survey builder's views on bp

@@ -125,3 +125,10 @@ class SurveyForm(FlaskForm):
         ],
     )
     questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=50)
+
+
+class CodeForm(FlaskForm):
+    # Checked by the service, so that a wrong code and a missing one get the same answer.
+    code = StringField(
+        "The 6-digit code your authenticator app shows", validators=[Length(max=16)], filters=[lambda v: v or ""]
+    )

@@ -9,31 +9,39 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from feedback.clock import now
-from feedback.extensions import current_session, db
+from feedback.extensions import current_session, db, limiter
 from feedback.services import alerts as alert_service
 from feedback.services import people, simulator, staff, statements, surveys
 from feedback.services.inbound import InboundPolicy
 from feedback.services.sending import LinkSettings, send_survey
+from feedback.staff import signin
 from feedback.staff.forms import LoginForm, SimulatedSendForm, SimulatedTextForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
 
 # Views anyone may open; everything else on this blueprint needs a signed-in member of staff.
-PUBLIC_ENDPOINTS = frozenset({"staff.login"})
+PUBLIC_ENDPOINTS = frozenset({"staff.login", "staff.login_code"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @bp.before_request
 def require_sign_in() -> Response | None:
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    if current_user.is_authenticated:
+        if not signin.expired(current_app.config):
+            signin.touch()
+            return None
+        log.info("staff user %s signed out: session expired", current_user.id)
+        signin.end()
+        flash(signin.SIGNED_OUT_IDLE)
     return redirect(url_for("staff.login", next=request.full_path))
 
 
@@ -66,22 +74,39 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def login_attempts() -> str:
+    return f"{current_app.config['LOGIN_ATTEMPTS_PER_MINUTE']}/minute"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_attempts, methods=["POST"], scope="staff-login")
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        user = staff.authenticate(current_session(), form.email.data or "", form.password.data or "")
-        db.session.commit()
+        user = staff.authenticate(
+            current_session(),
+            form.email.data or "",
+            form.password.data or "",
+            now=now(),
+            policy=staff.SignInPolicy.from_config(current_app.config),
+        )
+        if user is not None and user.totp_secret:
+            db.session.commit()
+            signin.await_code(user)
+            return redirect(url_for("staff.login_code", next=request.args.get("next")))
         if user is not None:
-            login_user(user)
+            staff.record_sign_in(user, now=now())
+            db.session.commit()
+            signin.begin(user)
             return redirect(_safe_next(request.args.get("next")))
-        flash("That email and password do not match an account.", "error")
+        db.session.commit()
+        flash(signin.REFUSED, "error")
     return render_template("staff/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
+    signin.end()
     return redirect(url_for("staff.login"))
 
 

@@ -1,7 +1,7 @@
 """Privacy and security: an append-only audit log (the database itself refuses to change or delete a row), staff
 sign-in lockout and an optional second factor, when a young person's identifiers were erased, and the analysis's
-key phrases and reasons encrypted like the words they come from (existing rows are encrypted here, with the
-app's ENCRYPTION_KEY).
+key phrases and reasons and the notes staff write on safeguarding alerts encrypted like the words they come from
+(existing rows are encrypted here, with the app's ENCRYPTION_KEY).
 
 Revision ID: 0012
 Revises: 0011
@@ -79,39 +79,44 @@ def _append_only():
 
 def _encrypt_analysis(*, encrypt: bool):
     """Key phrases and reasons to text encrypted with the app's key (or back to plain JSON), row by row."""
-    bind = op.get_bind()
-    postgres = bind.dialect.name == "postgresql"
     if encrypt:
         with op.batch_alter_table('message_analysis', schema=None) as batch_op:
             for column in ('key_phrases', 'why'):
                 batch_op.alter_column(column, type_=sa.Text(), existing_type=sa.JSON(),
                                       postgresql_using=f"{column}::text")
-    cipher = current_cipher()
-    table = sa.table('message_analysis', sa.column('id'), sa.column('key_phrases'), sa.column('why'))
-    last = 0
-    while True:
-        rows = bind.execute(
-            sa.select(table.c.id, table.c.key_phrases, table.c.why).where(table.c.id > last)
-            .order_by(table.c.id).limit(_BATCH)
-        ).all()
-        if not rows:
-            break
-        changed = [
-            {"row_id": row_id, "k": _convert(cipher, phrases, encrypt), "w": _convert(cipher, why, encrypt)}
-            for row_id, phrases, why in rows
-        ]
-        bind.execute(
-            table.update().where(table.c.id == sa.bindparam("row_id")).values(
-                key_phrases=sa.bindparam("k"), why=sa.bindparam("w")
-            ),
-            changed,
-        )
-        last = rows[-1][0]
+    _convert_rows('message_analysis', ('key_phrases', 'why'), encrypt)
+    # What staff wrote when they acted on a safeguarding alert is as private as the disclosure itself.
+    _convert_rows('safeguarding_alert', ('action_note',), encrypt)
     if not encrypt:
         with op.batch_alter_table('message_analysis', schema=None) as batch_op:
             for column in ('key_phrases', 'why'):
                 batch_op.alter_column(column, type_=sa.JSON(), existing_type=sa.Text(),
                                       postgresql_using=f"{column}::json")
+
+
+def _convert_rows(table_name, columns, encrypt):
+    bind = op.get_bind()
+    cipher = current_cipher()
+    table = sa.table(table_name, sa.column('id'), *(sa.column(c) for c in columns))
+    last = 0
+    while True:
+        rows = bind.execute(
+            sa.select(table.c.id, *(table.c[c] for c in columns)).where(table.c.id > last)
+            .order_by(table.c.id).limit(_BATCH)
+        ).all()
+        if not rows:
+            break
+        changed = [
+            {"row_id": row[0], **{f"v_{c}": _convert(cipher, value, encrypt) for c, value in zip(columns, row[1:])}}
+            for row in rows
+        ]
+        bind.execute(
+            table.update().where(table.c.id == sa.bindparam("row_id")).values(
+                {c: sa.bindparam(f"v_{c}") for c in columns}
+            ),
+            changed,
+        )
+        last = rows[-1][0]
 
 
 def _convert(cipher, value, encrypt):

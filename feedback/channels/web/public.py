@@ -1,9 +1,10 @@
 """Pages anyone may open, with no sign-in and no personal link: "You said, we did", what changed because of what
-young people told us. They show nothing about any young person, so they need no login and may be shared."""
+young people told us, and the privacy notice for young people. They show nothing about any young person, so they
+need no login and may be shared."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from feedback.extensions import current_session
 from feedback.services import actions
@@ -17,4 +18,17 @@ def you_said_we_did() -> str:
         "young/you_said_we_did.html",
         groups=actions.by_theme(current_session()),
         status_words=actions.STATUS_WORDS,
+    )
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    """What we keep, who sees it, when we must tell someone, how long we keep it, their rights and how to stop, in
+    words a 10-year-old can read (tests/test_plain_english.py). docs/privacy.md is the longer version for staff."""
+    config = current_app.config
+    return render_template(
+        "young/privacy.html",
+        service_name=config["SERVICE_NAME"],
+        help_numbers=config["HELP_NUMBERS"],
+        threshold=config["SUPPRESSION_THRESHOLD"],
     )

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 from feedback.clock import now
 from feedback.extensions import current_session, limiter
@@ -55,14 +54,6 @@ def went_wrong(error: Exception) -> tuple[str, int]:
     # A young person never sees a staff page or a traceback; what they answered before this page is stored.
     current_session().rollback()
     return render_template("young/error.html", help_numbers=current_app.config["HELP_NUMBERS"]), 500
-
-
-@bp.after_request
-def private_pages(response: Response) -> Response:
-    # These pages can show a young person's own words: never cached, and a link's token never leaks onwards.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @dataclass

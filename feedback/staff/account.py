@@ -1,0 +1,93 @@
+"""Sign-in's second step (the code from an authenticator app) and a staff member's own two-factor page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from feedback.clock import now
+from feedback.crypto import DecryptionError
+from feedback.db_types import current_cipher
+from feedback.extensions import db, limiter
+from feedback.services import staff
+from feedback.staff import signin
+from feedback.staff.forms import CodeForm
+from feedback.staff.views import _safe_next, bp, login_attempts, roles
+
+# The secret being set up, encrypted, between showing it and the first code from the app. Only then is it saved.
+SETUP_KEY = "two-factor-setup"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(login_attempts, methods=["POST"], scope="staff-login-code")
+def login_code() -> Any:
+    user = signin.pending_user()
+    if user is None:
+        # Never gave a password here, or took more than a few minutes: start again.
+        return redirect(url_for("staff.login", next=request.args.get("next")))
+    form = CodeForm()
+    if form.validate_on_submit():
+        policy = staff.SignInPolicy.from_config(current_app.config)
+        if staff.check_second_factor(user, form.code.data or "", now=now(), policy=policy):
+            staff.record_sign_in(user, now=now())
+            db.session.commit()
+            signin.begin(user)
+            return redirect(_safe_next(request.args.get("next")))
+        locked = staff.is_locked(user, now())
+        db.session.commit()
+        if locked:
+            signin.forget_pending()
+            flash(signin.REFUSED, "error")
+            return redirect(url_for("staff.login"))
+        flash(signin.WRONG_CODE, "error")
+    return render_template("staff/login_code.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@roles(*staff.ROLES)
+@limiter.limit(login_attempts, methods=["POST"], scope="staff-two-factor")
+def two_factor() -> Any:
+    """Turn the second factor on (a new secret, confirmed with a code) or off (with a current code)."""
+    user = current_user._get_current_object()
+    form = CodeForm()
+    secret = None
+    if user.totp_secret is None:
+        secret = _setup_secret()
+    if form.validate_on_submit():
+        try:
+            if secret is not None:
+                staff.turn_on_two_factor(user, secret, form.code.data or "", now=now())
+                message = "Two-factor sign-in is on: from now on, sign-in asks for a code from your app."
+            else:
+                staff.turn_off_two_factor(user, form.code.data or "", now=now())
+                message = "Two-factor sign-in is off: sign-in asks for your password only."
+        except staff.StaffError as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc)[0].upper() + str(exc)[1:] + ".")
+        else:
+            db.session.commit()
+            session.pop(SETUP_KEY, None)
+            flash(message)
+            return redirect(url_for("staff.two_factor"))
+    return render_template(
+        "staff/two_factor.html",
+        form=form,
+        secret=secret,
+        uri=staff.totp_uri(secret, user.email) if secret else None,
+    )
+
+
+def _setup_secret() -> str:
+    """The secret shown while setting up: the same one until it is confirmed, kept encrypted in the session."""
+    cipher = current_cipher()
+    stored = session.get(SETUP_KEY)
+    if isinstance(stored, str):
+        try:
+            return cipher.decrypt(stored)
+        except DecryptionError:  # the key changed since: a new secret (nothing was saved yet)
+            session.pop(SETUP_KEY, None)
+    secret = staff.new_totp_secret()
+    session[SETUP_KEY] = cipher.encrypt(secret)
+    return secret
