@@ -51,7 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     logs.configure(fmt=app.config.get("LOG_FORMAT", "text"))
-    app.extensions[CIPHER_EXTENSION] = Cipher(app.config["ENCRYPTION_KEY"] or app.config["SECRET_KEY"])
+    app.extensions[CIPHER_EXTENSION] = Cipher(
+        app.config["ENCRYPTION_KEY"] or app.config["SECRET_KEY"], tuple(app.config.get("ENCRYPTION_OLD_KEYS", ()))
+    )
     _init_database(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -19,16 +19,20 @@ from feedback import create_app, runner
 from feedback.clock import LOCAL_TIME
 from feedback.clock import now as clock_now
 from feedback.config import ConfigurationError, public_base_url
+from feedback.db_types import current_cipher
 from feedback.extensions import current_session, db
 from feedback.services import advocacy as advocacy_service
 from feedback.services import alerts as alert_service
 from feedback.services import (
+    audit,
     conversations,
     defaults,
     export,
+    keys,
     links,
     outbox,
     people,
+    privacy,
     schedules,
     sending,
     staff,
@@ -109,6 +113,7 @@ def register(app: Flask) -> None:
         advocacy_group,
         schedules_group,
         jobs_group,
+        keys_group,
         links_group,
         statements_group,
         alerts_group,
@@ -308,6 +313,29 @@ def scheduler() -> None:
     runner.run_scheduler()
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """The encryption key."""
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Re-encrypt everything under ENCRYPTION_KEY, reading what ENCRYPTION_OLD_KEYS wrote; safe to run again."""
+    cipher = current_cipher()
+    try:
+        done = keys.rotate(current_session(), cipher)
+    except keys.NotRotating as exc:
+        raise click.UsageError(str(exc)) from exc
+    audit.record(current_session(), "keys-rotated", now=clock_now(), values=done.total, phones=done.phone_hashes)
+    db.session.commit()
+    click.echo(
+        f"Re-encrypted {done.total} values in {len(done.values)} columns and re-hashed {done.phone_hashes} phone "
+        "numbers under the new key. Keep the old key in ENCRYPTION_OLD_KEYS until personal links have expired "
+        "and API tokens have been issued again."
+    )
+
+
 @click.group("jobs")
 def jobs_group() -> None:
     """The scheduler's periodic jobs, one at a time (for cron, instead of `feedback scheduler`)."""
@@ -441,6 +469,8 @@ def responses_export(fmt: str, output: Any) -> None:
     """Write every answer with a pseudonymous respondent id (never a phone number)."""
     rows = export.iter_responses(current_session())
     count = export.write_csv(rows, output) if fmt == "csv" else export.write_jsonl(rows, output)
+    audit.record(current_session(), "export", now=clock_now(), subject_type="responses", answers=count, format=fmt)
+    db.session.commit()
     click.echo(f"Exported {count} answers.", err=True)
 
 
@@ -467,6 +497,8 @@ def users_create(email: str, role: str, password_stdin: bool, team: str | None, 
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = staff.create_user(current_session(), email, password, role, team=team, display_name=display_name)
+        audit.record(current_session(), "role-change", now=clock_now(), subject_type="staff_user",
+                     subject_id=user.id, role=role, new=True)  # fmt: skip
         db.session.commit()
     except staff.StaffError as exc:
         db.session.rollback()
@@ -486,7 +518,7 @@ def users_reset_two_factor(email: str) -> None:
     if user.totp_secret is None:
         click.echo(f"{user.email} has no second factor: nothing to do.")
         return
-    staff.reset_two_factor(user)
+    staff.reset_two_factor(user, now=clock_now())
     db.session.commit()
     click.echo(f"Two-factor sign-in is off for {user.email}: they sign in with their password alone.")
 
@@ -529,6 +561,61 @@ def people_assign(phone: str, worker_email: str | None, team: str | None) -> Non
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"{person.pseudonym}: statements go to {worker_email or 'the duty inbox of ' + str(team)}.")
+
+
+def _one_person(ref: str | None, phone: str | None) -> Any:
+    """The young person a command names by REF or --phone (one of them), or a usage error that repeats neither."""
+    if (ref is None) == (phone is None):
+        raise click.UsageError("Give the council's reference (REF) or --phone NUMBER, not both.")
+    try:
+        return privacy.find(current_session(), ref=ref, phone=phone)
+    except people.InvalidPhoneNumber:
+        raise click.BadParameter("is not a phone number", param_hint="--phone") from None
+    except privacy.PersonNotFound:
+        raise click.UsageError("Nobody on record has that reference or number.") from None
+
+
+@people_group.command("export")
+@click.argument("ref", required=False)
+@click.option("--phone", help="Find them by phone number instead of reference.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@with_appcontext
+def people_export(ref: str | None, phone: str | None, fmt: str) -> None:
+    """Everything held about one young person (a subject access request), to standard output."""
+    person = _one_person(ref, phone)
+    document = privacy.subject_access(current_session(), person)
+    audit.record(current_session(), "subject-access", now=clock_now(), subject_type="person", subject_id=person.id)
+    db.session.commit()
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        privacy.write_csv(document, sys.stdout)
+
+
+@people_group.command("erase")
+@click.argument("ref", required=False)
+@click.option("--phone", help="Find them by phone number instead of reference.")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm.")
+@with_appcontext
+def people_erase(ref: str | None, phone: str | None, yes: bool) -> None:
+    """Remove one young person's identifiers and words, keeping anonymous counts. Cannot be undone."""
+    person = _one_person(ref, phone)
+    if person.erased_at is not None:
+        raise click.UsageError("That record was erased already.")
+    if not yes:
+        click.confirm(
+            "Erase their phone number, reference, date of birth and every word? This cannot be undone", abort=True
+        )
+    at = clock_now()
+    done = privacy.erase(current_session(), person, now=at)
+    audit.record(
+        current_session(), "erase", now=at, subject_type="person", subject_id=person.id, counts=done.as_detail()
+    )
+    db.session.commit()
+    click.echo(
+        f"Erased {person.pseudonym}: {done.messages} messages, {done.answers} answers, {done.sent} texts sent to "
+        f"them and {done.notes} notes emptied; {done.links} links revoked. Counts stay."
+    )
 
 
 @people_group.command("import")

@@ -126,6 +126,8 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
         "TWILIO_API_BASE_URL": (env.get("TWILIO_API_BASE_URL") or "").rstrip("/") or None,
         "ENCRYPTION_KEY": env.get("ENCRYPTION_KEY") or None,
+        # The keys used before the current one, comma-separated, while `feedback keys rotate` moves data over.
+        "ENCRYPTION_OLD_KEYS": tuple(k.strip() for k in (env.get("ENCRYPTION_OLD_KEYS") or "").split(",") if k.strip()),
         "CONVERSATION_TIMEOUT_HOURS": _int(env, "CONVERSATION_TIMEOUT_HOURS", 48),
         "SEND_MAX_ATTEMPTS": _int(env, "SEND_MAX_ATTEMPTS", 5),
         "SEND_RETRY_BASE_SECONDS": _int(env, "SEND_RETRY_BASE_SECONDS", 30),
@@ -166,6 +168,10 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 30),
         # How many proxies in front of the web workers set X-Forwarded-For, -Proto and -Host (0: none trusted).
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Young people's words (messages, answers, notes) are removed after this many days; counts stay.
+        "MESSAGE_RETENTION_DAYS": _int(env, "MESSAGE_RETENTION_DAYS", 730),
+        # A young person's identifiers are removed when they turn this age (or leave the service, by the register).
+        "IDENTIFIER_MAX_AGE": _int(env, "IDENTIFIER_MAX_AGE", 26),
         # text (one readable line) or json (one object a line, for a log collector); never a body or a number.
         "LOG_FORMAT": _choice(env, "LOG_FORMAT", ("text", "json"), "text"),
     }

@@ -24,10 +24,12 @@ from feedback.extensions import current_session, db
 from feedback.services import (
     alerts,
     analysis,
+    audit,
     conversations,
     inbound,
     lease,
     outbox,
+    privacy,
     reminders,
     retention,
     schedules,
@@ -198,9 +200,14 @@ def send_reminders() -> int:
 
 
 def apply_retention() -> int:
-    count = retention.apply(current_session(), now=now())
+    """The retention policy (words after MESSAGE_RETENTION_DAYS, identifiers of those who left or turned
+    IDENTIFIER_MAX_AGE), then dead links. Logged in the audit log with counts only."""
+    moment = now()
+    done = privacy.apply_retention(current_session(), now=moment, policy=privacy.Policy.from_config(current_app.config))
+    links_removed = retention.apply(current_session(), now=moment)
+    audit.record(current_session(), "retention", now=moment, actor="scheduler", counts=done.as_detail())
     db.session.commit()
-    return count
+    return done.messages + done.people + links_removed
 
 
 # Each job, by the name it is stored under, and when it runs. Frequent jobs on an interval; the nightly one at

@@ -7,8 +7,6 @@ Referer, and no browser or proxy keeps a copy. HSTS is sent only over TLS, where
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask, request
 from werkzeug.wrappers import Response
 
@@ -38,8 +36,7 @@ CACHEABLE_ENDPOINTS = frozenset({"static"})
 
 
 def register(app: Flask) -> None:
-    """Add the headers to every response of `app`, and set how long a staff session lasts (SESSION_HOURS)."""
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])
+    """Add the headers to every response of `app`."""
     app.after_request(security_headers)
 
 

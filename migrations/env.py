@@ -10,8 +10,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# Keep the application's loggers (and their redacting filters) when migrations run inside the app.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Inside the app (`feedback db upgrade`, the tests) logging is already set up, with the redacting filter on every
+# handler: alembic.ini's logging would replace those handlers, so it is used only when nothing is set up.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

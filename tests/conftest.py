@@ -7,6 +7,7 @@ session per database), never from `create_all`, so the suite also proves the mig
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -28,6 +29,7 @@ from werkzeug.test import TestResponse
 from feedback import create_app
 from feedback.extensions import db
 from feedback.services.defaults import load_defaults
+from tests import log_watch
 from tests.twilio_requests import inbound_sms
 
 BACKENDS = ("sqlite", "postgresql")
@@ -38,6 +40,33 @@ ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_BASE_URL = "https://feedback.example.org"
 SERVICE_NUMBER = "+447700900999"
 YOUNG_PERSON = "+447700900123"
+
+
+_WATCH = log_watch.Watch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every log line of the run goes past the watch too (with the service's redacting filter on it, as on any
+    handler: `logs.configure` adds it to each handler of the root logger)."""
+    root = logging.getLogger()
+    root.addHandler(_WATCH)
+    root.setLevel(logging.INFO)  # what production writes (`logs.configure`)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run fails if any log line it wrote holds a phone number or a young person's words."""
+    logging.getLogger().removeHandler(_WATCH)
+    found = log_watch.findings(_WATCH.lines)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"log watch: {len(_WATCH.lines)} log lines checked for phone numbers and "
+            f"{len(log_watch.sent)} young people's messages: {len(found)} found"
+        )
+        for finding in found[:20]:
+            reporter.write_line(f"  {finding}", red=True)
+    if found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -223,6 +252,7 @@ class TwilioWebhook:
 
     def text(self, body: str, *, sender: str = YOUNG_PERSON, sid: str | None = None, **extra: str) -> TestResponse:
         """A young person texts `body` to the service."""
+        log_watch.remember(body)
         return self.post("/sms/inbound", self.sms_params(body, sender=sender, sid=sid, **extra))
 
     def replies(self, body: str, **kwargs: Any) -> list[str]:

@@ -18,21 +18,13 @@ from feedback.extensions import current_session, db
 from feedback.models import Action, ActionNotice, OutboundMessage, Person, StaffUser
 from feedback.services import actions, analysis, people, staff, themes
 from tests.conftest import PUBLIC_BASE_URL, TwilioWebhook, count
+from tests.staff_client import signed_in
 from tests.test_message_analysis import message_with
 from tests.test_plain_english import visible_text
 from tests.web_client import Respondent
 
 PASSWORD = "a long enough password"
 LINK = f"{PUBLIC_BASE_URL}/you-said-we-did"
-
-
-def signed_in(app: Any, role: str) -> Any:
-    staff.create_user(db.session, f"{role}@example.org", PASSWORD, role)
-    db.session.commit()
-    client = app.test_client()
-    response = client.post("/staff/login", data={"email": f"{role}@example.org", "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def action_form(**overrides: str) -> dict[str, str]:

@@ -21,8 +21,9 @@ from feedback.clock import now
 from feedback.config import DEFAULT_LOCALITIES, ConfigurationError, from_environment
 from feedback.extensions import db
 from feedback.models import AdvocacyOffer, Person
-from feedback.services import advocacy, register, staff
+from feedback.services import advocacy, register
 from tests.conftest import count
+from tests.staff_client import signed_in
 
 PEOPLE_HEADER = "ref,phone,date_of_birth,locality,care_setting,worker_email,consent_sms"
 # The clock starts on 2026-11-23. SL-005 stopped being eligible on 2026-06-30 and SL-006 on 2025-12-31.
@@ -429,14 +430,6 @@ def test_any_file_is_loaded_whole_or_refused_with_nothing_written(app: Any, text
 # --- the staff page -----------------------------------------------------------------------------------------
 
 PASSWORD = "a long enough password"
-
-
-def signed_in(app: Any, role: str) -> Any:
-    staff.create_user(db.session, f"{role}@example.org", PASSWORD, role)
-    db.session.commit()
-    client = app.test_client()
-    client.post("/staff/login", data={"email": f"{role}@example.org", "password": PASSWORD})
-    return client
 
 
 @pytest.mark.parametrize("role", ["advocacy", "manager", "admin"])

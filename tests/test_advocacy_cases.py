@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import AdvocacyOffer, AdvocacySession, Conversation, OutboundMessage, Person, StaffUser
-from feedback.services import advocacy_cases, sending, staff
+from feedback.models import AdvocacyOffer, AdvocacySession, Conversation, OutboundMessage, Person
+from feedback.services import advocacy_cases, sending
 from tests.conftest import Clock, TwilioWebhook, count
+from tests.staff_client import signed_in
 from tests.web_client import Respondent
 
 PASSWORD = "a long enough password"
@@ -38,16 +39,6 @@ def register(app: Any, runner: Any, tmp_path: Path) -> None:
     path.write_text(PEOPLE, encoding="utf-8")
     result = runner.invoke(args=["people", "import", str(path)])
     assert result.exit_code == 0, result.output
-
-
-def signed_in(app: Any, role: str = "advocacy") -> Any:
-    email = f"{role}@example.org"
-    if db.session.scalar(select(StaffUser).where(StaffUser.email == email)) is None:
-        staff.create_user(db.session, email, PASSWORD, role, display_name=f"{role.title()} worker")
-        db.session.commit()
-    client = app.test_client()
-    assert client.post("/staff/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def offer_form(**overrides: str) -> dict[str, str]:

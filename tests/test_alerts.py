@@ -13,17 +13,14 @@ from feedback.extensions import db
 from feedback.models import SafeguardingAlert
 from feedback.services import staff
 from tests.conftest import Clock, TwilioWebhook
+from tests.staff_client import signed_in as sign_in
 
 PASSWORD = "a long enough password"
 
 
 def signed_in(app: Any, role: str, email: str | None = None) -> Any:
-    email = email or f"{role}@example.org"
-    staff.create_user(db.session, email, PASSWORD, role, team="Hamilton")
-    db.session.commit()
-    client = app.test_client()
-    assert client.post("/staff/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
+    """Staff here work in Hamilton: their team's duty inbox and alerts are Hamilton's."""
+    return sign_in(app, role, email, team="Hamilton")
 
 
 def test_an_alert_shows_on_every_staff_page_until_acknowledged_with_a_note(app: Any, twilio: TwilioWebhook) -> None:

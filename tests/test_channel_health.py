@@ -11,23 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import InboundMessage, OutboundMessage, StaffUser
-from feedback.services import channel_health, lease, outbox, people, staff
+from feedback.models import InboundMessage, OutboundMessage
+from feedback.services import channel_health, lease, outbox, people
 from tests.conftest import YOUNG_PERSON, Clock
+from tests.staff_client import signed_in
 
 PASSWORD = "a long enough password"
 BODY = "A private message about my placement"
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # the clock fixture's start: a Monday afternoon, GMT
-
-
-def signed_in(app: Any, role: str = "manager") -> Any:
-    email = f"{role}@example.org"
-    if db.session.scalar(select(StaffUser).where(StaffUser.email == email)) is None:
-        staff.create_user(db.session, email, PASSWORD, role)
-        db.session.commit()
-    client = app.test_client()
-    assert client.post("/staff/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def received(person_id: int, at: datetime, channel: str = "sms") -> None:

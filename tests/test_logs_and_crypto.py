@@ -85,3 +85,12 @@ def test_lookup_hashes_are_stable_keyed_and_not_the_plain_hash() -> None:
     assert one.lookup_hash("+447700900123") == one.lookup_hash("+447700900123")
     assert one.lookup_hash("+447700900123") != other.lookup_hash("+447700900123")
     assert one.lookup_hash("+447700900123") != hashlib.sha256(b"+447700900123").hexdigest()
+
+
+def test_the_log_watch_would_catch_a_number_or_a_young_persons_words() -> None:
+    from tests import log_watch
+
+    log_watch.remember("nobody at my placement listens to me")
+    assert log_watch.findings(["reply to 07700 900123 failed"]) == ["phone number: reply to 07700 900123 failed"]
+    assert log_watch.findings(["handled: nobody at my placement listens to me"])
+    assert log_watch.findings(["message 12345 on 2026-11-23 queued 3"]) == []

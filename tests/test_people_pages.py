@@ -17,6 +17,7 @@ from feedback.extensions import db
 from feedback.models import Person, StaffUser
 from feedback.services import people, register, staff
 from tests.conftest import Clock, count
+from tests.staff_client import signed_in as sign_in
 
 PASSWORD = "a long enough password"
 PHONE = "07700 900201"
@@ -25,14 +26,8 @@ FULL_PHONE = re.compile(r"0?7700\s?900\s?2\d\d|\+?447700\s?900\s?2\d\d")
 
 
 def signed_in(app: Any, role: str, email: str | None = None) -> Any:
-    email = email or f"{role}@example.org"
-    if db.session.scalar(select(StaffUser).where(StaffUser.email == email)) is None:
-        staff.create_user(db.session, email, PASSWORD, role, team="Hamilton", display_name=role.title())
-        db.session.commit()
-    client = app.test_client()
-    response = client.post("/staff/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    """Staff here work in Hamilton: their team's duty inbox and alerts are Hamilton's."""
+    return sign_in(app, role, email, team="Hamilton")
 
 
 def sam() -> StaffUser:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from feedback.analysis.readability import MAX_READING_AGE, reading, syllables
+from feedback.channels.sms.segments import count_segments
 from feedback.clock import now
 from feedback.extensions import db
-from feedback.channels.sms.segments import count_segments
 from feedback.services import actions, links, people, staff, surveys
 from feedback.services.wording import HELP_MAX_SEGMENTS, Wording
 from tests.conftest import YOUNG_PERSON
@@ -75,7 +75,9 @@ def test_every_page_a_young_person_sees_reads_at_eleven_or_under(app: Any, clien
 
 def test_the_help_reply_links_the_privacy_notice_only_while_it_fits_in_two_texts(app: Any) -> None:
     base = app.config["PUBLIC_BASE_URL"]
-    short = Wording.from_config({**app.config, "SERVICE_NAME": "the Champions Board", "HELP_NUMBERS": "Childline 0800 1111"})
+    short = Wording.from_config(
+        {**app.config, "SERVICE_NAME": "the Champions Board", "HELP_NUMBERS": "Childline 0800 1111"}
+    )
     assert short.help.endswith(f" Privacy: {base}/privacy")
     assert count_segments(short.help).segments <= HELP_MAX_SEGMENTS
     for config in (app.config, {**app.config, "PUBLIC_BASE_URL": base + "/a-much-longer-address" * 5}):

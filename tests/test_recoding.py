@@ -14,17 +14,10 @@ from feedback.extensions import db
 from feedback.models import InboundMessage, Recode
 from feedback.services import analysis, staff
 from tests.conftest import TwilioWebhook
+from tests.staff_client import signed_in
 from tests.test_message_analysis import message_with, themes_of
 
 PASSWORD = "a long enough password"
-
-
-def signed_in(app: Any, role: str = "worker") -> Any:
-    staff.create_user(db.session, f"{role}@example.org", PASSWORD, role)
-    db.session.commit()
-    client = app.test_client()
-    client.post("/staff/login", data={"email": f"{role}@example.org", "password": PASSWORD})
-    return client
 
 
 def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: TwilioWebhook, runner: Any) -> None:

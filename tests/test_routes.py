@@ -23,6 +23,7 @@ OPEN_TO_ALL_STAFF = {
     "staff.simulator_send",
     "staff.logout",
     "staff.login",
+    "staff.login_code",  # sign-in's second step: public, like the first
 }
 
 

@@ -12,23 +12,13 @@ from sqlalchemy import select
 
 from feedback.clock import LOCAL_TIME
 from feedback.extensions import db
-from feedback.models import Schedule, StaffUser
-from feedback.services import staff
+from feedback.models import Schedule
 from tests.conftest import count
+from tests.staff_client import signed_in
 
 PASSWORD = "a long enough password"
 SURVEY = "monthly-checkin"
 LOCALITIES = "Clydesdale, East Kilbride, Hamilton, Rutherglen/Cambuslang"  # the default settings
-
-
-def signed_in(app: Any, role: str = "manager") -> Any:
-    email = f"{role}@example.org"
-    if db.session.scalar(select(StaffUser).where(StaffUser.email == email)) is None:
-        staff.create_user(db.session, email, PASSWORD, role, display_name=f"{role.title()} user")
-        db.session.commit()
-    client = app.test_client()
-    assert client.post("/staff/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def schedule_form(**overrides: Any) -> dict[str, Any]:
@@ -60,7 +50,7 @@ def text(response: Any) -> str:
 
 
 def test_a_manager_schedules_the_monthly_check_in_for_the_first_monday_of_each_month(app: Any) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "manager")
     page = text(client.get("/staff/schedules"))
     assert "No survey is scheduled." in page and "Monthly check-in (monthly-checkin)" in page
     assert "between 21:00 and 08:00" in page  # the quiet hours, from the settings
@@ -92,7 +82,7 @@ def test_a_manager_schedules_the_monthly_check_in_for_the_first_monday_of_each_m
 def test_each_way_of_repeating_makes_its_cron_rule(
     app: Any, how_often: str, extra: dict[str, str], cron: str, next_run: datetime
 ) -> None:
-    schedule = added(signed_in(app), how_often=how_often, **extra)
+    schedule = added(signed_in(app, "manager"), how_often=how_often, **extra)
     assert (schedule.cron, schedule.run_at, schedule.next_run_at) == (cron, None, next_run)
 
 
@@ -130,14 +120,14 @@ def test_once_at_a_uk_date_and_time_is_kept_in_utc(app: Any, on_date: str, at_ti
     ],
 )
 def test_a_schedule_goes_to_a_group(app: Any, fields: dict[str, Any], values: list[str], described: str) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "manager")
     schedule = added(client, **fields)
     assert (schedule.group_kind, schedule.group_values) == (fields["group"], values)
     assert f"{described}: {', '.join(values)}" in text(client.get("/staff/schedules"))
 
 
 def test_ticked_boxes_of_another_group_are_ignored(app: Any) -> None:
-    schedule = added(signed_in(app), group="everyone", localities=["Hamilton"], refs="SL-001")
+    schedule = added(signed_in(app, "manager"), group="everyone", localities=["Hamilton"], refs="SL-001")
     assert (schedule.group_kind, schedule.group_values) == ("everyone", [])
 
 
@@ -171,7 +161,7 @@ def test_ticked_boxes_of_another_group_are_ignored(app: Any) -> None:
 def test_a_bad_schedule_is_named_at_the_top_and_nothing_is_saved(
     app: Any, overrides: dict[str, Any], expected: str
 ) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "manager")
     response = client.post("/staff/schedules", data=schedule_form(**overrides))
     assert response.status_code == 400
     page = text(response)
@@ -181,7 +171,7 @@ def test_a_bad_schedule_is_named_at_the_top_and_nothing_is_saved(
 
 def test_a_refused_form_keeps_what_was_chosen(app: Any) -> None:
     chosen = schedule_form(how_often="custom", cron="0 17 * *", group="locality", localities=["Nowhere", "Hamilton"])
-    response = signed_in(app).post("/staff/schedules", data=chosen)
+    response = signed_in(app, "manager").post("/staff/schedules", data=chosen)
     page = text(response)
     assert 'value="0 17 * *"' in page and '<option selected value="custom">' in page
     assert 'checked id="localities-2" name="localities" type="checkbox" value="Hamilton"' in page
@@ -191,7 +181,7 @@ def test_a_refused_form_keeps_what_was_chosen(app: Any) -> None:
 
 
 def test_stopping_a_schedule(app: Any) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "manager")
     schedule = added(client, how_often="daily")
     response = client.post(f"/staff/schedules/{schedule.id}/remove")
     assert response.status_code == 302 and response.location.endswith("/staff/schedules")
@@ -205,7 +195,7 @@ def test_stopping_a_schedule(app: Any) -> None:
 
 
 def test_the_list_shows_every_active_schedule_with_a_stop_button_each(app: Any) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "manager")
     first = added(client, how_often="daily")
     second = added(
         client, how_often="once", on_date="2026-12-24", at_time="10:00", group="age-band", age_bands=["16-17"]
@@ -222,7 +212,7 @@ def test_the_list_shows_every_active_schedule_with_a_stop_button_each(app: Any) 
 
 @pytest.mark.parametrize("role", ["champions", "worker", "advocacy"])
 def test_only_admins_and_managers_schedule_surveys(app: Any, role: str) -> None:
-    manager = signed_in(app)
+    manager = signed_in(app, "manager")
     schedule = added(manager, how_often="daily")
     client = signed_in(app, role)
     assert client.get("/staff/schedules").status_code == 403

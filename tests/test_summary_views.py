@@ -15,18 +15,11 @@ from feedback.clock import now
 from feedback.extensions import db
 from feedback.services import analysis, staff
 from tests.conftest import TwilioWebhook
+from tests.staff_client import signed_in
 
 PASSWORD = "a long enough password"
 SUMMARY_PAGES = ["/staff/summary", "/staff/summary/themes/transport", "/staff/summary.csv", "/staff/report"]
 PHONE = re.compile(r"\+?44\s?7\d{3}|07\d{9}")
-
-
-def signed_in(app: Any, role: str) -> Any:
-    staff.create_user(db.session, f"{role}@example.org", PASSWORD, role)
-    db.session.commit()
-    client = app.test_client()
-    client.post("/staff/login", data={"email": f"{role}@example.org", "password": PASSWORD})
-    return client
 
 
 @pytest.fixture

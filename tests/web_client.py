@@ -9,6 +9,8 @@ from typing import Any
 
 from werkzeug.test import TestResponse
 
+from tests import log_watch
+
 _HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|nonce)"[^>]*value="([^"]*)"')
 
 
@@ -34,6 +36,7 @@ class Respondent:
     ) -> TestResponse:
         data = dict(fields)
         if answer is not None:
+            log_watch.remember(answer)
             data["answer"] = answer
         data["skip" if skip else "next"] = "1"
         data.update(extra)

@@ -35,7 +35,7 @@ from feedback.services import csvfile
 from feedback.services.export import write_table
 from feedback.services.people import AGE_BANDS, CARE_SETTINGS
 from feedback.services.register import REF_MAX_LENGTH, RegisterError, RowError
-from feedback.services.summary import NOT_RECORDED, months_before
+from feedback.services.summary import EARLIEST, NOT_RECORDED, months_before
 
 COLUMNS = ("ref", "offered_on", "offered_by", "context", "response")
 CONTEXTS = ("looked-after-review", "childrens-hearing", "child-protection", "leaving-care", "complaint", "other")
@@ -385,9 +385,12 @@ def _day(value: str | None, name: str) -> date | None:
     if value is None or not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise PeriodError(f"{name} must be a date written YYYY-MM-DD, not {value!r}.") from None
+    if day < EARLIEST:
+        raise PeriodError(f"{name} must be {EARLIEST.isoformat()} or later, not {value!r}.")
+    return day
 
 
 def report(session: Session, *, since: date, until: date, target: float, localities: Sequence[str]) -> Report:

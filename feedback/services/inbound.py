@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from feedback.models import InboundMessage, Person, SafeguardingAlert
@@ -148,7 +148,8 @@ def process(
         with session.no_autoflush:
             outcome = _handle(session, message, person, now, policy)
     outcome.risk = screening.risk
-    outcome.replies[:0] = replies
+    _hold_back_loops(session, message, person, outcome, now)
+    outcome.replies[:0] = replies  # the safeguarding help is never held back
     message.risk = screening.risk
     message.risk_reason = screening.reason or None
     message.handling = outcome.handling
@@ -174,6 +175,33 @@ def process(
     if alert is not None:
         log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
     return outcome
+
+
+# A sender who texts more than this in BURST_WINDOW is still stored, screened and handled, but not answered: a
+# runaway phone or a script must not make the service text back without end.
+BURST_LIMIT = 30
+BURST_WINDOW = timedelta(minutes=10)
+
+
+def _hold_back_loops(
+    session: Session, message: InboundMessage, person: Person, outcome: Outcome, now: datetime
+) -> None:
+    """Loop protection: no reply to a burst of texts, and never the same reply again and again."""
+    if not outcome.replies:
+        return
+    recent = session.scalar(
+        select(func.count()).where(
+            InboundMessage.person_id == person.id, InboundMessage.received_at >= now - BURST_WINDOW
+        )
+    )
+    if (recent or 0) > BURST_LIMIT:
+        log.warning("message %s: not answered (more than %s texts in %s)", message.id, BURST_LIMIT, BURST_WINDOW)
+        outcome.replies = []
+        return
+    looping = outbox.repeated(session, person.id, outcome.replies, now)
+    if looping:
+        log.warning("message %s: %s repeated replies held back (loop protection)", message.id, len(looping))
+        outcome.replies = [reply for reply in outcome.replies if reply not in looping]
 
 
 def _raise_alert(

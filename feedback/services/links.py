@@ -35,7 +35,9 @@ def resolve(session: Session, token: str, *, now: datetime) -> Person | None:
     """The person a live token belongs to, or None for one that is unknown, expired or revoked."""
     if not token or len(token) > 64:
         return None
-    link = session.scalar(select(PersonalLink).where(PersonalLink.token_hash == _hash(token)))
+    # Any key's hash: a link sent before a key rotation keeps working while the old key is still given.
+    hashes = current_cipher().lookup_hashes("link:" + token)
+    link = session.scalar(select(PersonalLink).where(PersonalLink.token_hash.in_(hashes)).limit(1))
     if link is None or link.revoked_at is not None or link.expires_at <= now:
         return None
     if link.last_used_at is None or now - link.last_used_at > timedelta(minutes=5):

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import time as wallclock
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
@@ -220,6 +221,32 @@ def record(session: Session, messages: Sequence[Outgoing], *, now: datetime, rep
         ],
     )
     return list(inserted.scalars())
+
+
+# Loop protection: the same text to the same person this many times within the window is not sent again (an
+# auto-responder answering our replies would otherwise ping-pong with us for ever).
+LOOP_REPEATS = 3
+LOOP_WINDOW = timedelta(minutes=10)
+
+
+def repeated(session: Session, person_id: int, bodies: Iterable[str], now: datetime) -> set[str]:
+    """Which of `bodies` the person has already been sent LOOP_REPEATS times in the last LOOP_WINDOW. The
+    bodies are encrypted with a random IV, so the few recent ones are read and compared here, not in SQL."""
+    wanted = set(bodies)
+    if not wanted:
+        return set()
+    recent = session.scalars(
+        select(OutboundMessage.body)
+        .where(
+            OutboundMessage.person_id == person_id,
+            OutboundMessage.created_at >= now - LOOP_WINDOW,
+            OutboundMessage.status != SKIPPED,
+        )
+        .order_by(OutboundMessage.id.desc())
+        .limit(100)
+    )
+    counts = Counter(body for body in recent if body in wanted)
+    return {body for body, n in counts.items() if n >= LOOP_REPEATS}
 
 
 def queue(session: Session, message: Outgoing, *, now: datetime) -> int:

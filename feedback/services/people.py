@@ -57,7 +57,7 @@ def is_fictional(phone: str) -> bool:
 
 def _has_phone(phone: str) -> ColumnElement[bool]:
     """The person whose (normalised) number is `phone`, found through its keyed hash."""
-    return Person.phone_hash == current_cipher().lookup_hash(phone)
+    return Person.phone_hash.in_(current_cipher().lookup_hashes(phone))
 
 
 def may_be_texted() -> ColumnElement[bool]:

@@ -14,14 +14,17 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from feedback.models import Person, StaffUser, Team
+from feedback.services import audit
 
 ROLES = ("admin", "champions", "worker", "advocacy", "manager")
 MIN_PASSWORD_LENGTH = 12
 
 log = logging.getLogger(__name__)
+# Who a refused sign-in is from, in the audit log: nobody is known to be the account's owner.
+SIGN_IN_PAGE = "sign-in page"
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
@@ -92,7 +95,9 @@ def authenticate(
         email = normalise_email(email)
     except StaffError:
         email = ""
-    user = session.scalar(select(StaffUser).where(StaffUser.email == email)) if email else None
+    # Locked for the rest of the transaction, so that attempts at once cannot each count one failure fewer.
+    query = select(StaffUser).where(StaffUser.email == email).with_for_update()
+    user = session.scalar(query) if email else None
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         right = True
@@ -100,15 +105,18 @@ def authenticate(
         right = False
     if user is None:
         log.info("sign-in refused: no such account")
+        audit.record(session, "login-failed", now=now, actor=SIGN_IN_PAGE, reason="no such account")
         return None
     if is_locked(user, now):
         log.warning("sign-in refused: staff user %s is locked", user.id)
+        _audit_refusal(user, now, "locked")
         return None
     if not right:
         record_failure(user, now=now, policy=policy)
         return None
     if not user.active:
         log.warning("sign-in refused: staff user %s is not active", user.id)
+        _audit_refusal(user, now, "not active")
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -122,12 +130,24 @@ def is_locked(user: StaffUser, now: datetime) -> bool:
 def record_failure(user: StaffUser, *, now: datetime, policy: SignInPolicy, reason: str = "wrong password") -> None:
     """One more failure in a row; the last one allowed locks the account (and the count starts again)."""
     user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= policy.max_failures:
+    locked = user.failed_logins >= policy.max_failures
+    if locked:
         user.failed_logins = 0
         user.locked_until = now + policy.lock_for
         log.warning("sign-in refused: %s for staff user %s; account locked for a while", reason, user.id)
     else:
         log.warning("sign-in refused: %s for staff user %s (%s in a row)", reason, user.id, user.failed_logins)
+    _audit_refusal(user, now, reason, locked=locked)
+
+
+def _audit_refusal(user: StaffUser, now: datetime, reason: str, **detail: Any) -> None:
+    """In the audit log by account number: the actor is the sign-in page, as nobody is known to be them."""
+    session = object_session(user)
+    if session is not None:
+        audit.record(
+            session, "login-failed", now=now, actor=SIGN_IN_PAGE, subject_type="staff_user", subject_id=user.id,
+            reason=reason, **detail,
+        )  # fmt: skip
 
 
 def record_sign_in(user: StaffUser, *, now: datetime) -> None:
@@ -136,6 +156,11 @@ def record_sign_in(user: StaffUser, *, now: datetime) -> None:
     user.locked_until = None
     user.last_login_at = now
     log.info("staff user %s signed in", user.id)
+    if (session := object_session(user)) is not None:
+        audit.record(
+            session, "login", now=now, staff=user, subject_type="staff_user", subject_id=user.id,
+            second_factor=user.totp_secret is not None,
+        )  # fmt: skip
 
 
 # --- the optional second factor (TOTP, RFC 6238) --------------------------------------------------------------
@@ -189,6 +214,7 @@ def turn_on_two_factor(user: StaffUser, secret: str, code: str, *, now: datetime
         raise StaffError("that code does not match: check the app's clock, and type the code it shows now")
     user.totp_secret = secret
     log.info("staff user %s turned on two-factor sign-in", user.id)
+    _audit_two_factor(user, now, "on", staff=user)
 
 
 def turn_off_two_factor(user: StaffUser, code: str, *, now: datetime) -> None:
@@ -196,12 +222,21 @@ def turn_off_two_factor(user: StaffUser, code: str, *, now: datetime) -> None:
         raise StaffError("that code does not match: type the code your app shows now")
     user.totp_secret = None
     log.info("staff user %s turned off two-factor sign-in", user.id)
+    _audit_two_factor(user, now, "off", staff=user)
 
 
-def reset_two_factor(user: StaffUser) -> None:
+def reset_two_factor(user: StaffUser, *, now: datetime) -> None:
     """An admin clears a colleague's second factor (a lost phone): they sign in with the password alone."""
     user.totp_secret = None
     log.warning("two-factor sign-in cleared for staff user %s from the command line", user.id)
+    _audit_two_factor(user, now, "off", staff=None)
+
+
+def _audit_two_factor(user: StaffUser, now: datetime, turned: str, *, staff: StaffUser | None) -> None:
+    if (session := object_session(user)) is not None:
+        audit.record(
+            session, "two-factor", now=now, staff=staff, subject_type="staff_user", subject_id=user.id, turned=turned
+        )
 
 
 def team_named(session: Session, name: str) -> Team:

@@ -28,6 +28,9 @@ CHANNELS = ("sms", "web")
 # What a summary can be broken down by, and the column each means.
 BREAKDOWNS = ("channel", "survey", "locality", "age_band", "care_setting")
 _COLUMN = {"survey": "survey_id"}
+# The first day a period may touch. Long before any message, and far enough from year 1 that the period before one
+# (up to five years) and a year's trend can still be counted back in dates.
+EARLIEST = date(1900, 1, 1)
 
 
 class FilterError(ValueError):
@@ -141,9 +144,12 @@ def _date(value: str | None, name: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise FilterError(f"{name} must be a date written YYYY-MM-DD, not {value!r}.") from None
+    if day < EARLIEST:
+        raise FilterError(f"{name} must be {EARLIEST.isoformat()} or later, not {value!r}.")
+    return day
 
 
 def months_before(day: date, months: int) -> date:

@@ -34,7 +34,10 @@ def owner(session: Session, token: str, *, now: datetime) -> StaffUser | None:
     """Who a live token acts as, or None for an unknown or revoked one (they look the same)."""
     if not token or len(token) > 200:
         return None
-    found = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token), ApiToken.revoked_at.is_(None)))
+    hashes = current_cipher().lookup_hashes("api:" + token)  # any key's, while a rotation is under way
+    found = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)).limit(1)
+    )
     if found is None or not found.staff_user.is_active:
         return None
     found.last_used_at = now

@@ -8,6 +8,8 @@ tap, a resubmitted form) records one answer.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +35,8 @@ from feedback.services.surveys import STATEMENT
 
 WEB = conversations.WEB
 MAX_TEXT_LENGTH = 2000
+# A page's nonce as the page makes it (secrets.token_urlsafe); stored as "web-" + nonce, 64 characters at most.
+PAGE_NONCE = re.compile(r"[A-Za-z0-9_-]{1,60}")
 OPEN = (conversations.INVITED, conversations.ACTIVE)
 RECEIVED = "received"
 PROCESSED = "processed"
@@ -183,6 +187,10 @@ def answer_page(
 ) -> Submitted:
     """Answer one page for a person: the conversation it goes into is found (or begun) first, unless this very
     page was already submitted (a double tap), which records nothing more."""
+    if not PAGE_NONCE.fullmatch(nonce):
+        # The nonce is a hidden field anyone can change: one too long for its column, or with a NUL byte in it,
+        # must not lose the answer. It is stored as a page of its own.
+        nonce = secrets.token_urlsafe(16)
     done = session.scalar(
         select(InboundMessage.id).where(
             InboundMessage.provider_sid == f"web-{nonce}",
@@ -262,7 +270,9 @@ def _store_and_screen(
             select(InboundMessage).where(InboundMessage.provider_sid == provider_sid).with_for_update()
         ).one()
         if earlier.person_id != conversation.person_id:
-            raise LookupError("that page belongs to someone else")  # a nonce replayed across people: refuse it
+            # A nonce replayed across people (a cookie lost between two submits, or a forged field): the other
+            # person's page is left alone and this answer is stored as a page of its own.
+            return _store_and_screen(session, conversation, raw, nonce=secrets.token_urlsafe(16), now=now)
         result = (earlier.id, bool(earlier.risk), earlier.status == PROCESSED)
         session.commit()
         return result

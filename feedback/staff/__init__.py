@@ -3,6 +3,7 @@
 from feedback.staff import account as _account  # noqa: F401 - registers sign-in's second step and two-factor
 from feedback.staff import actions as _actions  # noqa: F401 - registers the "you said, we did" views on bp
 from feedback.staff import advocacy as _advocacy  # noqa: F401 - registers the advocacy report's view on bp
+from feedback.staff import audit as _audit  # noqa: F401 - registers the audit log's view on bp
 from feedback.staff import builder as _builder  # noqa: F401 - registers the survey builder's views on bp
 from feedback.staff import channels as _channels  # noqa: F401 - registers the channel health view on bp
 from feedback.staff import coding as _coding  # noqa: F401 - registers the message review views on bp

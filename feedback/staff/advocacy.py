@@ -25,6 +25,7 @@ from feedback.models import AdvocacyOffer, AdvocacySession, Person
 from feedback.services import advocacy, advocacy_cases, sending
 from feedback.services.people import CARE_SETTING_LABELS
 from feedback.services.register import REF_MAX_LENGTH
+from feedback.staff.audit import audited
 from feedback.staff.forms import show_errors
 from feedback.staff.views import bp, roles
 
@@ -110,6 +111,7 @@ def advocacy_report() -> Any:
         target=float(current_app.config["ADVOCACY_TARGET"]),
         localities=current_app.config["LOCALITIES"],
     )
+    audited("view", "advocacy-report", None, not_offered=len(result.not_offered))
     return render_template(
         "staff/advocacy.html", report=result, args=request.args, care_settings=CARE_SETTING_LABELS, error=None
     )
@@ -124,17 +126,19 @@ def offer_list() -> Any:
     show = request.args.get("show", "all")
     if show not in SHOWS:
         abort(400, description=f"show must be one of: {', '.join(SHOWS)}.")
-    search = request.args.get("q", "").strip()[:REF_MAX_LENGTH]
+    search = request.args.get("q", "").replace("\x00", "").strip()[:REF_MAX_LENGTH]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = _listed(show, search)
     session = current_session()
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = min(page, max(ceil(total / PAGE_SIZE), 1))  # past the end (any number can be typed): the last page
     offers = session.scalars(
         query.options(joinedload(AdvocacyOffer.person))
         .order_by(AdvocacyOffer.offered_on.desc(), AdvocacyOffer.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
+    audited("view", "advocacy-offer-list", None, shown=len(offers), show=show)
     sessions = dict(
         session.execute(
             select(AdvocacySession.offer_id, func.count())
@@ -189,6 +193,7 @@ def offer_new() -> Any:
         db.session.rollback()
         general = show_errors(form, exc.errors, LABELS)
         return render_template("staff/advocacy_offer_new.html", form=form, general=general), 400
+    audited("edit", "advocacy-offer", offer.id, new=True)
     db.session.commit()
     flash(f"Logged the offer to {form.ref.data.strip()}.")
     return redirect(url_for("staff.offer_view", offer_id=offer.id))
@@ -197,7 +202,9 @@ def offer_new() -> Any:
 @bp.get("/advocacy/offers/<int:offer_id>")
 @roles(*ADVOCACY_ROLES)
 def offer_view(offer_id: int) -> Any:
-    return _offer_page(_offer(offer_id))
+    offer = _offer(offer_id)
+    audited("view", "advocacy-offer", offer.id)
+    return _offer_page(offer)
 
 
 @bp.post("/advocacy/offers/<int:offer_id>")
@@ -219,6 +226,7 @@ def offer_update(offer_id: int) -> Any:
     except advocacy_cases.OfferError as exc:
         db.session.rollback()
         return _offer_page(_offer(offer_id), update=form, general=show_errors(form, exc.errors, LABELS), status=400)
+    audited("edit", "advocacy-offer", offer.id)
     db.session.commit()
     flash("Saved the response, follow-up and notes.")
     return redirect(url_for("staff.offer_view", offer_id=offer.id))
@@ -239,6 +247,7 @@ def offer_session(offer_id: int) -> Any:
         db.session.rollback()
         general = show_errors(form, exc.errors, LABELS)
         return _offer_page(_offer(offer_id), session_form=form, general=general, status=400)
+    audited("edit", "advocacy-offer", offer.id, added="session")
     db.session.commit()
     flash("Recorded the session.")
     return redirect(url_for("staff.offer_view", offer_id=offer.id))
@@ -263,6 +272,7 @@ def offer_close(offer_id: int) -> Any:
     except advocacy_cases.OfferError as exc:
         db.session.rollback()
         return _offer_page(_offer(offer_id), close=form, general=show_errors(form, exc.errors, LABELS), status=400)
+    audited("edit", "advocacy-offer", offer.id, closed=True)
     db.session.commit()
     # Shown here, once, and never put in a redirect or the session cookie: the link opens the young person's page.
     return _offer_page(_offer(offer_id), asked=asked)

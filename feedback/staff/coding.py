@@ -13,6 +13,7 @@ from feedback.clock import now
 from feedback.extensions import current_session, db
 from feedback.models import Theme
 from feedback.services import analysis
+from feedback.staff.audit import audited
 from feedback.staff.views import bp, roles
 
 CODERS = ("admin", "worker", "manager")
@@ -30,6 +31,7 @@ def message(message_id: int) -> str:
     item = analysis.filed(current_session(), message_id)
     if item is None:
         abort(404)
+    audited("view", "message", message_id)
     themes = (
         current_session()
         .execute(select(Theme.slug, Theme.label).where(Theme.retired_at.is_(None)).order_by(Theme.id))
@@ -48,6 +50,7 @@ def recode(message_id: int) -> Response:
     except analysis.RecodeError as exc:
         db.session.rollback()
         abort(400, description=str(exc))
+    audited("recode", "message", message_id, added=sorted(added), removed=sorted(removed))
     db.session.commit()
     flash(f"Saved: {len(added)} added, {len(removed)} removed. Re-analysis keeps your themes.")
     return redirect(url_for("staff.message", message_id=message_id))
@@ -64,6 +67,7 @@ def review_risk(message_id: int) -> Any:
     except analysis.RecodeError as exc:
         db.session.rollback()
         abort(400, description=str(exc))
+    audited("recode", "message", message_id, risk=decision)
     db.session.commit()
     flash("Risk flag confirmed." if decision == "confirm" else "Risk flag cleared; the screen's own verdict is kept.")
     return redirect(url_for("staff.message", message_id=message_id))

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from feedback.clock import now
 from feedback.extensions import current_session, db
 from feedback.services import statements
+from feedback.staff.audit import audited
 from feedback.staff.forms import ReplyForm
 from feedback.staff.views import bp, roles
 
@@ -32,6 +33,7 @@ def inbox() -> str:
 @roles("worker", "manager")
 def statement(statement_id: int) -> str:
     item = _statement(statement_id)
+    audited("view", "statement", item.id)
     return render_template(
         "staff/statement.html",
         statement=item,

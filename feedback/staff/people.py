@@ -25,6 +25,7 @@ from feedback.extensions import current_session, db
 from feedback.models import Person, StaffUser
 from feedback.services import register
 from feedback.services.people import CARE_SETTING_LABELS, CARE_SETTINGS
+from feedback.staff.audit import audited
 from feedback.staff.forms import show_errors
 from feedback.staff.views import bp, roles
 
@@ -102,21 +103,24 @@ class Listed:
 @roles(*READERS)
 def people_list() -> str:
     session = current_session()
-    search = request.args.get("q", "").strip()[: register.REF_MAX_LENGTH]
+    search = request.args.get("q", "").replace("\x00", "").strip()[: register.REF_MAX_LENGTH]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = _visible(select(Person).where(Person.ref.is_not(None)))
     if search:
         query = query.where(func.lower(Person.ref).contains(search.lower(), autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = min(page, max(ceil(total / PAGE_SIZE), 1))  # past the end (any number can be typed): the last page
     found = session.scalars(
         query.options(undefer(Person.phone))
         .order_by(Person.created_at.desc(), Person.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
+    rows = [_listed(person) for person in found]
+    audited("view", "person-list", None, page=page, shown=len(rows), searched=bool(search))
     return render_template(
         "staff/people.html",
-        rows=[_listed(person) for person in found],
+        rows=rows,
         search=search,
         page=page,
         pages=max(ceil(total / PAGE_SIZE), 1),
@@ -145,6 +149,7 @@ def person_edit(person_id: int) -> Any:
     form = _form(person)
     if not form.is_submitted():
         _fill(form, person)
+        audited("view", "person", person.id)
         return _form_page(form, person)
     if not form.validate():
         abort(400, description=EXPIRED)
@@ -226,6 +231,7 @@ def _save(form: PersonForm, person: Person | None) -> Any:
     except register.RegisterError as exc:
         db.session.rollback()
         return _refused(form, exc, person)
+    audited("edit", "person", saved.id, new=person is None)
     db.session.commit()
     flash(f"Saved the record {saved.ref}.")
     if current_user.role == "worker" and saved.worker_id != current_user.id:

@@ -1,8 +1,13 @@
 """A staff member's session: begun after the password (and code), ended after SESSION_HOURS, or after
 SESSION_IDLE_MINUTES without a request; and the short 'pending' state between the password and the code.
 
-The times here are the wall clock's, like the signature on the session cookie itself (which Flask also expires
-after PERMANENT_SESSION_LIFETIME): a session is about real time passing in someone's browser.
+Both limits are checked here, on every staff request, from stamps inside the signed cookie, rather than by
+shortening PERMANENT_SESSION_LIFETIME: that one setting also keeps a young person's place in an open survey
+(a permanent session, so they can come back tomorrow), and 8 hours would cut it short. A staff session is not
+made permanent, so its cookie also goes when the browser closes.
+
+The times are the wall clock's, like the signature on the cookie itself: a session is about real time passing in
+someone's browser, not the app's CLOCK that tests move.
 """
 
 from __future__ import annotations
@@ -30,10 +35,9 @@ SIGNED_OUT_IDLE = "You were signed out after a while without activity. Please si
 
 
 def begin(user: StaffUser) -> None:
-    """Sign `user` in: a permanent session (so the cookie carries an expiry), stamped now."""
+    """Sign `user` in, stamped now."""
     session.pop(PENDING, None)
     login_user(user)
-    session.permanent = True
     moment = utcnow().timestamp()
     session[SIGNED_IN_AT] = moment
     session[LAST_SEEN] = moment
@@ -75,7 +79,7 @@ def pending_user() -> StaffUser | None:
     if not isinstance(pending.get("until"), int | float) or pending["until"] < utcnow().timestamp():
         session.pop(PENDING, None)
         return None
-    user = db.session.get(StaffUser, pending["user"])
+    user = db.session.get(StaffUser, pending["user"], with_for_update=True)  # a wrong code counts, one at a time
     return user if user is not None and user.totp_secret else None
 
 

@@ -211,11 +211,11 @@ def _duty_team_id() -> int | None:
 @bp.get("/alerts")
 @roles(*alert_service.RESPONDERS)
 def alerts() -> str:
-    return render_template(
-        "staff/alerts.html",
-        alerts=alert_service.open_alerts(current_session(), current_user, _duty_team_id()),
-        errors={},
-    )
+    from feedback.staff.audit import audited  # the audit views register on this module's bp
+
+    found = alert_service.open_alerts(current_session(), current_user, _duty_team_id())
+    audited("view", "alert-list", None, shown=len(found))
+    return render_template("staff/alerts.html", alerts=found, errors={})
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")

@@ -31,4 +31,14 @@ def privacy() -> str:
         service_name=config["SERVICE_NAME"],
         help_numbers=config["HELP_NUMBERS"],
         threshold=config["SUPPRESSION_THRESHOLD"],
+        words_kept=_how_long(int(config.get("MESSAGE_RETENTION_DAYS", 730))),
+        identifier_age=int(config.get("IDENTIFIER_MAX_AGE", 26)),
     )
+
+
+def _how_long(days: int) -> str:
+    """730 as "2 years", 365 as "1 year", anything else in days."""
+    years, rest = divmod(days, 365)
+    if years and not rest:
+        return f"{years} year" if years == 1 else f"{years} years"
+    return f"{days} days"
