@@ -19,6 +19,10 @@ dropped at the end unless --keep) it:
    one attempt and has its own provider id, nobody had two invitations, and the count matches what the senders
    reported. Then the same senders without the pacer, briefly: what they could do on this machine.
 
+It also prints the time the claim's query takes with the backlog queued (the migrations' claim index ends with
+the id, so it reads one index entry) and the share of the machine other processes used meanwhile: figures from a
+busy machine are noisier.
+
 A benchmark, not a test: it never fails because of a figure. It exits 1 when a check fails (something sent
 twice, a count that does not match) and 2 when it cannot set up or run.
 """
@@ -499,7 +503,6 @@ CLAIM_QUERY = (
     "SELECT id FROM outbound_message WHERE status = 'queued' AND next_attempt_at <= now() "
     "ORDER BY priority, next_attempt_at, id LIMIT 1"
 )
-CLAIM_INDEX = "CREATE INDEX bench_outbound_message_claim_id ON outbound_message (status, priority, next_attempt_at, id)"
 
 
 def claim_ms(session: Any, runs: int = 15) -> float:
@@ -572,6 +575,41 @@ def check(session: Any, drained: list[Drain], people: int, queue: Queueing) -> C
     return Checks(rows, failures)
 
 
+# --- the machine ---------------------------------------------------------------------------------------------
+
+
+def others_cpu(database: str) -> dict[int, float]:
+    """CPU seconds used so far by each process but this script, its senders and PostgreSQL's work for them (its
+    backends on `database` and parallel workers), from Linux /proc (nothing elsewhere)."""
+    used, mine = {}, {os.getpid(), *(child.pid for child in mp.active_children())}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in mine:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if command.startswith("postgres:") and (f" {database} " in command or "parallel worker" in command):
+            continue
+        if "bench/outbox.py" in command or "multiprocessing" in command:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces and brackets
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+@contextmanager
+def others_share(database: str, into: dict[str, float], name: str) -> Iterator[None]:
+    """The share of the machine (percent of all its cores) other processes used while the block ran: at least
+    that much, since processes that ended meanwhile are not counted. A busy machine gives lower figures."""
+    before, started = others_cpu(database), time.perf_counter()
+    yield
+    after, wall = others_cpu(database), time.perf_counter() - started
+    used = sum(cpu - before[pid] for pid, cpu in after.items() if pid in before)
+    into[name] = used * 100 / (wall * (os.cpu_count() or 1))
+
+
 # --- reporting ----------------------------------------------------------------------------------------------
 
 
@@ -583,7 +621,6 @@ def report(
     rate: float,
     *,
     claim: float,
-    claim_index: bool,
 ) -> None:
     n = queue.people
     spent = queue.spent
@@ -631,8 +668,7 @@ def report(
         print(f"{title:<40}{run.count:>8,}{span:>9.1f}{run.achieved():>9.1f}{ratio:>8}{run.busiest_second():>13}")
     per = ", ".join(f"{len(r.sends):,}" for r in paced.results)
     print(f"\nper sender (paced): {per} messages")
-    index = "with the extra claim index (--claim-index)" if claim_index else "with the migrations' indexes"
-    print(f"the claim's query with {queue.invitations:,} queued, {index}: {claim:.1f} ms (median)")
+    print(f"the claim's query with {queue.invitations:,} queued: {claim:.1f} ms (median)")
     wait = paced.reply_wait()
     if wait is not None:
         print(
@@ -674,12 +710,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drain", type=int, default=10_000, help="Messages to send before the senders stop.")
     parser.add_argument("--no-unpaced", action="store_true", help="Skip the short run without a pacer.")
     parser.add_argument(
-        "--claim-index",
-        action="store_true",
-        help="An experiment: before draining, add an index on outbound_message (status, priority, next_attempt_at, "
-        "id) to the bench's database, so that the claim's ORDER BY ... LIMIT 1 reads one row, not the whole backlog.",
-    )
-    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES_URL") or DEFAULT_POSTGRES,
         help="A PostgreSQL server URL allowed to CREATE and DROP DATABASE (env BENCH_POSTGRES_URL).",
@@ -705,23 +735,24 @@ def run(args: argparse.Namespace) -> int:
         load_defaults(current_session())
         db.session.commit()
         print(f"queueing {args.people:,} ...", flush=True)
-        queue = queue_survey(app, url, args.people)
+        busy: dict[str, float] = {}
+        with others_share(args.database, busy, "queueing"):
+            queue = queue_survey(app, url, args.people)
         reply_to = current_session().execute(text("SELECT min(id) FROM person")).scalar_one()
         current_session().rollback()
-        if args.claim_index:
-            current_session().execute(text(CLAIM_INDEX))
-            current_session().execute(text("ANALYZE outbound_message"))
-            current_session().commit()
-            print("added the claim index (--claim-index): not in the migrations", flush=True)
         claim = claim_ms(current_session())
         print(f"draining {args.drain:,} with {args.senders} senders at {args.rate:g}/s ...", flush=True)
-        paced = drain(url, key, senders=args.senders, rate=args.rate, count=args.drain, reply_to=reply_to)
+        with others_share(args.database, busy, "paced"):
+            paced = drain(url, key, senders=args.senders, rate=args.rate, count=args.drain, reply_to=reply_to)
         unpaced = None
         if not args.no_unpaced:
             print(f"then {UNPACED:,} without a pacer ...", flush=True)
-            unpaced = drain(url, key, senders=args.senders, rate=None, count=UNPACED)
+            with others_share(args.database, busy, "no pacer"):
+                unpaced = drain(url, key, senders=args.senders, rate=None, count=UNPACED)
         checks = check(current_session(), [d for d in (paced, unpaced) if d], args.people, queue)
-        report(queue, paced, unpaced, checks, args.rate, claim=claim, claim_index=args.claim_index)
+        report(queue, paced, unpaced, checks, args.rate, claim=claim)
+        shares = ", ".join(f"{name} {share:.0f}%" for name, share in busy.items())
+        print(f"other processes used at least this share of the machine meanwhile (more: noisier): {shares}")
         db.session.remove()
         db.engine.dispose()
     return 1 if checks.failures else 0

@@ -300,8 +300,9 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined]
     __tablename__ = "outbound_message"
     __table_args__ = (
         Index("ix_outbound_message_status_next_attempt_at", "status", "next_attempt_at"),
-        # How senders claim: the most urgent due message first (replies before bulk sends).
-        Index("ix_outbound_message_claim", "status", "priority", "next_attempt_at"),
+        # How senders claim: the most urgent due message first (replies before bulk sends), oldest first; with the id
+        # in it a claim reads one index entry, not a bulk send's whole backlog sorted.
+        Index("ix_outbound_message_claim", "status", "priority", "next_attempt_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -105,6 +105,7 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
         limit=batch,
         quiet=outbox.QuietHours.from_config(current_app.config),
         pacer=pacer,
+        clock=now,
     )
     # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
     analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)

@@ -504,3 +504,42 @@ def test_cron_runs_jobs_one_at_a_time_unless_a_scheduler_holds_the_lease(
     assert refused.exit_code == 1 and "a `feedback scheduler` is running" in refused.output
     unknown = runner.invoke(args=["jobs", "run", "everything"])
     assert unknown.exit_code == 2
+
+
+def test_a_reply_queued_during_a_bulk_send_is_the_next_message_out(
+    app: Any, register: None, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox.people, "is_fictional", lambda phone: False)  # through this test's own sender
+    queue_bulk(app, clock.current)
+    person_id = db.session.scalar(select(Person.id).where(Person.ref == "SL-5")) or 0
+    order: list[str] = []
+
+    class Sender:
+        def send(self, to: str, body: str) -> outbox.SendResult:
+            order.append("reply" if body == "Thanks" else "bulk")
+            if len(order) == 1:  # a young person texts while the first invitation goes
+                clock.advance(seconds=1)
+                outbox.record(db.session, [outbox.Outgoing(person_id, "Thanks", "reply")], now=clock.current)
+            clock.advance(seconds=1)
+            return outbox.SendResult(provider_sid=None, status=outbox.SIMULATED)
+
+    outbox.flush(db.session, Sender(), now=clock.current, retry=outbox.RetryPolicy(), clock=clock)
+    assert order == ["bulk", "reply", "bulk", "bulk"]
+
+
+def test_a_bulk_send_writes_every_invitation_whole(app: Any, runner: Any, tmp_path: Path) -> None:
+    """Past BULK_ROWS the outbox takes a faster path on PostgreSQL: each message still goes to its own person with
+    its own conversation and a body that reads back."""
+    rows = "\n".join(f"BULK-{n},07700 900{n:03d},,,,,yes" for n in range(250))
+    path = tmp_path / "people.csv"
+    path.write_text("ref,phone,date_of_birth,locality,care_setting,worker_email,consent_sms\n" + rows, encoding="utf-8")
+    assert runner.invoke(args=["people", "import", str(path)]).exit_code == 0
+    assert outbox.BULK_ROWS < 250
+    queue_bulk(app, utc(2026, 11, 23, 12))
+    db.session.expire_all()
+    invitations = db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    assert len(invitations) == 250 and len({m.person_id for m in invitations}) == 250
+    for message in invitations:
+        conversation = db.session.get(Conversation, message.conversation_id)
+        assert conversation is not None and conversation.person_id == message.person_id
+        assert message.body.startswith("Hi, it's the Champions Board.") and message.priority == outbox.BULK_PRIORITY

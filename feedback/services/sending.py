@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from feedback.config import ConfigurationError, public_base_url
@@ -96,27 +96,10 @@ def send_survey(
         wanted = [pid for pid in batch if pid not in not_textable]
         if not wanted:
             continue
-        rows = [
-            {
-                "person_id": pid,
-                "survey_id": version.survey_id,
-                "survey_version_id": version.id,
-                "channel": channel,
-                "status": conversations.INVITED,
-                "occurrence": occurrence,
-                "position": 0,
-                "invalid_attempts": 0,
-                "started_at": now,
-                "last_activity_at": now,
-            }
-            for pid in wanted
-        ]
-        created = session.execute(
-            insert_or_ignore(session, Conversation, ["person_id", "survey_id", "occurrence"]).returning(
-                Conversation.id, Conversation.person_id
-            ),
-            rows,
-        ).all()
+        if session.get_bind().dialect.name == "postgresql":
+            created = _invite_postgres(session, wanted, version, channel=channel, occurrence=occurrence, now=now)
+        else:
+            created = _invite(session, wanted, version, channel=channel, occurrence=occurrence, now=now)
         report.already_sent += len(wanted) - len(created)
         outbox.record(
             session,
@@ -133,6 +116,65 @@ def send_survey(
         )
         report.queued += len(created)
     return report
+
+
+def _invite(
+    session: Session, person_ids: Sequence[int], version: SurveyVersion, *, channel: str, occurrence: str, now: datetime
+) -> list[tuple[int, int]]:
+    """One invited conversation per person who has not had this occurrence: (conversation id, person id)."""
+    rows = [
+        {
+            "person_id": pid,
+            "survey_id": version.survey_id,
+            "survey_version_id": version.id,
+            "channel": channel,
+            "status": conversations.INVITED,
+            "occurrence": occurrence,
+            "position": 0,
+            "invalid_attempts": 0,
+            "started_at": now,
+            "last_activity_at": now,
+        }
+        for pid in person_ids
+    ]
+    created = session.execute(
+        insert_or_ignore(session, Conversation, ["person_id", "survey_id", "occurrence"]).returning(
+            Conversation.id, Conversation.person_id
+        ),
+        rows,
+    ).all()
+    return [(cid, pid) for cid, pid in created]
+
+
+# The same on PostgreSQL as one short statement over an array of ids (parsed once, whatever the batch).
+_INVITE_POSTGRES = text(
+    """
+    INSERT INTO conversation (person_id, survey_id, survey_version_id, channel, status, occurrence, position,
+                              invalid_attempts, started_at, last_activity_at)
+    SELECT p, :survey_id, :version_id, :channel, :status, :occurrence, 0, 0, :now, :now
+    FROM unnest(CAST(:person_ids AS integer[])) AS p
+    ON CONFLICT (person_id, survey_id, occurrence) DO NOTHING
+    RETURNING id, person_id
+    """
+)
+
+
+def _invite_postgres(
+    session: Session, person_ids: Sequence[int], version: SurveyVersion, *, channel: str, occurrence: str, now: datetime
+) -> list[tuple[int, int]]:
+    rows = session.execute(
+        _INVITE_POSTGRES,
+        {
+            "person_ids": list(person_ids),
+            "survey_id": version.survey_id,
+            "version_id": version.id,
+            "channel": channel,
+            "status": conversations.INVITED,
+            "occurrence": occurrence,
+            "now": now,
+        },
+    ).all()
+    return sorted((cid, pid) for cid, pid in rows)
 
 
 def _link_invitation(session: Session, version: SurveyVersion, person_id: int, to: LinkSettings, now: datetime) -> str:

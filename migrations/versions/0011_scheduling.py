@@ -73,7 +73,7 @@ def upgrade():
     op.execute("UPDATE outbound_message SET priority = 0 WHERE kind = 'reply'")
     op.execute("UPDATE outbound_message SET priority = 1 WHERE kind IN ('statement-reply', 'link')")
     with op.batch_alter_table('outbound_message', schema=None) as batch_op:
-        batch_op.create_index('ix_outbound_message_claim', ['status', 'priority', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbound_message_claim', ['status', 'priority', 'next_attempt_at', 'id'], unique=False)
 
     # ### end Alembic commands ###
 
