@@ -412,6 +412,7 @@ def sender_process(job: SenderJob, counter: Any, ready: Any, go: Any, out: Any) 
                 limit=max(1, min(WORKER_BATCH, math.ceil(remaining / job.senders))),
                 quiet=outbox.NO_QUIET_HOURS,
                 pacer=pacer,
+                clock=lambda: datetime.now(UTC),  # as the worker does: a reply queued mid-round goes next
             )
             db.session.remove()
             simulated, handled, rounds = simulated + report.simulated, handled + report.handled, rounds + 1

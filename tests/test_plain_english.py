@@ -85,6 +85,8 @@ def test_the_help_reply_links_the_privacy_notice_only_while_it_fits_in_two_texts
         assert count_segments(help_text).segments <= HELP_MAX_SEGMENTS
         assert "Childline 0800 1111" in help_text and "STOP" in help_text
     assert "/privacy" not in Wording.from_config({**app.config, "PUBLIC_BASE_URL": None}).help
+    # With the default name and help numbers, the link fits too.
+    assert Wording.from_config(app.config).help.endswith(f" Privacy: {base}/privacy")
 
 
 def test_importing_hard_wording_warns(app: Any, runner: Any, tmp_path: Any) -> None:

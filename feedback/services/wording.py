@@ -37,8 +37,9 @@ class Wording:
         return cls(
             help=config.get("HELP_TEXT")
             or with_privacy_link(
-                f"This is {service}. We ask young people with care experience what they think, "
-                f"to make things better. Reply STOP to stop texts. To talk to someone: {numbers}",
+                # Short enough that, with the default help numbers, the privacy link fits in two texts.
+                f"{service[:1].upper()}{service[1:]}: we ask care experienced young people how to make things "
+                f"better. Reply STOP to stop. Talk to someone: {numbers}",
                 config.get("PUBLIC_BASE_URL"),
             ),
             acknowledgement=config.get("ACKNOWLEDGEMENT_TEXT")
