@@ -332,3 +332,23 @@ def test_the_key_is_rotated_while_the_service_runs(
 def test_rotating_without_an_old_key_is_refused(app: Any, runner: Any) -> None:
     result = runner.invoke(args=["keys", "rotate"])
     assert result.exit_code == 2 and "set ENCRYPTION_OLD_KEYS" in result.output
+
+
+def test_lists_of_young_peoples_words_are_audited_too(app: Any, history: Person) -> None:
+    assert signed_in(app, "manager").get("/staff/messages").status_code == 200
+    assert signed_in(app, "worker").get("/staff/inbox").status_code == 200
+    actions = audit_actions()
+    assert ("view", "message-list") in actions and ("view", "statement-list") in actions
+
+
+# --- payload size -------------------------------------------------------------------------------------------
+
+
+def test_an_oversized_request_is_refused_and_stores_nothing(app: Any, twilio: TwilioWebhook) -> None:
+    params = twilio.sms_params("x" * 300_000)
+    response = twilio.post("/sms/inbound", params)
+    assert response.status_code == 413
+    assert count("inbound_message") == 0
+    page = app.test_client().post("/s/monthly-checkin/q/1", data={"answer": "y" * 300_000, "next": "1"})
+    assert page.status_code == 413
+    assert count("answer") == 0

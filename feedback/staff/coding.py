@@ -22,7 +22,9 @@ CODERS = ("admin", "worker", "manager")
 @bp.get("/messages")
 @roles(*CODERS)
 def messages() -> str:
-    return render_template("staff/messages.html", rows=analysis.recent(current_session()))
+    rows = analysis.recent(current_session())
+    audited("view", "message-list", None, shown=len(rows))
+    return render_template("staff/messages.html", rows=rows)
 
 
 @bp.get("/messages/<int:message_id>")

@@ -26,7 +26,9 @@ def _statement(statement_id: int) -> Any:
 @bp.get("/inbox")
 @roles("worker", "manager")
 def inbox() -> str:
-    return render_template("staff/inbox.html", statements=statements.inbox(current_session(), current_user))
+    found = statements.inbox(current_session(), current_user)
+    audited("view", "statement-list", None, shown=len(found))
+    return render_template("staff/inbox.html", statements=found)
 
 
 @bp.get("/statements/<int:statement_id>")
