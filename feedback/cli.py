@@ -43,6 +43,7 @@ from feedback.services import (
 from feedback.services import register as register_service
 from feedback.services import summary as summaries
 from feedback.services.csvfile import FileError
+from feedback.services.csvfile import Loaded as FileLoaded
 
 
 def _create_app() -> Any:
@@ -641,12 +642,7 @@ def people_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
         db.session.commit()
     except register_service.RegisterError as exc:
         _refused(ctx, file, exc, skip_bad=skip_bad)
-    for error in result.skipped:
-        click.echo(f"Skipped {error}", err=True)
-    summary = f"Added {result.added}, updated {result.updated}"
-    if skip_bad:
-        summary += f", skipped {result.skipped_rows}"
-    click.echo(summary + ".")
+    _loaded(result, f"Added {result.added}, updated {result.updated}", skip_bad=skip_bad)
     if result.matched:
         click.echo(f"{result.matched} of those updated had texted in before: their messages now join their record.")
 
@@ -660,6 +656,15 @@ def _refused(ctx: click.Context, file: Path, exc: FileError, *, skip_bad: bool) 
     hint = " Fix the rows above, or load the good ones with --skip-bad." if rows_only and not skip_bad else ""
     click.echo(f"{file.name}: nothing was imported.{hint}", err=True)
     ctx.exit(1)
+
+
+def _loaded(result: FileLoaded, summary: str, *, skip_bad: bool, rows: str = "") -> None:
+    """What an import loaded, and with --skip-bad every row it left out and why (on standard error)."""
+    for error in result.skipped:
+        click.echo(f"Skipped {error}", err=True)
+    if skip_bad:
+        summary += f", skipped {result.skipped_rows}{rows}"
+    click.echo(summary + ".")
 
 
 @click.group("advocacy")
@@ -690,12 +695,7 @@ def advocacy_import(ctx: click.Context, file: Path, skip_bad: bool) -> None:
         db.session.commit()
     except advocacy_service.OfferFileError as exc:
         _refused(ctx, file, exc, skip_bad=skip_bad)
-    for error in result.skipped:
-        click.echo(f"Skipped {error}", err=True)
-    summary = f"Added {result.added} offers"
-    if skip_bad:
-        summary += f", skipped {result.skipped_rows} rows"
-    click.echo(summary + ".")
+    _loaded(result, f"Added {result.added} offers", skip_bad=skip_bad, rows=" rows")
 
 
 def _normalised(phone: str) -> str:
