@@ -74,7 +74,7 @@ def text(response: Any) -> str:
 
 
 def test_an_advocacy_worker_logs_an_offer_in_the_browser(app: Any, register: None, runner: Any) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     form = client.get("/staff/advocacy/offers/new?ref=SL-002")
     assert 'value="SL-002"' in text(form) and 'value="2026-11-23"' in text(form)  # from the no-offer list, today
     offer_id = logged(client, ref="SL-002", response="thinking", follow_up_on="2026-12-01", notes="Wants to think")
@@ -110,7 +110,7 @@ def test_an_advocacy_worker_logs_an_offer_in_the_browser(app: Any, register: Non
 def test_a_bad_offer_is_named_beside_its_field_and_nothing_is_saved(
     app: Any, register: None, overrides: dict[str, str], expected: str
 ) -> None:
-    response = signed_in(app).post("/staff/advocacy/offers/new", data=offer_form(**overrides))
+    response = signed_in(app, "advocacy").post("/staff/advocacy/offers/new", data=offer_form(**overrides))
     assert response.status_code == 400
     assert expected in text(response)
     assert "Nothing was saved" in text(response)
@@ -118,7 +118,7 @@ def test_a_bad_offer_is_named_beside_its_field_and_nothing_is_saved(
 
 
 def test_the_same_offer_twice_is_refused(app: Any, register: None) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     logged(client)
     again = client.post("/staff/advocacy/offers/new", data=offer_form(offered_by="Someone else"))
     assert again.status_code == 400 and "is an offer already recorded" in text(again)
@@ -130,13 +130,13 @@ def test_an_offer_after_eligibility_ended_is_refused(app: Any, register: None) -
     assert person is not None
     person.eligible_until = date(2026, 6, 30)
     db.session.commit()
-    response = signed_in(app).post("/staff/advocacy/offers/new", data=offer_form(ref="SL-002"))
+    response = signed_in(app, "advocacy").post("/staff/advocacy/offers/new", data=offer_form(ref="SL-002"))
     assert response.status_code == 400 and "after the young person stopped being eligible" in text(response)
 
 
 @pytest.mark.parametrize("role", ["champions", "worker"])
 def test_only_advocacy_workers_managers_and_admins_keep_the_log(app: Any, register: None, role: str) -> None:
-    owner = signed_in(app)
+    owner = signed_in(app, "advocacy")
     offer_id = logged(owner, notes="Private note")
     client = signed_in(app, role)
     for path in ("/staff/advocacy/offers", "/staff/advocacy/offers/new", f"/staff/advocacy/offers/{offer_id}"):
@@ -147,7 +147,7 @@ def test_only_advocacy_workers_managers_and_admins_keep_the_log(app: Any, regist
 
 
 def test_the_log_filters_and_refuses_a_filter_it_does_not_know(app: Any, register: None, clock: Clock) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     logged(client, ref="SL-001")
     logged(client, ref="SL-002", response="thinking", follow_up_on="2026-11-20")
     logged(client, ref="SL-003", response="declined")
@@ -164,7 +164,7 @@ def test_the_log_filters_and_refuses_a_filter_it_does_not_know(app: Any, registe
 
 
 def test_someone_thinking_about_it_accepts_then_sessions_are_recorded(app: Any, register: None) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     offer_id = logged(client, response="thinking")
     refused = client.post(f"/staff/advocacy/offers/{offer_id}/sessions", data={"session-held_on": "2026-11-10"})
     assert refused.status_code == 400 and "Sessions are only for an offer that was accepted" in text(refused)
@@ -196,7 +196,7 @@ def test_someone_thinking_about_it_accepts_then_sessions_are_recorded(app: Any, 
     ],
 )
 def test_a_bad_session_is_refused(app: Any, register: None, data: dict[str, str], expected: str) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     offer_id = logged(client)
     response = client.post(f"/staff/advocacy/offers/{offer_id}/sessions", data=data)
     assert response.status_code == 400 and expected in text(response)
@@ -215,7 +215,7 @@ def test_a_bad_session_is_refused(app: Any, register: None, data: dict[str, str]
 def test_a_bad_close_is_refused_and_nobody_is_asked(
     app: Any, register: None, data: dict[str, str], expected: str
 ) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     offer_id = logged(client)
     client.post(f"/staff/advocacy/offers/{offer_id}/sessions", data={"session-held_on": "2026-11-10"})
     response = client.post(f"/staff/advocacy/offers/{offer_id}/close", data=data)
@@ -241,7 +241,7 @@ def test_closing_texts_the_question_and_the_answer_comes_back_into_the_report(
     app: Any, register: None, runner: Any, twilio: TwilioWebhook, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     offer_id = logged(client)
     closed = close(client, offer_id)
     assert closed.status_code == 200
@@ -277,7 +277,7 @@ def test_closing_texts_the_question_and_the_answer_comes_back_into_the_report(
 
 @pytest.mark.parametrize("ref", ["SL-002", "SL-003"])
 def test_someone_who_cannot_be_texted_gets_a_link_shown_once(app: Any, register: None, runner: Any, ref: str) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     offer_id = logged(client, ref=ref)
     closed = close(client, offer_id)
     assert "cannot be texted" in text(closed)
@@ -294,7 +294,7 @@ def test_someone_who_cannot_be_texted_gets_a_link_shown_once(app: Any, register:
 
 
 def test_each_offer_is_asked_once_and_a_second_offer_is_asked_again(app: Any, register: None, runner: Any) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     first = logged(client, ref="SL-002", offered_on="2026-10-01")
     close(client, first, "2026-10-20")
     offer = db.session.get(AdvocacyOffer, first)
@@ -312,7 +312,7 @@ def test_each_offer_is_asked_once_and_a_second_offer_is_asked_again(app: Any, re
 def test_closing_without_the_survey_closes_and_says_why_nobody_was_asked(app: Any, register: None) -> None:
     db.session.execute(db.text("UPDATE survey SET slug = 'renamed-voice' WHERE slug = 'advocacy-voice'"))
     db.session.commit()
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     offer_id = logged(client)
     closed = close(client, offer_id)
     assert closed.status_code == 200 and "feedback defaults" in text(closed)
@@ -320,7 +320,7 @@ def test_closing_without_the_survey_closes_and_says_why_nobody_was_asked(app: An
 
 
 def test_sessions_are_kept_with_their_offer(app: Any, register: None) -> None:
-    client = signed_in(app)
+    client = signed_in(app, "advocacy")
     offer_id = logged(client)
     client.post(f"/staff/advocacy/offers/{offer_id}/sessions", data={"session-held_on": "2026-11-05"})
     assert db.session.scalar(select(AdvocacySession.offer_id)) == offer_id

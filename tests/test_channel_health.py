@@ -97,7 +97,7 @@ def test_today_is_the_uk_day_even_in_summer() -> None:
 
 
 def test_the_page_shows_the_counts_and_never_a_message_or_a_number(app: Any, traffic: None) -> None:
-    page = signed_in(app).get("/staff/channels").get_data(as_text=True)
+    page = signed_in(app, "manager").get("/staff/channels").get_data(as_text=True)
     assert 'id="messages-in">4<' in page and 'id="messages-out">6<' in page
     link = '<a href="https://www.twilio.com/docs/api/errors/30007">30007</a>'
     assert f"{link}</td><td>Filtered by the carrier as spam</td><td>2</td>" in page
@@ -113,7 +113,7 @@ def test_the_scheduler_is_running_while_its_heartbeat_is_fresh(app: Any, clock: 
     assert lease.hold(db.session, "scheduler-host:4242", clock.advance(seconds=-30))
     lease.job_ran(db.session, "run-due-schedules", clock.current)
     clock.advance(seconds=30)
-    client = signed_in(app)
+    client = signed_in(app, "manager")
     page = client.get("/staff/channels").get_data(as_text=True)
     assert "<strong>Running</strong>" in page and "Last heartbeat 30 seconds ago, from scheduler-host:4242" in page
     assert "Last job: run-due-schedules, at 23 Nov 2026 13:59 UK time." in page

@@ -24,7 +24,7 @@ def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: Twil
     twilio.replies("the bus to college is never on time")
     analysis.analyse_pending(db.session, now=now())
     message = message_with("the bus to college is never on time")
-    worker = signed_in(app)
+    worker = signed_in(app, "worker")
     page = worker.get(f"/staff/messages/{message.id}").get_data(as_text=True)
     assert "by the analysis" in page and "bus" in page  # why it got the transport theme
     assert message.body in worker.get("/staff/messages").get_data(as_text=True)
@@ -43,7 +43,7 @@ def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: Twil
 def test_a_risk_flag_is_confirmed_or_cleared_with_who_and_when(app: Any, twilio: TwilioWebhook) -> None:
     twilio.replies("my dad hits me")
     message = db.session.scalars(select(InboundMessage).where(InboundMessage.risk.is_(True))).one()
-    worker = signed_in(app)
+    worker = signed_in(app, "worker")
     assert worker.post(f"/staff/messages/{message.id}/risk", data={"decision": "clear"}).status_code == 302
     db.session.refresh(message)
     assert message.risk is True and message.risk_confirmed is False  # the screen's verdict is kept beside it
@@ -56,7 +56,7 @@ def test_an_unknown_theme_is_refused_and_nothing_changes(app: Any, twilio: Twili
     twilio.replies("the bus is late again")
     analysis.analyse_pending(db.session, now=now())
     message = message_with("the bus is late again")
-    worker = signed_in(app)
+    worker = signed_in(app, "worker")
     assert worker.post(f"/staff/messages/{message.id}/themes", data={"theme": ["made-up"]}).status_code == 400
     assert themes_of(message.id) == {"transport": "auto"}
     assert worker.post("/staff/messages/999999/themes", data={"theme": []}).status_code == 400
