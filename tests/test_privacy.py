@@ -352,3 +352,12 @@ def test_an_oversized_request_is_refused_and_stores_nothing(app: Any, twilio: Tw
     page = app.test_client().post("/s/monthly-checkin/q/1", data={"answer": "y" * 300_000, "next": "1"})
     assert page.status_code == 413
     assert count("answer") == 0
+
+
+def test_reanalysing_after_erasure_keeps_the_counts(app: Any, runner: Any, history: Person) -> None:
+    before = count("message_theme")
+    db.session.commit()  # the commands run in their own sessions: end this one's read first
+    assert runner.invoke(args=["people", "erase", "SL-1", "--yes"]).exit_code == 0
+    db.session.commit()
+    assert runner.invoke(args=["analyse", "--reprocess"]).exit_code == 0
+    assert count("message_theme") == before and count("message_analysis") > 0

@@ -47,6 +47,8 @@ LEARN_AFTER = 3
 # What a young person wrote in their own words: unprompted texts, answers and statements. Keywords, opt-outs and
 # HELP are instructions, not views.
 ANALYSED_HANDLING = ("feedback", "answer")
+# What an erased message's text becomes (`services.privacy`).
+ERASED = ""
 _ANALYSABLE = (InboundMessage.status == "processed", InboundMessage.handling.in_(ANALYSED_HANDLING))
 
 
@@ -78,7 +80,13 @@ def analyse_messages(
     theme_ids = taxonomy.ids_by_slug(session)
     question_themes = _question_themes(session, message_ids)
     facts = report_facts(session, message_ids)
-    messages = session.scalars(select(InboundMessage).where(InboundMessage.id.in_(message_ids))).all()
+    found = session.scalars(select(InboundMessage).where(InboundMessage.id.in_(message_ids))).all()
+    # A message whose words were erased (or removed by retention) keeps the analysis it had: its themes and feeling
+    # are now the only, anonymous, record of it, and there is nothing left to read again.
+    messages = [message for message in found if message.body != ERASED]
+    message_ids = [message.id for message in messages]
+    if not message_ids:
+        return 0
     session.execute(delete(MessageAnalysis).where(MessageAnalysis.inbound_message_id.in_(message_ids)))
     session.execute(
         delete(MessageTheme).where(

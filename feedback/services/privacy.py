@@ -41,10 +41,12 @@ from feedback.models import (
     Survey,
 )
 from feedback.services import links, people
+from feedback.services.analysis import ERASED
 from feedback.services.export import write_table
 
-# What replaces removed words: the columns are required, and an empty text says nothing.
-REMOVED = ""
+# What replaces removed words: the columns are required, and an empty text says nothing. The analysis leaves such
+# a message's themes as they were (`analysis.ERASED`).
+REMOVED = ERASED
 
 
 class PersonNotFound(LookupError):
