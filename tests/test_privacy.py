@@ -287,13 +287,14 @@ def test_the_raw_database_holds_no_phone_number_and_no_message_in_plain_text(
 
 
 def test_the_key_is_rotated_while_the_service_runs(
-    app: Any, history: Person, database_url: str, clock: Clock, twilio: TwilioWebhook
+    app: Any, history: Person, database_url: str, clock: Clock, twilio: TwilioWebhook, tmp_path: Path
 ) -> None:
     from feedback import create_app
     from feedback.services import links
     from tests.conftest import base_config
 
     person_id = history.id
+    twilio.replies("hello, is anyone there", sender="+447700900555")  # not on the register yet
     old_key = app.config["ENCRYPTION_KEY"]
     new_key = "the-new-encryption-key-" + "z" * 32
     token = links.issue(db.session, person_id, now=clock.current, valid_for=timedelta(days=90))
@@ -306,9 +307,18 @@ def test_the_key_is_rotated_while_the_service_runs(
         # Web workers restarted with both keys read old text and find people by the old hashes...
         assert people.find_person(db.session, YOUNG_PERSON) is not None
         assert links.resolve(db.session, token, now=clock.current) is not None
+        # ...and the register finds someone who texted before it knew them by their number, not as someone new.
+        register_file = tmp_path / "again.csv"
+        register_file.write_text(REGISTER + "SL-9,07700 900555,,,,,\n", encoding="utf-8")
+        people_before = db.session.scalar(text("SELECT count(*) FROM person"))
+        db.session.remove()
+        loaded = during.test_cli_runner().invoke(args=["people", "import", str(register_file)])
+        assert loaded.exit_code == 0 and "Added 0, updated 3" in loaded.output, loaded.output
+        assert db.session.scalar(text("SELECT count(*) FROM person")) == people_before
+        db.session.remove()
         result = during.test_cli_runner().invoke(args=["keys", "rotate"])
         assert result.exit_code == 0, result.output
-        assert "re-hashed 2 phone numbers" in result.output
+        assert "re-hashed 3 phone numbers" in result.output
         again = during.test_cli_runner().invoke(args=["keys", "rotate"])  # stopped half way? run it again
         assert again.exit_code == 0
         db.session.remove()

@@ -336,14 +336,18 @@ def _check_duplicates(rows: list[_Row]) -> None:
 def _check_against_register(session: Session, rows: list[_Row]) -> None:
     """Find each row's person by ref and by phone number, and refuse a number that belongs to someone else."""
     cipher = current_cipher()
+    # Every key's hash of each number (more than one while a key rotation is under way): a number stored under
+    # the old key is still found, and the row carries the current key's hash to store.
+    hashes = {row.number: cipher.lookup_hashes(row.phone) for row in rows if row.phone is not None}
     for row in rows:
         if row.phone is not None:
-            row.phone_hash = cipher.lookup_hash(row.phone)
+            row.phone_hash = hashes[row.number][0]
     by_ref = _people(session, Person.ref, {row.ref for row in rows if row.ref is not None})
-    by_hash = _people(session, Person.phone_hash, {row.phone_hash for row in rows if row.phone_hash is not None})
+    by_hash = _people(session, Person.phone_hash, {h for found in hashes.values() for h in found})
     for row in rows:
         row.known = by_ref.get(row.ref) if row.ref is not None else None
-        _check_holder(row, by_hash.get(row.phone_hash) if row.phone_hash is not None else None)
+        holders = [by_hash[h] for h in hashes.get(row.number, ()) if h in by_hash]
+        _check_holder(row, holders[0] if holders else None)
 
 
 def _check_holder(row: _Row, holder: Person | None) -> None:
@@ -472,8 +476,9 @@ def save_one(
         if owner is not None and owner is not target:
             row.fail("ref", "is already another young person's reference")
     if row.phone is not None:
-        row.phone_hash = current_cipher().lookup_hash(row.phone)
-        _check_holder(row, session.scalar(select(Person).where(Person.phone_hash == row.phone_hash)))
+        hashes = current_cipher().lookup_hashes(row.phone)
+        row.phone_hash = hashes[0]
+        _check_holder(row, session.scalar(select(Person).where(Person.phone_hash.in_(hashes)).limit(1)))
     if row.errors:
         raise RegisterError([RowError(None, error.field, error.message) for error in row.errors])
     person = target or row.holder
