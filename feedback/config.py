@@ -51,17 +51,22 @@ def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple
     return names
 
 
-def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float, expected: str) -> float:
+    """A number from `low` to `high` (nan and infinity refused); `expected` says what one looks like."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
         value = float(raw)
     except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:  # also refuses nan
-        raise ConfigurationError(f"{name} must be a number from 0 to 1, such as 0.7 for 70%, not {raw!r}")
+        value = low - 1
+    if not low <= value <= high:  # also refuses nan
+        raise ConfigurationError(f"{name} must be {expected}, not {raw!r}")
     return value
+
+
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, low=0, high=1, expected="a number from 0 to 1, such as 0.7 for 70%")
 
 
 def _time_of_day(env: Mapping[str, str], name: str, default: str) -> time:
@@ -81,16 +86,9 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
 
 
 def _rate(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 10_000:  # also refuses nan and infinity
-        raise ConfigurationError(f"{name} must be a number of messages a second, such as 1 (0: no limit), not {raw!r}")
-    return value
+    return _number(
+        env, name, default, low=0, high=10_000, expected="a number of messages a second, such as 1 (0: no limit)"
+    )
 
 
 DEFAULT_LOCALITIES = ("Clydesdale", "East Kilbride", "Hamilton", "Rutherglen/Cambuslang")

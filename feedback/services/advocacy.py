@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TextIO
 
@@ -73,20 +73,15 @@ class ImportResult(csvfile.Loaded):
 
 
 @dataclass
-class _Row:
+class _Row(csvfile.CheckedRow):
     """One data row as checked: what each field means, or `errors`."""
 
-    number: int | None  # None for an offer typed into a form
     ref: str | None = None
     offered_on: date | None = None
     offered_by: str | None = None
     context: str | None = None
     response: str | None = None
     person_id: int | None = None
-    errors: list[RowError] = field(default_factory=list)
-
-    def fail(self, column: str | None, message: str) -> None:
-        self.errors.append(RowError(self.number, column, message))
 
     @property
     def offer(self) -> tuple[int, date, str] | None:

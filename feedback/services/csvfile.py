@@ -40,6 +40,17 @@ class RowError:
 
 
 @dataclass
+class CheckedRow:
+    """One row of a file (or one form, `number` None) as it is checked: each import adds what its fields mean."""
+
+    number: int | None
+    errors: list[RowError] = field(default_factory=list)
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.number, column, message))
+
+
+@dataclass
 class Loaded:
     """What an import loaded; with skip_bad, also the problems of the rows it left out."""
 

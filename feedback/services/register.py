@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -69,10 +69,9 @@ class ImportResult(csvfile.Loaded):
 
 
 @dataclass
-class _Row:
+class _Row(csvfile.CheckedRow):
     """One data row as checked: what each field means, or `errors`. None means the cell was blank."""
 
-    number: int
     ref: str | None = None
     phone: str | None = None
     phone_hash: str | None = None
@@ -82,13 +81,9 @@ class _Row:
     care_setting: str | None = None
     worker: StaffUser | None = None
     consent_sms: bool | None = None
-    errors: list[RowError] = field(default_factory=list)
     # Found in the database: the person with this ref, and the person with this phone number.
     known: Person | None = None
     holder: Person | None = None
-
-    def fail(self, column: str | None, message: str) -> None:
-        self.errors.append(RowError(self.number, column, message))
 
 
 def decode(data: bytes) -> str:

@@ -20,12 +20,11 @@ from feedback.config import ConfigurationError, public_base_url
 from feedback.extensions import current_session, db
 from feedback.models import Action, Theme
 from feedback.services import actions
+from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.views import bp, roles
 
 EDITORS = ("admin", "manager")
 READERS = (*EDITORS, "champions")
-# With only a CSRF token to check, a form that fails validation is one whose token expired.
-EXPIRED = "The form had expired: go back, reload the page and try again."
 
 
 class ActionForm(FlaskForm):

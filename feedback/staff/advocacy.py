@@ -26,13 +26,13 @@ from feedback.services import advocacy, advocacy_cases, sending
 from feedback.services.people import CARE_SETTING_LABELS
 from feedback.services.register import REF_MAX_LENGTH
 from feedback.staff.audit import audited
+from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.forms import show_errors
 from feedback.staff.views import bp, roles
 
 # Unsuppressed counts and young people's refs: never the champions role.
 ADVOCACY_ROLES = ("advocacy", "manager", "admin")
 PAGE_SIZE = 50
-EXPIRED = "The form had expired: go back, reload the page and try again."
 RESPONSE_LABELS = {"accepted": "Accepted", "declined": "Declined", "thinking": "Thinking about it"}
 LABELS = {
     "ref": "Young person's reference",

@@ -22,6 +22,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from feedback.services.csvfile import RowError
 
+# With only a CSRF token to check, a form that fails validation is one whose token expired.
+FORM_EXPIRED = "The form had expired: go back, reload the page and try again."
+
 
 def show_errors(form: FlaskForm, errors: Iterable[RowError], labels: Mapping[str, str]) -> list[str]:
     """A service's errors (a field and a message that never repeats a value) put beside the form's fields as

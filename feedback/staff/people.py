@@ -26,6 +26,7 @@ from feedback.models import Person, StaffUser
 from feedback.services import register
 from feedback.services.people import CARE_SETTING_LABELS, CARE_SETTINGS
 from feedback.staff.audit import audited
+from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.forms import show_errors
 from feedback.staff.views import bp, roles
 
@@ -33,8 +34,6 @@ EDITORS = ("admin", "manager", "advocacy")
 # A worker may list and edit only the young people they are the named worker of.
 READERS = (*EDITORS, "worker")
 PAGE_SIZE = 50
-# With only a CSRF token to check, a form that fails validation is one whose token expired.
-EXPIRED = "The form had expired: go back, reload the page and try again."
 CONSENT_WORDS = {"yes": "Yes", "no": "No", "": "Not recorded"}
 LABELS = {
     "ref": "Reference",

@@ -22,11 +22,11 @@ from feedback.clock import LOCAL_TIME, now
 from feedback.extensions import current_session, db
 from feedback.services import schedules, surveys
 from feedback.services.people import AGE_BANDS, CARE_SETTING_LABELS
+from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.forms import error_sentence
 from feedback.staff.views import bp, roles
 
 SCHEDULE_ROLES = ("admin", "manager")
-EXPIRED = "The form had expired: go back, reload the page and try again."
 # "How often": each plain choice is a cron rule at the time given (read in UK time by the service).
 ONCE, CUSTOM = "once", "custom"
 RULES = {
