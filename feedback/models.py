@@ -369,6 +369,9 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     # The optional second factor: a TOTP secret, encrypted; None when the account has none.
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Carried by every signed-in session and checked on every request: signing out, a new password, a new role or
+    # deactivation adds one, and every session begun before then ends on the server, wherever its cookie is.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:
