@@ -709,6 +709,9 @@ def run_all(args: argparse.Namespace, logs: Path) -> list[Result]:
             "DATABASE_URL": db_url,
             "ANONYMOUS_SUBMISSIONS_PER_HOUR": str(BENCH_SUBMISSIONS_PER_HOUR),
             "RATELIMIT_STORAGE_URI": args.ratelimit_storage,
+            # Production refuses limits counted in memory with several web processes; the bench sets the limit far
+            # above what it sends, so where it is counted does not change what it measures.
+            "SINGLE_WEB_PROCESS": "yes" if args.ratelimit_storage.startswith("memory") else "no",
             "BENCH_FLOOR_DATABASE_URL": db_url.replace("postgresql://", "postgresql+psycopg://", 1),
         }
         cli_env = child_environment({**common_env, "PUBLIC_BASE_URL": "http://127.0.0.1"})

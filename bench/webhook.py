@@ -521,6 +521,10 @@ def run_all(args: argparse.Namespace, logs: Path) -> list[Result]:
             "SECRET_KEY": secrets.token_urlsafe(48),
             "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
             "DATABASE_URL": db_url,
+            # The webhook has no rate limit; production refuses limits counted in memory with several web processes
+            # (sign-in's limit), so the bench says where they would be counted.
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SINGLE_WEB_PROCESS": "yes",
             "BENCH_FLOOR_DATABASE_URL": db_url.replace("postgresql://", "postgresql+psycopg://", 1),
         }
         cli_env = child_environment({**common_env, "PUBLIC_BASE_URL": "http://127.0.0.1"})

@@ -58,11 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
+    # Production refuses limits counted in one process's memory unless only one web process runs (config.validate).
     limiter.init_app(app)
-    if app.config["FEEDBACK_ENV"] == settings.PRODUCTION and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
-        log.warning(
-            "RATELIMIT_STORAGE_URI is memory://: each web worker counts on its own. Use shared storage (redis://...)."
-        )
 
     from feedback.api import bp as api_bp
     from feedback.channels.sms import views as sms
@@ -99,9 +96,11 @@ def _init_database(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Any:
-        from feedback.models import StaffUser
+        """The signed-in member of staff, on every request, if their session has not been ended on the server
+        (signed out, a new password or role, deactivated): `user_id` holds the session version it began with."""
+        from feedback.services import staff
 
-        return db.session.get(StaffUser, int(user_id)) if user_id.isdecimal() else None
+        return staff.session_user(db.session(), user_id)
 
 
 @event.listens_for(Engine, "connect")

@@ -13,10 +13,11 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from feedback.clock import LOCAL_TIME, now
+from feedback.core import permissions
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
+from feedback.services import audit, tokens
 from feedback.services import summary as summaries
-from feedback.services import tokens
-from feedback.staff.summary import SUMMARY_ROLES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -47,10 +48,13 @@ def themes() -> Any:
     session = current_session()
     user = tokens.owner(session, token.strip(), now=now()) if scheme.lower() == "bearer" else None
     if user is None:
+        db.session.commit()  # a refused token of a switched-off account is audited (`tokens.owner`)
         return _error(401, "A valid API token is needed: Authorization: Bearer <token>.")
     db.session.commit()  # when the token was last used
-    if user.role not in SUMMARY_ROLES:
+    if not permissions.can(user, Capability.SEE_SUMMARIES):
         log.warning("access refused: staff user %s (%s) to the themes API", user.id, user.role)
+        audit.record(session, "refused", now=now(), staff=user, endpoint=request.endpoint, method="GET", status=403)
+        db.session.commit()
         return _error(403, "This account's role cannot read summaries.")
     known = summaries.choices(session, current_app.config["LOCALITIES"])
     try:

@@ -17,16 +17,16 @@ PAD = 28
 class Point:
     x: float
     y: float
-    label: str  # the month
+    label: str  # the quarter
     shown: str  # the count as it may be shown
 
 
 @dataclass(frozen=True)
 class LineChart:
-    """A line by month; a hidden month breaks the line (its count is never drawn, even as a height)."""
+    """A line by quarter; a hidden quarter breaks the line (its count is never drawn, even as a height)."""
 
     segments: list[list[Point]]
-    ticks: list[tuple[float, str]]  # x and month label, for the axis
+    ticks: list[tuple[float, str]]  # x and quarter label, for the axis
     top: int  # the value at the top of the axis
     width: int = WIDTH
     height: int = HEIGHT
@@ -36,19 +36,15 @@ class LineChart:
         return self.height - PAD
 
 
-def month_label(month: str) -> str:
-    names = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-    year, number = month.split("-")
-    return f"{names[int(number) - 1]} {year[2:]}"
-
-
-def line_chart(months: Sequence[str], counts: Sequence[Count]) -> LineChart:
+def line_chart(labels: Sequence[str], counts: Sequence[Count]) -> LineChart:
+    """A point per period (`labels` as they are shown, such as "2026 Q4"), from counts already protected: the top
+    of the axis is the largest shown count, so a hidden one never sets the scale."""
     visible = [c.value for c in counts if not c.suppressed]
     top = max([*visible, 1])
-    step = (WIDTH - 2 * PAD) / max(len(months) - 1, 1)
+    step = (WIDTH - 2 * PAD) / max(len(labels) - 1, 1)
     segments: list[list[Point]] = []
     current: list[Point] = []
-    for i, (month, cell) in enumerate(zip(months, counts, strict=True)):
+    for i, (label, cell) in enumerate(zip(labels, counts, strict=True)):
         x = PAD + i * step
         if cell.suppressed:
             if current:
@@ -56,8 +52,8 @@ def line_chart(months: Sequence[str], counts: Sequence[Count]) -> LineChart:
             current = []
             continue
         y = HEIGHT - PAD - (HEIGHT - 2 * PAD) * cell.value / top
-        current.append(Point(round(x, 1), round(y, 1), month_label(month), cell.shown))
+        current.append(Point(round(x, 1), round(y, 1), label, cell.shown))
     if current:
         segments.append(current)
-    ticks = [(round(PAD + i * step, 1), month_label(m)) for i, m in enumerate(months) if i % 2 == 0]
+    ticks = [(round(PAD + i * step, 1), label) for i, label in enumerate(labels)]
     return LineChart(segments, ticks, top)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -14,7 +16,9 @@ from typing import Any, NoReturn
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask_migrate.cli import db as migrations
 
+from feedback import config as settings
 from feedback import create_app, runner
 from feedback.clock import LOCAL_TIME
 from feedback.clock import now as clock_now
@@ -48,16 +52,28 @@ from feedback.services.csvfile import Loaded as FileLoaded
 
 def _create_app() -> Any:
     try:
-        return create_app()
+        return create_app(_migration_settings())
     except ConfigurationError as exc:
         # A setting is missing or unsafe: say which, plainly, rather than with a traceback.
         raise click.ClickException(str(exc)) from exc
+
+
+def _migration_settings() -> dict[str, Any] | None:
+    """`feedback db ...` connects as the role that owns the tables (MIGRATION_DATABASE_URL) when it is set: the app's
+    own role (DATABASE_URL), which every other command and process uses, may not change the schema."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.find_root().invoked_subcommand != migrations.name:
+        return None
+    url = settings.migration_database_url(settings.environment())
+    return {"SQLALCHEMY_DATABASE_URI": url} if url else None
 
 
 cli = FlaskGroup(
     create_app=_create_app,
     help="Collect and file the views of care experienced young people (SMS and web).",
 )
+# Flask-Migrate's `db` commands, found without loading the app, so that the app is built knowing it migrates.
+cli.add_command(migrations)
 
 
 @cli.command("analyse", with_appcontext=False)
@@ -524,6 +540,95 @@ def users_reset_two_factor(email: str) -> None:
     click.echo(f"Two-factor sign-in is off for {user.email}: they sign in with their password alone.")
 
 
+@users_group.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@with_appcontext
+def users_reset_password(email: str, password_stdin: bool) -> None:
+    """Set a colleague's password (forgotten, or seen by someone else): every session of theirs ends. The new
+    password is asked for twice (or read with --password-stdin)."""
+    user = _staff_account(email)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with _refusal_audited(user, "password-change", reset=True):
+        staff.reset_password(user, password, now=clock_now())
+    db.session.commit()
+    click.echo(f"New password set for {user.email}: every session of theirs has ended.")
+
+
+@users_group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(staff.ROLES))
+@with_appcontext
+def users_set_role(email: str, role: str) -> None:
+    """Give a staff account another role: every session of theirs ends, so no page stays open with the old rights."""
+    user = _staff_account(email)
+    with _refusal_audited(user, "role-change", role=role):
+        changed = staff.set_role(current_session(), user, role, now=clock_now())
+    db.session.commit()
+    if changed:
+        click.echo(f"{user.email} now has the role {role}: every session of theirs has ended.")
+    else:
+        click.echo(f"{user.email} already has the role {role}: nothing to do.")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    """Switch off the account of someone who has left: every session of theirs ends, they cannot sign in and their
+    API tokens stop working. Their history stays; `reactivate` switches it back on."""
+    user = _staff_account(email)
+    with _refusal_audited(user, "deactivate"):
+        changed = staff.deactivate(current_session(), user, now=clock_now())
+    db.session.commit()
+    if not changed:
+        click.echo(f"{user.email} is already deactivated: nothing to do.")
+        return
+    click.echo(f"{user.email} is deactivated: every session of theirs has ended, and their API tokens stop working.")
+    if named := staff.named_count(current_session(), user):
+        click.echo(
+            f"{named} young {'person names' if named == 1 else 'people name'} them as their worker: their new "
+            "statements go to the team's duty inbox until they have another worker (feedback people assign)."
+        )
+
+
+@users_group.command("reactivate")
+@click.argument("email")
+@with_appcontext
+def users_reactivate(email: str) -> None:
+    """Switch a deactivated account back on: they sign in with their password."""
+    user = _staff_account(email)
+    changed = staff.reactivate(current_session(), user, now=clock_now())
+    db.session.commit()
+    if changed:
+        click.echo(f"{user.email} is active again: they can sign in with their password.")
+    else:
+        click.echo(f"{user.email} is already active: nothing to do.")
+
+
+def _staff_account(email: str) -> Any:
+    try:
+        return staff.find_user(current_session(), email)
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _refusal_audited(user: Any, action: str, **asked: Any) -> Iterator[None]:
+    """A change to a staff account that the service refuses: rolled back, audited (committed), and the command ends
+    with the reason."""
+    try:
+        yield
+    except staff.StaffError as exc:
+        db.session.rollback()
+        staff.record_refusal(current_session(), user, action, exc, now=clock_now(), **asked)
+        db.session.commit()
+        raise click.ClickException(str(exc)) from exc
+
+
 # --- young people: named workers and personal links ------------------------------------------------------------
 
 
@@ -794,20 +899,25 @@ def report_group() -> None:
 
 
 @report_group.command("themes")
-@click.option("--since", help="First day, YYYY-MM-DD (default: three months before --until).")
-@click.option("--until", help="Last day, YYYY-MM-DD (default: today).")
-@click.option("--by", help=f"Break down by one of: {', '.join(summaries.BREAKDOWNS)}.")
+@click.option("--period", help="A calendar quarter, such as 2026-Q4 (default: the quarter holding --until).")
+@click.option("--since", help="First day, YYYY-MM-DD: must be in the same quarter as --until.")
+@click.option("--until", help="A day in the quarter, YYYY-MM-DD (default: today).")
+@click.option("--by", help=f"Break down by one of: {', '.join(summaries.BREAKDOWNS)} (for everyone only).")
+@click.option("--channel", help="Only one channel: sms or web.")
+@click.option("--survey", help="Only one survey (its slug).")
+@click.option("--locality", help="Only one locality.")
+@click.option("--age-band", "age_band", help="Only one age band.")
+@click.option("--care-setting", "care_setting", help="Only one care setting.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @with_appcontext
-def report_themes(since: str | None, until: str | None, by: str | None, fmt: str) -> None:
-    """Each theme's count in the period, its change on the period before, its share and sentiment; any count
-    under SUPPRESSION_THRESHOLD is written as "<10"."""
+def report_themes(fmt: str, **options: str | None) -> None:
+    """Each theme's count in a calendar quarter, for everyone or one group (one filter at most), its change on the
+    quarter before, its share and sentiment: the same protected figures as the pages, any hidden count written as
+    "<10" (SUPPRESSION_THRESHOLD)."""
     session = current_session()
     known = summaries.choices(session, current_app.config["LOCALITIES"])
     try:
-        filters = summaries.parse_filters(
-            {"since": since, "until": until, "by": by}, known, today=clock_now().astimezone(LOCAL_TIME).date()
-        )
+        filters = summaries.parse_filters(options, known, today=clock_now().astimezone(LOCAL_TIME).date())
     except summaries.FilterError as error:
         raise click.UsageError(str(error)) from None
     result = summaries.summarise(session, filters, known, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))

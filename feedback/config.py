@@ -85,6 +85,19 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     return raw
 
 
+_YES = frozenset({"yes", "y", "true", "on", "1"})
+_NO = frozenset({"no", "n", "false", "off", "0"})
+
+
+def _yes_no(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _YES | _NO:
+        raise ConfigurationError(f"{name} must be yes or no, not {raw!r}")
+    return raw in _YES
+
+
 def _rate(env: Mapping[str, str], name: str, default: float) -> float:
     return _number(
         env, name, default, low=0, high=10_000, expected="a number of messages a second, such as 1 (0: no limit)"
@@ -108,6 +121,13 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
+def migration_database_url(env: Mapping[str, str]) -> str | None:
+    """The SQLAlchemy URL `feedback db` (migrations) connects with: MIGRATION_DATABASE_URL, the role that owns the
+    tables (deploy/roles.sql), or None to migrate through DATABASE_URL (development, SQLite)."""
+    raw = (env.get("MIGRATION_DATABASE_URL") or "").strip()
+    return database_url(raw, "") if raw else None
+
+
 def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Read every setting the service knows from `env` (normally `os.environ`)."""
     mode = env.get("FEEDBACK_ENV", PRODUCTION).strip().lower() or PRODUCTION
@@ -117,6 +137,8 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "FEEDBACK_ENV": mode,
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        # Only `feedback db` uses it: migrations run as the role that owns the tables, never the app's own role.
+        "MIGRATION_DATABASE_URI": migration_database_url(env),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
@@ -142,6 +164,9 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "ANONYMOUS_SUBMISSIONS_PER_HOUR": _int(env, "ANONYMOUS_SUBMISSIONS_PER_HOUR", 30),
         # Where rate limits are counted: shared by every web worker in production (for example redis://...).
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Exactly one web process serves the app, so limits counted in its memory are the only count (production
+        # refuses memory:// otherwise).
+        "SINGLE_WEB_PROCESS": _yes_no(env, "SINGLE_WEB_PROCESS", False),
         # Where young people live, as summaries break down by them (comma-separated).
         "LOCALITIES": _names(env, "LOCALITIES", DEFAULT_LOCALITIES),
         # Counts from 1 to one below this are shown as "<N" everywhere a summary goes (the ONS rule: 10).
@@ -220,6 +245,15 @@ def validate(config: Mapping[str, Any]) -> None:
             raise ConfigurationError(
                 "PUBLIC_BASE_URL is required with Twilio credentials: Twilio signs the public address of the "
                 "webhook, and it must be known to check the signature behind a proxy."
+            )
+        if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory") and not config.get(
+            "SINGLE_WEB_PROCESS"
+        ):
+            raise ConfigurationError(
+                "RATELIMIT_STORAGE_URI is memory://, so each web process would count staff sign-in attempts and "
+                "open-link answers on its own, and several processes would let through several times the limit. "
+                "Set RATELIMIT_STORAGE_URI to a Redis shared by every web process (redis://127.0.0.1:6379/0), or "
+                "SINGLE_WEB_PROCESS=yes if exactly one web process (one gunicorn worker) serves the app."
             )
     if config.get("TWILIO_ACCOUNT_SID") and not (
         config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")

@@ -377,6 +377,11 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        """What a signed-in session carries (Flask-Login's user id): the account and its session version, "12:3",
+        checked on every request by `feedback.services.staff.session_user`."""
+        return f"{self.id}:{self.session_version}"
+
 
 class PersonalLink(db.Model):  # type: ignore[name-defined]
     """A personal web link for one young person. Only a hash of its token is kept: the link itself lives only in

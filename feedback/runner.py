@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXPIRY_INTERVAL_MINUTES = 10
+# How long the worker waits for a lock that handling a stored message needs (the young person's other message being
+# handled elsewhere) before leaving it to its next round: one held lock must not hold up the outbox.
+HANDLING_LOCK_WAIT = timedelta(milliseconds=500)
 
 
 def sender_from_config(config: Mapping[str, Any]) -> outbox.Sender:
@@ -83,13 +86,26 @@ def conversation_timeout() -> timedelta:
 
 
 def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | None = None) -> int:
-    """One round of the worker: stranded inbound messages first, then the outbox. Returns how much it did."""
+    """One round of the worker: stored texts not handled yet first (their webhook failed, or left them to it while
+    a lock was held), then the outbox. Returns how much it did."""
     moment = now()
     policy = inbound.InboundPolicy.from_config(current_app.config)
     stranded = inbound.unprocessed(current_session(), moment, limit=batch)
+    busy = 0
     for message_id in stranded:
         try:
-            inbound.process(current_session(), message_id, now=moment, policy=policy, reply_inline=False)
+            inbound.process(
+                current_session(),
+                message_id,
+                now=moment,
+                policy=policy,
+                reply_inline=False,
+                lock_wait=HANDLING_LOCK_WAIT,
+            )
+        except inbound.Busy:
+            # Not a failure, and no work done: it is still due, and a later round tries again.
+            busy += 1
+            log.info("stored message %s: its handling lock is held elsewhere; next round", message_id)
         except Exception:
             # One message that cannot be handled must not hold up the others, nor the outbox.
             log.exception("handling stored message %s failed", message_id)
@@ -109,7 +125,7 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
     )
     # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
     analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)
-    return len(stranded) + report.handled + analysed
+    return len(stranded) - busy + report.handled + analysed
 
 
 def work_until_idle(batch: int = 100) -> int:

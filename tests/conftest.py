@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -195,7 +195,19 @@ def app_config() -> dict[str, Any]:
 
 @pytest.fixture
 def app(database_url: str, clock: Clock, app_config: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app(base_config(database_url, CLOCK=clock, **app_config))
+    yield from serving(create_app(base_config(database_url, CLOCK=clock, **app_config)))
+
+
+def serving(app: Flask) -> Iterator[Flask]:
+    """`app` with the defaults loaded, in an app context the test shares with its requests, cleaned up after."""
+
+    @app.before_request
+    def each_request_finds_its_own_user() -> None:
+        """The test's app context outlives each request, and Flask-Login keeps the signed-in user in `g` for the
+        app context: without this, a request would act as whoever the test's previous request signed in, whatever
+        cookie it sent, and no test of two browsers could fail. In production every request has its own."""
+        g.pop("_login_user", None)
+
     with app.app_context():
         load_defaults(db.session)
         db.session.commit()

@@ -21,7 +21,7 @@ from feedback.clock import now
 from feedback.config import DEFAULT_LOCALITIES, ConfigurationError, from_environment
 from feedback.extensions import db
 from feedback.models import AdvocacyOffer, Person
-from feedback.services import advocacy, register
+from feedback.services import advocacy, register, staff
 from tests.conftest import count
 from tests.staff_client import signed_in
 
@@ -438,7 +438,13 @@ def test_advocacy_workers_and_managers_see_the_share_and_who_has_had_no_offer(
 ) -> None:
     load_register(runner, tmp_path)
     assert import_offers(runner, csv_file(tmp_path, GOOD)).exit_code == 0
-    response = signed_in(app, role).get("/staff/advocacy?since=2026-01-01&until=2026-11-23")
+    client = signed_in(app, role, team="Hamilton")
+    if role == "manager":  # a manager sees their team's young people
+        hamilton = staff.team_named(db.session, "Hamilton")
+        for person in db.session.scalars(select(Person)):
+            person.team_id = hamilton.id
+        db.session.commit()
+    response = client.get("/staff/advocacy?since=2026-01-01&until=2026-11-23")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "<strong>3 of 5</strong> eligible young people" in page and "against a target of 70%" in page
@@ -446,6 +452,39 @@ def test_advocacy_workers_and_managers_see_the_share_and_who_has_had_no_offer(
     refs = re.findall(r"<li>(SL-\d+) <a href=\"/staff/advocacy/offers/new\?ref=SL-\d+\">Log an offer", page)
     assert refs == ["SL-003", "SL-004"]
     assert "Rutherglen/Cambuslang" in page and "Continuing care" in page
+
+
+def test_a_manager_sees_the_advocacy_figures_and_offers_of_their_own_team_only(
+    app: Any, runner: Any, tmp_path: Path
+) -> None:
+    load_register(runner, tmp_path)
+    assert import_offers(runner, csv_file(tmp_path, GOOD)).exit_code == 0
+    hamilton = staff.team_named(db.session, "Hamilton")
+    ours = db.session.scalar(select(Person).where(Person.ref == "SL-003"))
+    assert ours is not None
+    ours.team_id = hamilton.id
+    db.session.commit()
+    manager = signed_in(app, "manager", team="Hamilton")
+    page = manager.get("/staff/advocacy?since=2026-01-01&until=2026-11-23").get_data(as_text=True)
+    assert "<strong>0 of 1</strong> eligible young people" in page
+    assert "SL-003" in page and "SL-004" not in page and "SL-001" not in page
+    offers = manager.get("/staff/advocacy/offers").get_data(as_text=True)
+    assert "SL-001" not in offers and "SL-002" not in offers
+    theirs = db.session.scalars(select(AdvocacyOffer).join(Person).where(Person.ref == "SL-001")).first()
+    assert theirs is not None
+    assert manager.get(f"/staff/advocacy/offers/{theirs.id}").status_code == 404
+    assert manager.post(f"/staff/advocacy/offers/{theirs.id}/close", data={}).status_code == 404
+    refused = manager.post(
+        "/staff/advocacy/offers/new",
+        data={
+            "ref": "SL-001",
+            "offered_on": "2026-11-20",
+            "offered_by": "IRO",
+            "context": "other",
+            "response": "declined",
+        },
+    )
+    assert refused.status_code == 400 and "is not on the register" in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["champions", "worker"])

@@ -37,9 +37,11 @@ CHECKS = [
 
 @pytest.fixture
 def token(app: Any, twilio: TwilioWebhook) -> str:
-    """A champion's token, with messages to summarise: twelve about buses (shown) and three about money (hidden)."""
+    """A champion's token, with messages to summarise: twelve about buses (shown), three about money (hidden) and ten
+    about a football club."""
     texts = [f"the bus to college was late again, number {n}" for n in range(12)]
     texts += ["pure skint this week", "no money for the electric", "my UC got stopped"]
+    texts += [f"I love going to the football club at the weekend, week {n}" for n in range(10)]
     for n, text in enumerate(texts):
         twilio.replies(text, sender=f"+4477009{500 + n:05d}")
     analysis.analyse_pending(db.session, now=now())
@@ -65,7 +67,17 @@ def test_the_description_lists_every_filter_the_api_reads(app: Any) -> None:
     with app.open_resource("../feedback/data/openapi.json") as raw:
         document = json.load(raw)
     parameters = {p["name"]: p["schema"] for p in document["paths"]["/themes"]["get"]["parameters"]}
-    assert set(parameters) == {"since", "until", "channel", "survey", "locality", "age_band", "care_setting", "by"}
+    assert set(parameters) == {
+        "period",
+        "since",
+        "until",
+        "channel",
+        "survey",
+        "locality",
+        "age_band",
+        "care_setting",
+        "by",
+    }
     assert parameters["channel"]["enum"] == [*summary.CHANNELS, ""]
     assert parameters["age_band"]["enum"] == [*people.AGE_BANDS, ""]
     assert parameters["care_setting"]["enum"] == [*people.CARE_SETTINGS, ""]

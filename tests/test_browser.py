@@ -551,8 +551,17 @@ def test_the_summary_and_report_meet_wcag_22_aa(live: LiveApp, new_page: PageFac
     page.goto(f"{live.url}/staff/summary?by=locality")
     expect(page.get_by_role("table", name="Themes, largest first")).to_contain_text("Getting around")
     expect(page.get_by_role("table", name="Themes by locality")).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile("^Getting around: messages by month"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("^Getting around: messages by quarter"))).to_be_visible()
     audit("summary by locality")
+
+    # One group at a time, from one menu: the page answers at its plain address, with the choice kept.
+    page.get_by_label("Break down by").select_option("")
+    page.get_by_label("Show").select_option(label="Locality: Hamilton")
+    press(page, "Update")
+    expect(page).to_have_url(re.compile(r"/staff/summary\?period=\d{4}-Q[1-4]&locality=Hamilton$"))
+    expect(page.get_by_label("Show")).to_have_value("locality:Hamilton")
+    expect(page.get_by_role("heading", level=2, name=re.compile(": locality Hamilton$"))).to_be_visible()
+    audit("summary for one locality")
 
     page.goto(f"{live.url}/staff/report")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^What young people told us"))

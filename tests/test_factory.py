@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 
 from feedback import create_app
-from feedback.config import ConfigurationError, database_url, from_environment
+from feedback.config import ConfigurationError, database_url, from_environment, validate
 from tests.conftest import base_config
 
 
 def production(**overrides: Any) -> dict[str, Any]:
-    return base_config("sqlite://", FEEDBACK_ENV="production", **overrides)
+    """A production configuration with its limits counted where every web process shares them."""
+    settings: dict[str, Any] = {"FEEDBACK_ENV": "production", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"}
+    return base_config("sqlite://", **{**settings, **overrides})
 
 
 def test_the_factory_takes_test_settings(app: Any) -> None:
@@ -119,3 +121,54 @@ def test_localities_and_the_suppression_threshold_are_settings(tmp_path: Any) ->
     assert from_environment({}, str(tmp_path))["LOCALITIES"][0] == "Clydesdale"
     with pytest.raises(ConfigurationError, match="SUPPRESSION_THRESHOLD must be at least 2"):
         create_app(base_config("sqlite://", SUPPRESSION_THRESHOLD=1))
+
+
+# --- limits shared by every web process ---------------------------------------------------------------------------
+
+
+def test_production_refuses_limits_counted_in_one_process_and_says_what_to_set() -> None:
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI") as refused:
+        create_app(production(SECRET_KEY="k" * 48, RATELIMIT_STORAGE_URI="memory://"))
+    assert "SINGLE_WEB_PROCESS=yes" in str(refused.value)
+
+
+def test_production_counts_limits_in_memory_when_it_runs_one_web_process() -> None:
+    app = create_app(production(SECRET_KEY="k" * 48, RATELIMIT_STORAGE_URI="memory://", SINGLE_WEB_PROCESS=True))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_starts_with_limits_in_redis() -> None:
+    app = create_app(production(SECRET_KEY="k" * 48, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15"))
+    assert not app.config["SINGLE_WEB_PROCESS"]
+
+
+@pytest.mark.parametrize("mode", ["development", "testing"])
+def test_development_and_tests_count_limits_in_memory(mode: str) -> None:
+    app = create_app(base_config("sqlite://", FEEDBACK_ENV=mode, RATELIMIT_STORAGE_URI="memory://"))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("yes", True), ("Yes", True), ("true", True), ("1", True), ("no", False), ("", False)]
+)
+def test_single_web_process_is_yes_or_no(raw: str, expected: bool, tmp_path: Any) -> None:
+    assert from_environment({"SINGLE_WEB_PROCESS": raw}, str(tmp_path))["SINGLE_WEB_PROCESS"] is expected
+    with pytest.raises(ConfigurationError, match="SINGLE_WEB_PROCESS must be yes or no"):
+        from_environment({"SINGLE_WEB_PROCESS": "4 workers"}, str(tmp_path))
+
+
+def test_production_reads_its_settings_and_refuses_memory_limits_from_the_environment(tmp_path: Any) -> None:
+    """The same refusal from the environment a production machine gives, and the way out of it."""
+    env = {"FEEDBACK_ENV": "production", "SECRET_KEY": "k" * 48, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
+        validate(from_environment(env, str(tmp_path)))
+    validate(from_environment({**env, "SINGLE_WEB_PROCESS": "yes"}, str(tmp_path)))
+    validate(from_environment({**env, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}, str(tmp_path)))
+
+
+def test_migrations_connect_through_their_own_address_when_it_is_set(tmp_path: Any) -> None:
+    env = {"DATABASE_URL": "postgresql://feedback@db/feedback"}
+    assert from_environment(env, str(tmp_path))["MIGRATION_DATABASE_URI"] is None
+    owner = from_environment({**env, "MIGRATION_DATABASE_URL": "postgres://feedback_owner@db/feedback"}, str(tmp_path))
+    assert owner["MIGRATION_DATABASE_URI"] == "postgresql+psycopg://feedback_owner@db/feedback"
+    assert owner["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://feedback@db/feedback"

@@ -12,13 +12,16 @@ import itertools
 import json
 import os
 import re
+import secrets
 import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +36,9 @@ BIN = Path(sys.executable).parent
 APP = "feedback:create_app()"
 READY_WITHIN_SECONDS = 20.0
 ENV_FILE = "/etc/feedback/feedback.env"
+# The database owner's address (MIGRATION_DATABASE_URL): for the migrate unit alone.
+MIGRATE_ENV_FILE = "/etc/feedback/migrate.env"
+ENV_EXAMPLES = ("feedback.env.example", "migrate.env.example")
 
 
 # --- the commands the examples name ---------------------------------------------------------------------------
@@ -167,13 +173,15 @@ class _Recording(Mapping[str, str]):
         return 0
 
 
-def _example_settings() -> dict[str, str]:
-    """deploy/feedback.env.example as systemd's EnvironmentFile= reads it (quotes removed)."""
+def _example_settings(*names: str) -> dict[str, str]:
+    """The environment examples in deploy/ as systemd's EnvironmentFile= reads them (quotes removed): by default
+    both, as the migrate unit reads them (feedback.env, then migrate.env)."""
     settings = {}
-    for line in (DEPLOY / "feedback.env.example").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, value = line.split("=", 1)
-            settings[name] = shlex.split(value)[0] if value else ""
+    for name in names or ENV_EXAMPLES:
+        for line in (DEPLOY / name).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                setting, value = line.split("=", 1)
+                settings[setting] = shlex.split(value)[0] if value else ""
     return settings
 
 
@@ -182,10 +190,27 @@ def test_the_environment_example_lists_every_setting_with_a_comment() -> None:
     from_environment(recording, "/tmp")
     example = _example_settings()
     assert set(example) == recording.asked
-    lines = (DEPLOY / "feedback.env.example").read_text(encoding="utf-8").splitlines()
-    for before, line in itertools.pairwise(lines):
-        if line and not line.startswith("#"):
-            assert before.startswith("# "), f"{line.split('=')[0]} has no comment above it"
+    for name in ENV_EXAMPLES:
+        lines = (DEPLOY / name).read_text(encoding="utf-8").splitlines()
+        for before, line in itertools.pairwise(lines):
+            if line and not line.startswith("#"):
+                assert before.startswith("# "), f"{name}: {line.split('=')[0]} has no comment above it"
+
+
+def test_only_the_migrate_unit_holds_the_database_owners_address() -> None:
+    """The owner's address is in a file of its own that only the migrate unit reads: the app's processes connect
+    as a role that cannot change the schema or the audit log's protection."""
+    assert set(_example_settings("migrate.env.example")) == {"MIGRATION_DATABASE_URL"}
+    assert "MIGRATION_DATABASE_URL" not in _example_settings("feedback.env.example")
+    readers = [
+        path.name
+        for path in sorted(DEPLOY.iterdir())
+        if path.is_file() and f"EnvironmentFile={MIGRATE_ENV_FILE}" in path.read_text(encoding="utf-8")
+    ]
+    assert readers == ["feedback-migrate.service"]
+    assert MIGRATE_ENV_FILE not in (DEPLOY / "feedback.cron").read_text(encoding="utf-8")
+    [command] = _service_commands(DEPLOY / "feedback-migrate.service")
+    assert _subcommand(command) == ["db", "upgrade"]
 
 
 def test_the_environment_example_holds_no_secret_and_starts_in_production_once_filled_in(tmp_path: Path) -> None:
@@ -197,7 +222,10 @@ def test_the_environment_example_holds_no_secret_and_starts_in_production_once_f
     validate(config)
     assert config["FEEDBACK_ENV"] == "production"
     assert config["TRUSTED_PROXIES"] == 1
-    assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://feedback:")
+    # Migrations as the owner of the tables; limits counted in one Redis for every web process.
+    assert config["MIGRATION_DATABASE_URI"].startswith("postgresql+psycopg://feedback_owner:")
+    assert config["RATELIMIT_STORAGE_URI"].startswith("redis://") and not config["SINGLE_WEB_PROCESS"]
 
 
 # --- gunicorn ---------------------------------------------------------------------------------------------------
@@ -220,8 +248,8 @@ def _get(port: int, path: str, headers: Mapping[str, str] | None = None) -> tupl
 
 
 @contextmanager
-def gunicorn(tmp_path: Path, **extra: str) -> Iterator[int]:
-    """A migrated SQLite database and `gunicorn -w 2` serving the app on it; yields the port. Always stopped."""
+def gunicorn(tmp_path: Path, app: str = APP, **extra: str) -> Iterator[int]:
+    """A migrated SQLite database and `gunicorn -w 2` serving `app` on it; yields the port. Always stopped."""
     env = _environment(tmp_path, **extra)
     migrated = subprocess.run(
         [str(BIN / "feedback"), "db", "upgrade"],
@@ -237,7 +265,7 @@ def gunicorn(tmp_path: Path, **extra: str) -> Iterator[int]:
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", APP],
+            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", app],
             env=env,
             cwd=ROOT,
             stdout=log,
@@ -289,3 +317,67 @@ def test_gunicorn_behind_a_tls_proxy_serves_the_staff_pages(tmp_path: Path) -> N
         assert b"<form" in body
         status, _ = _get(port, "/healthz", forwarded)
         assert status == 200
+
+
+# --- limits shared by every web process -------------------------------------------------------------------------
+
+# A database of its own on the local Redis (see tests/test_web_survey.py); this test's keys carry their own prefix.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SIGN_IN_LIMIT = 5
+
+
+def _sign_in_attempts(port: int, count: int) -> list[int]:
+    """`count` failed sign-ins from one address, four at a time so that both gunicorn workers take some."""
+
+    def attempt(number: int) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            form = urllib.parse.urlencode({"email": f"nobody{number}@example.org", "password": "not the password"})
+            connection.request(
+                "POST", "/staff/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            )
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(attempt, range(count)))
+
+
+def _limited_app(prefix: str) -> str:
+    """The app as gunicorn loads it, with this test's Redis key prefix (and no CSRF token to fetch first)."""
+    return f'feedback:create_app({{"RATELIMIT_KEY_PREFIX": "{prefix}", "WTF_CSRF_ENABLED": False}})'
+
+
+def test_gunicorn_workers_count_sign_in_attempts_together_in_redis(tmp_path: Path) -> None:
+    import redis
+
+    prefix = f"feedback-test-{secrets.token_hex(4)}"
+    attempts = 4 * SIGN_IN_LIMIT
+    try:
+        with gunicorn(
+            tmp_path,
+            _limited_app(prefix),
+            RATELIMIT_STORAGE_URI=REDIS_URL,
+            LOGIN_ATTEMPTS_PER_MINUTE=str(SIGN_IN_LIMIT),
+        ) as port:
+            shared = _sign_in_attempts(port, attempts)
+        # The same attempts with each worker counting in its own memory: more get through, so both workers took
+        # some, and the count above was shared.
+        (tmp_path / "memory").mkdir()
+        with gunicorn(
+            tmp_path / "memory",
+            _limited_app(prefix),
+            RATELIMIT_STORAGE_URI="memory://",
+            LOGIN_ATTEMPTS_PER_MINUTE=str(SIGN_IN_LIMIT),
+        ) as port:
+            separate = _sign_in_attempts(port, attempts)
+    finally:
+        store = redis.Redis.from_url(REDIS_URL)
+        keys = list(store.scan_iter(f"*{prefix}*"))
+        if keys:
+            store.delete(*keys)
+    assert sorted(shared) == [200] * SIGN_IN_LIMIT + [429] * (attempts - SIGN_IN_LIMIT)
+    assert separate.count(200) > SIGN_IN_LIMIT and set(separate) == {200, 429}

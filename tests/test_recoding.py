@@ -12,19 +12,30 @@ from feedback.analysis.safeguarding import LEARNED
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import InboundMessage, Recode
-from feedback.services import analysis, staff
-from tests.conftest import TwilioWebhook
+from feedback.services import analysis, people, staff
+from tests.conftest import YOUNG_PERSON, TwilioWebhook
 from tests.staff_client import signed_in
 from tests.test_message_analysis import message_with, themes_of
 
 PASSWORD = "a long enough password"
 
 
+def their_worker(app: Any) -> Any:
+    """A test client signed in as the young person's named worker (only they, their manager and admins may read
+    and recode the young person's messages)."""
+    client = signed_in(app, "worker")
+    young = people.find_person(db.session, YOUNG_PERSON)
+    assert young is not None
+    staff.assign(db.session, young, worker=staff.find_user(db.session, "worker@example.org"), team=None)
+    db.session.commit()
+    return client
+
+
 def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: TwilioWebhook, runner: Any) -> None:
     twilio.replies("the bus to college is never on time")
     analysis.analyse_pending(db.session, now=now())
     message = message_with("the bus to college is never on time")
-    worker = signed_in(app, "worker")
+    worker = their_worker(app)
     page = worker.get(f"/staff/messages/{message.id}").get_data(as_text=True)
     assert "by the analysis" in page and "bus" in page  # why it got the transport theme
     assert message.body in worker.get("/staff/messages").get_data(as_text=True)
@@ -43,7 +54,7 @@ def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: Twil
 def test_a_risk_flag_is_confirmed_or_cleared_with_who_and_when(app: Any, twilio: TwilioWebhook) -> None:
     twilio.replies("my dad hits me")
     message = db.session.scalars(select(InboundMessage).where(InboundMessage.risk.is_(True))).one()
-    worker = signed_in(app, "worker")
+    worker = their_worker(app)
     assert worker.post(f"/staff/messages/{message.id}/risk", data={"decision": "clear"}).status_code == 302
     db.session.refresh(message)
     assert message.risk is True and message.risk_confirmed is False  # the screen's verdict is kept beside it
@@ -56,10 +67,10 @@ def test_an_unknown_theme_is_refused_and_nothing_changes(app: Any, twilio: Twili
     twilio.replies("the bus is late again")
     analysis.analyse_pending(db.session, now=now())
     message = message_with("the bus is late again")
-    worker = signed_in(app, "worker")
+    worker = their_worker(app)
     assert worker.post(f"/staff/messages/{message.id}/themes", data={"theme": ["made-up"]}).status_code == 400
     assert themes_of(message.id) == {"transport": "auto"}
-    assert worker.post("/staff/messages/999999/themes", data={"theme": []}).status_code == 400
+    assert worker.post("/staff/messages/999999/themes", data={"theme": []}).status_code == 404
 
 
 def test_a_phrase_staff_keep_filing_the_same_way_is_learned(app: Any, twilio: TwilioWebhook) -> None:

@@ -4,26 +4,26 @@ day it is added (and one added without a role check is listed below as open to a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from flask import url_for
 from werkzeug.routing import IntegerConverter, Rule
 
 from feedback.extensions import db
 from feedback.services import staff
+from tests.staff_client import signed_in
 
 PASSWORD = "a long enough password"
 # Staff pages every signed-in member of staff may open, on purpose.
 OPEN_TO_ALL_STAFF = {
     "staff.home",
-    "staff.alerts",
-    "staff.alert_acknowledge",
-    "staff.simulator_page",
-    "staff.simulator_text",
-    "staff.simulator_send",
     "staff.logout",
     "staff.login",
     "staff.login_code",  # sign-in's second step: public, like the first
+    "staff.two_factor",  # their own account: every role
+    "staff.password",
 }
 
 
@@ -88,3 +88,26 @@ def test_nobody_signed_out_gets_past_sign_in(app: Any) -> None:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             assert response.status_code == 302 and "/staff/login" in response.headers["Location"], f"{method} {url}"
+
+
+@pytest.mark.parametrize("role", staff.ROLES)
+def test_nobody_is_offered_a_page_they_cannot_open(app: Any, role: str) -> None:
+    """The menu and the home page are built from the same capabilities the pages check: every link a role is
+    offered opens, and every page the role may open (of those in the menu) is offered."""
+    from feedback.staff import menu
+
+    client = signed_in(app, role)
+    home = client.get("/staff/").get_data(as_text=True)
+    offered = set(re.findall(r'href="(/staff/[^"?#]*)"', home))
+    assert offered, home
+    for url in sorted(offered):
+        response = client.get(url)
+        assert response.status_code == 200, f"{role} is offered {url}, which answers {response.status_code}"
+    with app.test_request_context():
+        user = staff.find_user(db.session, f"{role}@example.org")
+        for entry in menu.ENTRIES:
+            if entry.endpoint not in app.view_functions:
+                continue
+            url = url_for(entry.endpoint)
+            allowed = client.get(url).status_code != 403
+            assert (url in offered) == allowed == menu.may_open(user, entry.endpoint), f"{role}: {url}"

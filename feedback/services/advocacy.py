@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TextIO
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, case, extract, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -219,14 +219,15 @@ _RESPONSE_NAMES = {_folded(slug): slug for slug in RESPONSES} | {"thinking-about
 # --- checks against the register, across rows and against the offers stored ---------------------------------
 
 
-def check_against_register(session: Session, rows: list[_Row]) -> None:
+def check_against_register(session: Session, rows: list[_Row], *, people: ColumnElement[bool] | None = None) -> None:
     """Find each row's young person by ref; the offer must fall while they were eligible (there is no first day
-    of eligibility on the register, so: not before they were born, not after their eligibility ended)."""
+    of eligibility on the register, so: not before they were born, not after their eligibility ended). With
+    `people`, only those young people are found: anyone else's ref reads as not on the register."""
     refs = sorted({row.ref for row in rows if row.ref is not None})
     found: dict[str, tuple[int, date | None, date | None]] = {}
     for start in range(0, len(refs), _CHUNK):
         query = select(Person.ref, Person.id, Person.date_of_birth, Person.eligible_until).where(
-            Person.ref.in_(refs[start : start + _CHUNK])
+            Person.ref.in_(refs[start : start + _CHUNK]), *([people] if people is not None else [])
         )
         found |= {ref: (person_id, born, until) for ref, person_id, born, until in session.execute(query) if ref}
     for row in rows:
@@ -388,26 +389,36 @@ def _day(value: str | None, name: str) -> date | None:
     return day
 
 
-def report(session: Session, *, since: date, until: date, target: float, localities: Sequence[str]) -> Report:
+def report(
+    session: Session,
+    *,
+    since: date,
+    until: date,
+    target: float,
+    localities: Sequence[str],
+    people: ColumnElement[bool] | None = None,
+) -> Report:
     """The share of eligible young people offered or accepting advocacy from `since` to `until` (inclusive).
 
     Eligible: on the register (a ref) and still eligible on the first day of the period. Groups with nobody in
     them are there with zeros, so a locality with no one offered shows as 0, not as missing; a locality, care
-    setting or age band the register does not give (or no longer knows) counts under "Not recorded".
+    setting or age band the register does not give (or no longer knows) counts under "Not recorded". With
+    `people` (`permissions.advocacy_people`: a manager's team), every figure is about those young people only.
     """
-    flags = _flags(since, until)
-    overall = _figures(session, since, flags, None).get(None, Figures())
+    scope = people if people is not None else true()
+    flags = _flags(since, until, scope)
+    overall = _figures(session, since, flags, None, scope).get(None, Figures())
     return Report(
         target=target,
         since=since,
         until=until,
         overall=overall,
-        by_locality=_grouped(session, since, flags, Person.locality, localities),
-        by_care_setting=_grouped(session, since, flags, Person.care_setting, CARE_SETTINGS),
-        by_age_band=_grouped(session, since, flags, Person.age_band, AGE_BANDS),
-        by_month=_by_month(session, since, until),
-        not_offered=_not_offered(session, since, until),
-        voice=_voice(session, since, until),
+        by_locality=_grouped(session, since, flags, Person.locality, localities, scope=scope),
+        by_care_setting=_grouped(session, since, flags, Person.care_setting, CARE_SETTINGS, scope=scope),
+        by_age_band=_grouped(session, since, flags, Person.age_band, AGE_BANDS, scope=scope),
+        by_month=_by_month(session, since, until, scope),
+        not_offered=_not_offered(session, since, until, scope),
+        voice=_voice(session, since, until, scope),
     )
 
 
@@ -415,22 +426,27 @@ def _eligible(since: date) -> ColumnElement[bool]:
     return and_(Person.ref.is_not(None), or_(Person.eligible_until.is_(None), Person.eligible_until >= since))
 
 
+def _offer_of(scope: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The offer is to one of the young people in `scope`."""
+    return select(Person.id).where(Person.id == AdvocacyOffer.person_id, scope).exists()
+
+
 def _in_period(since: date, until: date) -> ColumnElement[bool]:
     return AdvocacyOffer.offered_on.between(since, until)
 
 
-def _flags(since: date, until: date) -> Any:
+def _flags(since: date, until: date, scope: ColumnElement[bool]) -> Any:
     """One row per young person offered advocacy in the period: 1 in `accepted` if they accepted any offer."""
     accepted = func.max(case((AdvocacyOffer.response == "accepted", 1), else_=0))
     return (
         select(AdvocacyOffer.person_id, accepted.label("accepted"))
-        .where(_in_period(since, until))
+        .where(_in_period(since, until), _offer_of(scope))
         .group_by(AdvocacyOffer.person_id)
         .subquery()
     )
 
 
-def _figures(session: Session, since: date, flags: Any, column: Any) -> dict[Any, Figures]:
+def _figures(session: Session, since: date, flags: Any, column: Any, scope: ColumnElement[bool]) -> dict[Any, Figures]:
     """Figures per value of `column` (or one row, keyed None, when it is None), in one GROUP BY."""
     measures = (
         func.count(Person.id),
@@ -442,7 +458,7 @@ def _figures(session: Session, since: date, flags: Any, column: Any) -> dict[Any
         select(*grouped, *measures)
         .select_from(Person)
         .outerjoin(flags, flags.c.person_id == Person.id)
-        .where(_eligible(since))
+        .where(_eligible(since), scope)
         .group_by(*grouped)
     )
     figures: dict[Any, Figures] = {}
@@ -452,18 +468,20 @@ def _figures(session: Session, since: date, flags: Any, column: Any) -> dict[Any
     return figures
 
 
-def _grouped(session: Session, since: date, flags: Any, column: Any, names: Sequence[str]) -> dict[str, Figures]:
+def _grouped(
+    session: Session, since: date, flags: Any, column: Any, names: Sequence[str], *, scope: ColumnElement[bool]
+) -> dict[str, Figures]:
     groups = dict.fromkeys([*names, NOT_RECORDED], Figures())
-    for key, figures in _figures(session, since, flags, column).items():
+    for key, figures in _figures(session, since, flags, column, scope).items():
         name = key if key in groups and key != NOT_RECORDED else NOT_RECORDED
         groups[name] = groups[name] + figures
     return groups
 
 
-def _by_month(session: Session, since: date, until: date) -> dict[str, int]:
+def _by_month(session: Session, since: date, until: date, scope: ColumnElement[bool]) -> dict[str, int]:
     year, month = extract("year", AdvocacyOffer.offered_on), extract("month", AdvocacyOffer.offered_on)
     rows = session.execute(
-        select(year, month, func.count()).where(_in_period(since, until)).group_by(year, month)
+        select(year, month, func.count()).where(_in_period(since, until), _offer_of(scope)).group_by(year, month)
     ).all()
     found = {f"{int(y):04d}-{int(m):02d}": int(n) for y, m, n in rows}
     months: dict[str, int] = {}
@@ -475,13 +493,13 @@ def _by_month(session: Session, since: date, until: date) -> dict[str, int]:
     return months
 
 
-def _not_offered(session: Session, since: date, until: date) -> list[str]:
+def _not_offered(session: Session, since: date, until: date, scope: ColumnElement[bool]) -> list[str]:
     offered = select(AdvocacyOffer.id).where(AdvocacyOffer.person_id == Person.id, _in_period(since, until))
-    query = select(Person.ref).where(_eligible(since), ~offered.exists()).order_by(Person.ref)
+    query = select(Person.ref).where(_eligible(since), scope, ~offered.exists()).order_by(Person.ref)
     return [ref for ref in session.scalars(query) if ref is not None]
 
 
-def _voice(session: Session, since: date, until: date) -> Voice:
+def _voice(session: Session, since: date, until: date, scope: ColumnElement[bool]) -> Voice:
     """One pass over the offers closed in the period, each joined to the rating its young person gave, if any."""
     rating = (
         select(Answer.conversation_id, Answer.value_number)
@@ -499,7 +517,7 @@ def _voice(session: Session, since: date, until: date) -> Voice:
         )
         .select_from(AdvocacyOffer)
         .outerjoin(rating, rating.c.conversation_id == AdvocacyOffer.voice_conversation_id)
-        .where(AdvocacyOffer.closed_on.between(since, until))
+        .where(AdvocacyOffer.closed_on.between(since, until), _offer_of(scope))
     )
     closed, asked, answered, heard, total = session.execute(query).one()
     return Voice(int(closed), int(asked), int(answered), int(heard), int(total))

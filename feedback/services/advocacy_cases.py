@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -70,13 +70,20 @@ def today(now: datetime) -> date:
 
 
 def log_offer(
-    session: Session, fields: Mapping[str, str], *, now: datetime, recorded_by_id: int | None
+    session: Session,
+    fields: Mapping[str, str],
+    *,
+    now: datetime,
+    recorded_by_id: int | None,
+    people: ColumnElement[bool] | None = None,
 ) -> AdvocacyOffer:
-    """Log one offer from the browser: the import's columns, plus an optional follow-up date and notes."""
+    """Log one offer from the browser: the import's columns, plus an optional follow-up date and notes. `people`
+    is who this member of staff may log offers for (`permissions.advocacy_people`); anyone else's ref is answered
+    as one not on the register."""
     on = today(now)
     cells = {column: (fields.get(column) or "").strip() for column in advocacy.COLUMNS}
     row = advocacy.check_row(None, cells, on)
-    advocacy.check_against_register(session, [row])
+    advocacy.check_against_register(session, [row], people=people)
     advocacy.check_against_stored(session, [row])
     errors = list(row.errors)
     follow_up_on = _follow_up(fields.get("follow_up_on", ""), row.offered_on, errors)
@@ -103,11 +110,14 @@ def log_offer(
     return offer
 
 
-def get(session: Session, offer_id: int, *, for_update: bool = False) -> AdvocacyOffer:
-    """An offer on the register (with its young person and sessions); locked for a change when asked."""
+def get(
+    session: Session, offer_id: int, *, for_update: bool = False, visible: ColumnElement[bool] | None = None
+) -> AdvocacyOffer:
+    """An offer on the register (with its young person and sessions); locked for a change when asked. With
+    `visible` (`permissions.offers`), an offer outside it is not found, like one that does not exist."""
     query = (
         select(AdvocacyOffer)
-        .where(AdvocacyOffer.id == offer_id)
+        .where(AdvocacyOffer.id == offer_id, *([visible] if visible is not None else []))
         .options(selectinload(AdvocacyOffer.sessions), selectinload(AdvocacyOffer.person))
     )
     offer = session.scalar(query.with_for_update(of=AdvocacyOffer) if for_update else query)

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from feedback.analysis.pipeline import analyse
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
 from feedback.clock import local_month
+from feedback.core import permissions
+from feedback.core.permissions import Viewer
 from feedback.models import (
     Answer,
     Conversation,
@@ -331,18 +333,29 @@ class Filed:
     history: list[Recode]
 
 
-def recent(session: Session, limit: int = 50) -> Sequence[Any]:
-    """The newest analysed messages, for staff to review."""
+def recent(session: Session, viewer: Viewer, limit: int = 50) -> Sequence[Any]:
+    """The newest analysed messages this member of staff may read (`permissions.messages`), for them to review."""
     return session.execute(
         select(InboundMessage, MessageAnalysis)
         .join(MessageAnalysis, MessageAnalysis.inbound_message_id == InboundMessage.id)
+        .where(permissions.messages(viewer))
         .order_by(InboundMessage.id.desc())
         .limit(limit)
     ).all()
 
 
-def filed(session: Session, message_id: int) -> Filed | None:
-    message = session.get(InboundMessage, message_id)
+def readable(session: Session, message_id: int, viewer: Viewer) -> bool:
+    """Whether this message exists and this member of staff may read it (and so review how it was filed)."""
+    found = session.scalar(
+        select(InboundMessage.id).where(InboundMessage.id == message_id, permissions.messages(viewer))
+    )
+    return found is not None
+
+
+def filed(session: Session, message_id: int, viewer: Viewer | None = None) -> Filed | None:
+    """A message as staff review it; None when there is no such message, or `viewer` may not read it."""
+    query = select(InboundMessage).where(InboundMessage.id == message_id)
+    message = session.scalar(query.where(permissions.messages(viewer)) if viewer is not None else query)
     if message is None:
         return None
     result = session.scalar(select(MessageAnalysis).where(MessageAnalysis.inbound_message_id == message_id))

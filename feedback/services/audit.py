@@ -1,6 +1,7 @@
-"""The audit log: who viewed or exported identifiable data, who recoded a message, who changed a role, who
-erased a young person's data, and when. Rows are only ever added (the database refuses changes, migration 0012).
-`detail` holds ids, counts and filter names, never a phone number or anything a young person wrote.
+"""The audit log: who viewed or exported identifiable data, who recoded a message, who signed in and out, who
+changed a role, a password or whether an account is active, who erased a young person's data, and when. Rows are
+only ever added (the database refuses changes, migration 0012). `detail` holds ids, counts and filter names, never
+an email, a password, a phone number or anything a young person wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ COMMAND_LINE = "command line"
 ACTIONS = (
     "view", "export", "edit", "recode", "role-change", "erase", "subject-access", "retention",
     "login", "login-failed", "two-factor", "keys-rotated",
+    "sign-out", "password-change", "deactivate", "reactivate", "refused",
 )  # fmt: skip
 PAGE_SIZE = 100
 

@@ -5,17 +5,23 @@ never lost even if handling it fails. `process()` screens it for safeguarding fi
 then handles it: opt-out and opt-in, HELP, a survey keyword, an answer, or free-text feedback. It commits the
 outcome together with the replies it records, and does nothing for a message already processed, so a retried
 webhook never sends a reply twice.
+
+Storing never waits on handling: handling locks the message and its person `FOR NO KEY UPDATE`, which lets
+another transaction insert rows that point at the person (the foreign key check takes only `FOR KEY SHARE`), so
+the next text from someone whose last one is being handled is still stored at once.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from feedback.models import InboundMessage, Person, SafeguardingAlert
@@ -28,12 +34,23 @@ from feedback.services.wording import Wording
 
 log = logging.getLogger(__name__)
 
+SMS = "sms"
 RECEIVED = "received"
 PROCESSED = "processed"
 MAX_HANDLING_ATTEMPTS = 5
 # A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
 # did not retry): the worker handles it and queues the replies.
 STRANDED_AFTER = timedelta(minutes=2)
+
+
+# PostgreSQL's SQLSTATE when a lock was not granted within lock_timeout (or NOWAIT).
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class Busy(Exception):
+    """Another transaction held a lock that handling needs for longer than the caller would wait (normally the
+    young person's previous message being handled). Nothing was done: the message stays stored, to be handled
+    when the lock is free."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,8 @@ class Outcome:
     replies: list[str] = field(default_factory=list)
     already_processed: bool = False
     risk: bool = False
+    # The replies are to go back in the caller's own answer (TwiML); otherwise they were queued in the outbox.
+    replied_inline: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,21 +131,54 @@ def accept(session: Session, arrival: Arrival, *, now: datetime, policy: Inbound
 
 
 def process(
-    session: Session, message_id: int, *, now: datetime, policy: InboundPolicy, reply_inline: bool = True
+    session: Session,
+    message_id: int,
+    *,
+    now: datetime,
+    policy: InboundPolicy,
+    reply_inline: bool = True,
+    lock_wait: timedelta | None = None,
+    reply_by: float | None = None,
 ) -> Outcome:
     """Screen and handle a stored message once, commit, and return the replies to send back.
 
-    With `reply_inline` the caller sends the replies in its own answer (TwiML); without it (a message picked up
-    later by the worker) they are queued in the outbox.
+    With `reply_inline` the caller sends the replies in its own answer (TwiML), unless `reply_by` (a
+    `time.monotonic()` deadline) has passed when they are recorded: an answer that late would reach nobody, so
+    they are queued in the outbox, as they always are without `reply_inline` (a message the worker picked up).
+    `Outcome.replied_inline` says which. With `lock_wait` (PostgreSQL) no lock is waited for longer than that:
+    `Busy` is raised instead, having done nothing.
     """
+    try:
+        return _process(
+            session, message_id, now=now, policy=policy, lock_wait=lock_wait, inline=reply_inline, reply_by=reply_by
+        )
+    except OperationalError as exc:
+        if not lock_not_available(exc):
+            raise
+        session.rollback()
+        raise Busy(f"message {message_id}: a lock its handling needs is held elsewhere") from exc
+
+
+def _process(
+    session: Session,
+    message_id: int,
+    *,
+    now: datetime,
+    policy: InboundPolicy,
+    lock_wait: timedelta | None,
+    inline: bool,
+    reply_by: float | None,
+) -> Outcome:
+    wait_at_most(session, lock_wait)
     # One message per person at a time: the message and its person are locked together, so two texts sent in quick
     # succession are handled in turn (on PostgreSQL the second waits here) and answer two questions rather than
-    # racing for one.
+    # racing for one. FOR NO KEY UPDATE, not FOR UPDATE: rows that point at the person (the next message, being
+    # stored) may still be inserted meanwhile.
     row = session.execute(
         select(InboundMessage, Person)
         .join(Person, InboundMessage.person_id == Person.id)
         .where(InboundMessage.id == message_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).one_or_none()
     if row is None:
         raise LookupError(f"no inbound message {message_id}")
@@ -155,6 +207,7 @@ def process(
     message.handling = outcome.handling
     message.status = PROCESSED
     message.processed_at = now
+    outcome.replied_inline = inline and (reply_by is None or time.monotonic() < reply_by)
     outbox.record(
         session,
         [
@@ -169,12 +222,27 @@ def process(
             for reply in outcome.replies
         ],
         now=now,
-        replied_inline=reply_inline,
+        replied_inline=outcome.replied_inline,
     )
     session.commit()
     if alert is not None:
         log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
     return outcome
+
+
+def wait_at_most(session: Session, wait: timedelta | None) -> None:
+    """On PostgreSQL, wait at most `wait` for any lock for the rest of this transaction (SET LOCAL lock_timeout):
+    past it the statement fails with LOCK_NOT_AVAILABLE (`lock_not_available`). SQLite has no row locks; its busy
+    timeout bounds the wait for the write lock."""
+    if wait is None or session.get_bind().dialect.name != "postgresql":
+        return
+    milliseconds = max(1, int(wait.total_seconds() * 1000))  # 0 would mean no limit at all
+    session.execute(text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": f"{milliseconds}ms"})
+
+
+def lock_not_available(error: OperationalError) -> bool:
+    """Whether a statement failed because a lock was not granted within `wait_at_most`."""
+    return getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 # A sender who texts more than this in BURST_WINDOW is still stored, screened and handled, but not answered: a
@@ -299,22 +367,92 @@ def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[s
 
 
 def unprocessed(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Messages stored at least STRANDED_AFTER ago but never handled (their handling failed and no retry came),
-    oldest first, leaving out those waiting after a failed attempt and those that have failed too often (they
-    need a person)."""
+    """Texts stored but never handled, oldest first: those stored at least STRANDED_AFTER ago (their handling
+    failed and no retry came) and those whose `retry_after` has come (left to the worker by their webhook, or
+    waiting after a failed attempt), leaving out those that have failed too often (they need a person).
+
+    Texts only: a web answer is recorded by its page, which knows the question it answers; it was stored and
+    screened before anything else, and the young person's next submit of the same page records it."""
     return list(
         session.scalars(
             select(InboundMessage.id)
             .where(
                 InboundMessage.status == RECEIVED,
-                InboundMessage.received_at <= now - STRANDED_AFTER,
+                InboundMessage.channel == SMS,
                 InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS,
-                or_(InboundMessage.retry_after.is_(None), InboundMessage.retry_after <= now),
+                or_(
+                    and_(InboundMessage.retry_after.is_(None), InboundMessage.received_at <= now - STRANDED_AFTER),
+                    InboundMessage.retry_after <= now,
+                ),
             )
             .order_by(InboundMessage.received_at)
             .limit(limit)
         )
     )
+
+
+def raise_alert_first(
+    session: Session, message_id: int, *, now: datetime, policy: InboundPolicy, lock_wait: timedelta | None = None
+) -> list[str]:
+    """Screen a stored message whose handling has to wait (`Busy`) and, if it may show a risk of harm, raise its
+    alert and give the help now: a concern never waits on a lock. Returns the help to send back in the webhook's own
+    answer, recorded as replied inline; the handling that follows finds the alert and sends no second help.
+    Commits. Needs no lock another handling holds: the alert and the reply only point at the person."""
+    try:
+        wait_at_most(session, lock_wait)
+        message = session.get(InboundMessage, message_id)
+        if message is None or message.status == PROCESSED:
+            session.rollback()
+            return []
+        screening = screen_message(session, message.body)
+        if not screening.risk:
+            session.rollback()
+            return []
+        person = session.get(Person, message.person_id)
+        assert person is not None  # noqa: S101 - a message always has its person
+        alert, replies = _raise_alert(session, message, person, reason=screening.reason, now=now, policy=policy)
+        message.risk = True
+        message.risk_reason = screening.reason
+        outbox.record(
+            session,
+            [
+                outbox.Outgoing(
+                    person_id=person.id, body=reply, kind="reply", in_reply_to_id=message.id, channel=message.channel
+                )
+                for reply in replies
+            ],
+            now=now,
+            replied_inline=True,
+        )
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if not lock_not_available(exc):
+            raise
+        return []
+    if alert is not None:
+        log.warning("safeguarding alert %s raised (%s) before its message could be handled", alert.id, screening.reason)
+    return replies
+
+
+def leave_to_worker(session: Session, message_id: int, now: datetime, *, lock_wait: timedelta | None = None) -> bool:
+    """A stored message its webhook could not handle now (`Busy`): due for the worker at once, not counted as a
+    failed attempt (committed). False if even that had to wait too long: the worker then finds it STRANDED_AFTER
+    its arrival, as any message whose handling never happened."""
+    try:
+        wait_at_most(session, lock_wait)
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == message_id, InboundMessage.status == RECEIVED)
+            .values(retry_after=now)
+        )
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if not lock_not_available(exc):
+            raise
+        return False
+    return True
 
 
 def note_failed_attempt(session: Session, message_id: int, now: datetime) -> int:

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback.clock import LOCAL_TIME
+from feedback.core import permissions
 from feedback.db_types import current_cipher
 from feedback.models import Person, StaffUser, new_pseudonym
 from feedback.services import csvfile, people, staff
@@ -50,7 +51,7 @@ REF_MAX_LENGTH = 64
 # The register covers children from 5 and care leavers to 30 (corporate parenting runs to 26, aftercare longer).
 MIN_AGE, MAX_AGE = 5, 30
 # Who a young person's statements can go to, as `staff.assign` allows.
-WORKER_ROLES = frozenset({"worker", "manager"})
+WORKER_ROLES = permissions.NAMED_WORKER_ROLES
 # Rows looked up in one IN (...): well under SQLite's limit on bound parameters.
 _CHUNK = 500
 

@@ -1,7 +1,8 @@
 """The SMS simulator: staff text the service as a young person would, from a fictional number.
 
 Only Ofcom's drama numbers are accepted, so a member of staff can never read a real young person's thread here,
-and whatever the service sends back to them is stored and shown, never sent.
+and whatever the service sends back to them is stored and shown, never sent. A pretend number put on the register or
+given a worker is treated as a young person: only those who may see them see its thread.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback.core import permissions
+from feedback.core.permissions import Viewer
 from feedback.models import InboundMessage, OutboundMessage, Person
 from feedback.services import inbound, people
 
@@ -48,9 +51,10 @@ def text_as(session: Session, raw_phone: str, body: str, *, now: datetime, polic
     return person
 
 
-def simulated_person(session: Session, pseudonym: str) -> Person | None:
-    """The person with this pseudonym, only if their number is fictional."""
-    person = session.scalar(select(Person).where(Person.pseudonym == pseudonym))
+def simulated_person(session: Session, pseudonym: str, viewer: Viewer) -> Person | None:
+    """The person with this pseudonym, only if their number is fictional and `viewer` may see their thread
+    (`permissions.simulated`: a pretend number nobody has put on the register or assigned, or one of theirs)."""
+    person = session.scalar(select(Person).where(Person.pseudonym == pseudonym, permissions.simulated(viewer)))
     if person is None or person.phone is None or not people.is_fictional(person.phone):
         return None
     return person

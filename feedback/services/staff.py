@@ -1,5 +1,6 @@
-"""Staff accounts: argon2 password hashes, roles, the lock after repeated failures and the optional TOTP
-second factor."""
+"""Staff accounts: argon2 password hashes, roles, the lock after repeated failures, the optional TOTP second factor,
+and the session version that lets the server end every session of an account (signing out, a new password, a new
+role, deactivation)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ from typing import Any
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
+from feedback.core import permissions
 from feedback.models import Person, StaffUser, Team
 from feedback.services import audit
 
-ROLES = ("admin", "champions", "worker", "advocacy", "manager")
+ROLES = permissions.ROLES
+# The roles a young person's named worker may have: the ones with an inbox for their statements.
+NAMED_WORKER_ROLES = permissions.NAMED_WORKER_ROLES
 MIN_PASSWORD_LENGTH = 12
+# Longer is refused unread: argon2 would take any length, and a megabyte of "password" is only load.
+MAX_PASSWORD_LENGTH = 1024
 
 log = logging.getLogger(__name__)
 # Who a refused sign-in is from, in the audit log: nobody is known to be the account's owner.
@@ -31,7 +37,11 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
 
 
 class StaffError(ValueError):
-    pass
+    """A change refused, with the reason in words fit to show; `field` names the form field it is about, if any."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -48,8 +58,7 @@ def create_user(
     email = normalise_email(email)
     if role not in ROLES:
         raise StaffError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    _check_new_password(password)
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise StaffError("a user with that email already exists")
     if len(display_name) > 100:
@@ -261,8 +270,198 @@ def find_user(session: Session, email: str) -> StaffUser:
 
 def assign(session: Session, person: Person, *, worker: StaffUser | None, team: Team | None) -> None:
     """Set who a young person's statements go to: their named worker (and so the worker's team), or a team."""
-    if worker is not None and worker.role not in {"worker", "manager"}:
+    if worker is not None and worker.role not in NAMED_WORKER_ROLES:
         raise StaffError("a named worker must have the worker or manager role")
     person.worker_id = worker.id if worker else None
     person.team_id = team.id if team else (worker.team_id if worker else None)
     session.flush()
+
+
+# --- sessions that end on the server, passwords, roles and deactivation -----------------------------------------
+#
+# Every signed-in session carries its account's session version from sign-in (`StaffUser.get_id`), checked on every
+# request (`session_user`). Signing out, a new password, a new role and deactivation move the version on, so every
+# session begun before then ends, on every device, whoever holds a copy of its cookie. A lock does not: it stops new
+# sign-ins only, or anyone could sign a duty worker out by typing wrong passwords for them.
+
+_LARGEST_ID = 2**31 - 1  # the columns are 32-bit integers
+
+
+def session_user(session: Session, session_id: str) -> StaffUser | None:
+    """The member of staff a signed-in session acts as, if it still may: `session_id` is what it carried from
+    sign-in ("12:3", the account and its session version). Nobody once the version has moved on or the account is
+    switched off, and nobody for a session from before versions were carried ("12"): it signs in again once."""
+    user_id, _, version = session_id.partition(":")
+    if not (_whole_number(user_id) and _whole_number(version)):
+        return None
+    user = session.get(StaffUser, int(user_id))
+    if user is None:
+        return None
+    if not user.active or user.session_version != int(version):
+        log.info("staff user %s: a session ended on the server was refused", user.id)
+        return None
+    return user
+
+
+def _whole_number(text: str) -> bool:
+    return 0 < len(text) <= 10 and text.isascii() and text.isdigit() and 0 < int(text) <= _LARGEST_ID
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Every session of this account ends, on every device: its session version moves on. Added in the database
+    (not read, then written), so that two changes at once both count."""
+    user.session_version = StaffUser.session_version + 1
+    if (session := object_session(user)) is not None:
+        session.flush()  # and the attribute is read again, with the new version, when next used
+
+
+def sign_out(user: StaffUser, *, now: datetime) -> None:
+    """The member of staff signs out: every session of theirs ends, in this browser and in any other."""
+    end_sessions(user)
+    log.info("staff user %s signed out: every session of theirs ended", user.id)
+    _audit_account(user, "sign-out", now, staff=user)
+
+
+def change_password(user: StaffUser, current: str, new: str, repeated: str, *, now: datetime) -> None:
+    """A member of staff changes their own password: the current one first (an unattended open session is not
+    enough), the new one twice. Every session of theirs ends; the caller begins a new one for the browser in use."""
+    if len(current) > MAX_PASSWORD_LENGTH or not _verifies(user.password_hash, current):
+        raise StaffError("that is not your current password", field="current_password")
+    _check_new_password(new, field="new_password")
+    if new != repeated:
+        raise StaffError("the two new passwords are not the same", field="repeat_password")
+    if new == current:
+        raise StaffError("the new password must be different from the current one", field="new_password")
+    _set_password(user, new)
+    log.info("staff user %s changed their password: their other sessions ended", user.id)
+    _audit_account(user, "password-change", now, staff=user, own=True)
+
+
+def reset_password(user: StaffUser, new: str, *, now: datetime) -> None:
+    """An admin sets a colleague's password from the command line (forgotten, or thought seen): every session of
+    theirs ends. The lock, if any, stays: it ends by itself."""
+    _check_new_password(new)
+    _set_password(user, new)
+    log.warning("password reset for staff user %s from the command line: their sessions ended", user.id)
+    _audit_account(user, "password-change", now, staff=None, reset=True)
+
+
+def set_role(session: Session, user: StaffUser, role: str, *, now: datetime, by: StaffUser | None = None) -> bool:
+    """Give the account another role (`by`: the admin doing it, or None from the command line). Every session of
+    theirs ends, so that no page stays open with the old role's rights. False if it had that role already.
+
+    Refused: an admin changing their own role, the last active admin's, and taking the worker role from someone
+    young people name as their worker (their statements would go to an account with no inbox)."""
+    if role not in ROLES:
+        raise StaffError(f"the role must be one of {', '.join(ROLES)}", field="role")
+    if role == user.role:
+        return False
+    if by is not None and by.id == user.id:
+        raise StaffError("you cannot change your own role: ask another admin", field="role")
+    if user.role == "admin":
+        _keep_an_admin(session, user, "change its role")
+    if role not in NAMED_WORKER_ROLES and (named := named_count(session, user)):
+        raise StaffError(
+            f"{_young_people(named)} name them as their worker, and a named worker must be a worker or a manager: "
+            "give them another worker first (Young people), or deactivate this account instead",
+            field="role",
+        )
+    was, user.role = user.role, role
+    end_sessions(user)
+    log.warning("staff user %s now has the role %s (was %s): their sessions ended", user.id, role, was)
+    _audit_account(user, "role-change", now, staff=by, role=role, was=was)
+    return True
+
+
+def deactivate(session: Session, user: StaffUser, *, now: datetime, by: StaffUser | None = None) -> bool:
+    """Switch the account off (someone who left): every session of theirs ends, they cannot sign in and their API
+    tokens stop working. Young people who name them as their worker keep them on record (reactivating restores it);
+    their new statements go to the team's duty inbox meanwhile. False if it was off already."""
+    if not user.active:
+        return False
+    if by is not None and by.id == user.id:
+        raise StaffError("you cannot deactivate your own account: ask another admin")
+    if user.role == "admin":
+        _keep_an_admin(session, user, "deactivate it")
+    user.active = False
+    end_sessions(user)
+    log.warning("staff user %s deactivated: their sessions ended", user.id)
+    _audit_account(user, "deactivate", now, staff=by, named=named_count(session, user))
+    return True
+
+
+def reactivate(session: Session, user: StaffUser, *, now: datetime, by: StaffUser | None = None) -> bool:
+    """Switch the account back on: they sign in again with their password. False if it was on already."""
+    if user.active:
+        return False
+    user.active = True
+    end_sessions(user)  # nothing should be open; if a cookie from before survived somewhere, it stays dead
+    log.warning("staff user %s reactivated", user.id)
+    _audit_account(user, "reactivate", now, staff=by)
+    return True
+
+
+def record_refusal(
+    session: Session, user: StaffUser, action: str, error: StaffError, *, now: datetime, by: StaffUser | None = None,
+    **asked: Any,
+) -> None:  # fmt: skip
+    """A change to an account that was refused, in the audit log: who asked, for which account, what and why (the
+    reason's words hold no email or password). The caller rolled the change back, and commits this."""
+    audit.record(
+        session, action, now=now, staff=by, subject_type="staff_user", subject_id=user.id, refused=str(error), **asked
+    )
+
+
+def named_count(session: Session, user: StaffUser) -> int:
+    """How many young people name this member of staff as their worker."""
+    return session.scalar(select(func.count()).select_from(Person).where(Person.worker_id == user.id)) or 0
+
+
+def named_counts(session: Session) -> dict[int, int]:
+    """How many young people name each member of staff as their worker (those with none are left out)."""
+    rows = session.execute(
+        select(Person.worker_id, func.count()).where(Person.worker_id.is_not(None)).group_by(Person.worker_id)
+    )
+    return {worker_id: int(count) for worker_id, count in rows if worker_id is not None}
+
+
+def _keep_an_admin(session: Session, user: StaffUser, doing: str) -> None:
+    """Refuse if `user` is the last active admin: nobody would be left to manage accounts from the pages. Every
+    active admin's row is locked, in order, so that two admins demoting each other at once cannot both succeed."""
+    admins = session.scalars(
+        select(StaffUser.id)
+        .where(StaffUser.role == "admin", StaffUser.active.is_(True))
+        .order_by(StaffUser.id)
+        .with_for_update()
+    ).all()
+    if user.active and not [admin for admin in admins if admin != user.id]:
+        raise StaffError(f"this is the last active admin account: make another account an admin before you {doing}")
+
+
+def _young_people(count: int) -> str:
+    return "1 young person" if count == 1 else f"{count} young people"
+
+
+def _check_new_password(password: str, *, field: str | None = None) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters", field=field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise StaffError(f"the password can be up to {MAX_PASSWORD_LENGTH} characters", field=field)
+
+
+def _set_password(user: StaffUser, password: str) -> None:
+    user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _audit_account(user: StaffUser, action: str, now: datetime, *, staff: StaffUser | None, **detail: Any) -> None:
+    """A change to a staff account, by account number (never an email); `staff` None means the command line."""
+    if (session := object_session(user)) is not None:
+        audit.record(session, action, now=now, staff=staff, subject_type="staff_user", subject_id=user.id, **detail)

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.clock import LOCAL_TIME
+from feedback.core import permissions
+from feedback.core.permissions import Viewer
 from feedback.models import Answer, Conversation, Person, Question, StaffUser, Statement, StatementReply, Team
 from feedback.services import outbox, staff
 
@@ -83,30 +85,12 @@ def create(
     return statement
 
 
-def _visible_to(user: StaffUser) -> object:
-    """Statements this member of staff may read: their own, their team's duty inbox, and (managers) the team's."""
-    if user.role == "manager":
-        return Statement.team_id == user.team_id
-    return or_(
-        Statement.worker_id == user.id,
-        and_(Statement.worker_id.is_(None), Statement.team_id == user.team_id),
-    )
-
-
-def can_see(user: StaffUser, statement: Statement) -> bool:
-    if user.role not in {"worker", "manager"}:
-        return False
-    if statement.worker_id == user.id:
-        return True
-    same_team = user.team_id is not None and statement.team_id == user.team_id
-    return same_team and (user.role == "manager" or statement.worker_id is None)
-
-
-def inbox(session: Session, user: StaffUser, limit: int = 200) -> Sequence[Statement]:
-    """The statements waiting on this member of staff: unread first (oldest first), then the rest, newest first."""
+def inbox(session: Session, viewer: Viewer, limit: int = 200) -> Sequence[Statement]:
+    """The statements this member of staff may read (`permissions.statements`): unread first (oldest first), then
+    the rest, newest first."""
     return session.scalars(
         select(Statement)
-        .where(_visible_to(user))  # type: ignore[arg-type]
+        .where(permissions.statements(viewer))
         .options(joinedload(Statement.conversation).joinedload(Conversation.version), joinedload(Statement.person))
         .order_by((Statement.status == SENT).desc(), Statement.sent_at)
         .limit(limit)
@@ -119,22 +103,22 @@ class Waiting:
     escalated: int
 
 
-def waiting(session: Session, user: StaffUser) -> Waiting:
-    """How many statements wait on this member of staff unread, and how many of those have been escalated."""
-    if user.role not in {"worker", "manager"}:
+def waiting(session: Session, viewer: Viewer) -> Waiting:
+    """How many statements wait unread on this member of staff (one who answers statements), and how many of those
+    have been escalated."""
+    if viewer.role not in permissions.NAMED_WORKER_ROLES:
         return Waiting(0, 0)
     unread, escalated = session.execute(
         select(func.count(), func.count(Statement.escalated_at)).where(
-            _visible_to(user),  # type: ignore[arg-type]
-            Statement.status == SENT,
+            permissions.statements(viewer), Statement.status == SENT
         )
     ).one()
     return Waiting(int(unread), int(escalated))
 
 
-def get_for(session: Session, statement_id: int, user: StaffUser) -> Statement:
-    statement = session.get(Statement, statement_id)
-    if statement is None or not can_see(user, statement):
+def get_for(session: Session, statement_id: int, viewer: Viewer) -> Statement:
+    statement = session.scalar(select(Statement).where(Statement.id == statement_id, permissions.statements(viewer)))
+    if statement is None:
         # The same answer for one that does not exist and one that is not theirs.
         raise NotAllowed("no such statement for you")
     return statement

@@ -1,46 +1,130 @@
-"""The theme summary the Champions Board and services read: for a period, each theme's count, its change against
-the previous period of the same length, its sentiment and its share of all messages, with filters, a breakdown
-and a trend by month. Every figure is computed in SQL (one GROUP BY over `message_theme`, whose rows carry what
-summaries filter by) and passes through `suppression` before anyone sees it.
+"""The theme summary the Champions Board and services read: for a calendar quarter, each theme's count, its change
+on the quarter before, its sentiment and its share of all messages, for everyone or for one group (a channel,
+survey, locality, age band or care setting), or broken down by one dimension; and a trend by quarter.
+
+Why so little choice: any two published figures can be set against each other. Two overlapping periods give the
+days where they differ; two filters with a breakdown give a two-way table whose inner cells follow from its
+margins. So a request names one quarter, at most one group, and a breakdown only for everyone. What is published
+is then a family of one-way tables, one per quarter and dimension, that `suppression.protect_dimension` protects
+as a whole (docs/privacy.md: "Small numbers: how no count under the threshold can be worked out"): a group's view
+shows exactly the protected cells of its breakdown, and the trend the protected figures of each quarter.
+
+Every figure is counted in SQL (a GROUP BY over `message_theme`, whose rows carry what summaries group by, and one
+over `message_analysis` for all messages) and protected before anyone sees it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from feedback.clock import LOCAL_TIME
 from feedback.models import MessageAnalysis, MessageTheme, Survey, SurveyVersion, Theme
 from feedback.services.export import write_table
 from feedback.services.people import AGE_BANDS, CARE_SETTING_LABELS, CARE_SETTINGS
-from feedback.services.suppression import Count, count, protect_table
+from feedback.services.suppression import Count, count, hidden, protect_dimension, total_hidden
 
 REMOVED = "removed"
-DEFAULT_MONTHS = 3
-TREND_MONTHS = 12
 NOT_RECORDED = "Not recorded"
 CHANNELS = ("sms", "web")
-# What a summary can be broken down by, and the column each means.
-BREAKDOWNS = ("channel", "survey", "locality", "age_band", "care_setting")
+# The groups a view may be narrowed to (one at a time), and what it may be broken down by (for everyone only).
+FILTERS = ("channel", "survey", "locality", "age_band", "care_setting")
+BREAKDOWNS = ("month", *FILTERS)
+DIMENSION_NAMES = {
+    "month": "Month",
+    "channel": "Channel",
+    "survey": "Survey",
+    "locality": "Locality",
+    "age_band": "Age band",
+    "care_setting": "Care setting",
+}
 _COLUMN = {"survey": "survey_id"}
-# The first day a period may touch. Long before any message, and far enough from year 1 that the period before one
-# (up to five years) and a year's trend can still be counted back in dates.
+TREND_QUARTERS = 8
+# How many of a quarter's newest messages in a theme are read for quotes and phrases: enough to find 20 with words
+# in them, and a bound on what one page decrypts.
+QUOTE_SCAN = 1000
+# The first day a period may touch. Long before any message, and far enough from year 1 that the quarter before one
+# and two years of trend can still be counted back in dates.
 EARLIEST = date(1900, 1, 1)
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_QUARTER = re.compile(r"([0-9]{4})-?Q([1-4])", re.IGNORECASE)
+ONE_QUARTER = (
+    "Summaries cover one calendar quarter at a time (January to March, April to June, July to September or "
+    "October to December): a longer or shifted period could be set against another to work out a hidden quarter "
+    "or day by subtraction."
+)
+ONE_GROUP = (
+    "Two groups together would let a small group be worked out from the others by subtraction, so a summary "
+    "shows everyone or one group."
+)
 
 
 class FilterError(ValueError):
     """A filter that cannot be used; the message says which and why, in plain words."""
 
 
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter, in UK local dates: the only period a summary covers."""
+
+    year: int
+    number: int  # 1 to 4
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter | None:
+        """`2026-Q4` or `2026Q4`, in any case; None if it is neither."""
+        found = _QUARTER.fullmatch(text)
+        return cls(int(found.group(1)), int(found.group(2))) if found else None
+
+    def shift(self, quarters: int) -> Quarter:
+        year, index = divmod(self.year * 4 + self.number - 1 + quarters, 4)
+        return Quarter(year, index + 1)
+
+    @property
+    def first(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last(self) -> date:
+        return date(self.year, 12, 31) if self.number == 4 else self.shift(1).first - timedelta(days=1)
+
+    @property
+    def months(self) -> tuple[date, date, date]:
+        month = 3 * self.number - 2
+        return date(self.year, month, 1), date(self.year, month + 1, 1), date(self.year, month + 2, 1)
+
+    @property
+    def label(self) -> str:
+        """Short, for a chart's axis: `2026 Q4`."""
+        return f"{self.year} Q{self.number}"
+
+    @property
+    def name(self) -> str:
+        """In words: `October to December 2026`."""
+        month = 3 * self.number - 3
+        return f"{MONTH_NAMES[month]} to {MONTH_NAMES[month + 2]} {self.year}"
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-Q{self.number}"
+
+
 @dataclass(frozen=True)
 class Filters:
-    since: date
-    until: date  # inclusive
+    quarter: Quarter
+    complete: bool = True  # False for the quarter under way: its figures so far
     channel: str | None = None
     survey: str | None = None  # a survey's slug
     locality: str | None = None
@@ -49,27 +133,41 @@ class Filters:
     by: str | None = None
 
     @property
+    def since(self) -> date:
+        return self.quarter.first
+
+    @property
+    def until(self) -> date:
+        """The quarter's last day (inclusive), even while it is under way."""
+        return self.quarter.last
+
+    @property
     def days(self) -> int:
         return (self.until - self.since).days + 1
 
     @property
     def previous(self) -> tuple[date, date]:
-        """The period of the same length just before this one."""
-        return self.since - timedelta(days=self.days), self.since - timedelta(days=1)
+        """The quarter before: the first and last day."""
+        before = self.quarter.shift(-1)
+        return before.first, before.last
+
+    @property
+    def group(self) -> tuple[str, str] | None:
+        """The one group the view is narrowed to, as (dimension, value), if any."""
+        for name in FILTERS:
+            value = getattr(self, name)
+            if value:
+                return name, value
+        return None
 
     def query(self) -> dict[str, str]:
-        """As URL parameters, for links that keep the filters."""
-        values = {
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-            "channel": self.channel,
-            "survey": self.survey,
-            "locality": self.locality,
-            "age_band": self.age_band,
-            "care_setting": self.care_setting,
-            "by": self.by,
-        }
-        return {key: value for key, value in values.items() if value}
+        """As URL parameters, for links that keep the view."""
+        values = {"period": str(self.quarter)}
+        if self.group:
+            values[self.group[0]] = self.group[1]
+        if self.by:
+            values["by"] = self.by
+        return values
 
 
 @dataclass(frozen=True)
@@ -83,7 +181,7 @@ class Choices:
     care_settings: tuple[str, ...] = CARE_SETTINGS
 
     def labels(self, by: str) -> Mapping[str, str]:
-        """The groups of a breakdown, with how each is shown."""
+        """The values of a filter, with how each is shown."""
         if by == "channel":
             return {"sms": "Text message", "web": "Web"}
         if by == "survey":
@@ -93,6 +191,14 @@ class Choices:
         if by == "age_band":
             return {band: band for band in self.age_bands}
         return {setting: CARE_SETTING_LABELS[setting] for setting in self.care_settings}
+
+    def groups(self, dimension: str, quarter: Quarter) -> dict[str, str]:
+        """The groups of a dimension in a quarter, keyed as counted, with how each is shown. Messages with no value,
+        or one no longer configured, are "Not recorded", so that the groups cover every message; every message has
+        a month."""
+        if dimension == "month":
+            return {day.strftime("%Y-%m"): f"{MONTH_NAMES[day.month - 1]} {day.year}" for day in quarter.months}
+        return {**self.labels(dimension), NOT_RECORDED: NOT_RECORDED}
 
 
 def choices(session: Session, localities: Sequence[str]) -> Choices:
@@ -105,39 +211,83 @@ def choices(session: Session, localities: Sequence[str]) -> Choices:
     return Choices(localities=tuple(localities), surveys=surveys)
 
 
+def _text(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
 def parse_filters(raw: Mapping[str, Any], known: Choices, *, today: date) -> Filters:
-    """Filters from a URL, a form or the command line, checked against the values that exist."""
+    """Filters from a URL, a form or the command line, checked against the values that exist.
 
-    def one(name: str) -> str | None:
-        value = raw.get(name)
-        if value is None:
-            return None
-        value = str(value).strip()
-        return value or None
-
-    until = _date(one("until"), "until") or today
-    since = _date(one("since"), "since") or (months_before(until, DEFAULT_MONTHS) + timedelta(days=1))
-    if since > until:
-        raise FilterError(f"The period starts ({since.isoformat()}) after it ends ({until.isoformat()}).")
-    if until > today:
-        raise FilterError(f"The period cannot end in the future ({until.isoformat()}).")
-    if (until - since).days > 366 * 5:
-        raise FilterError("Choose a period of five years or less.")
+    The period is a quarter: `period` (`2026-Q4`), or for links made before quarters, the quarter holding `until`
+    (default today) with `since`, if given, in the same quarter. The group is one of the filters, given by name
+    (`locality=Hamilton`) or as the form's `show=locality:Hamilton`.
+    """
+    quarter = _quarter(raw, today)
     checks = {
         "channel": known.channels,
         "survey": tuple(known.surveys),
         "locality": known.localities,
         "age_band": known.age_bands,
         "care_setting": known.care_settings,
-        "by": BREAKDOWNS,
     }
-    values: dict[str, str | None] = {}
+    chosen: list[tuple[str, str]] = []
     for name, allowed in checks.items():
-        value = one(name)
-        if value is not None and value not in allowed:
-            raise FilterError(f"Unknown {name.replace('_', ' ')} {value!r}: choose one of {', '.join(allowed)}.")
-        values[name] = value
-    return Filters(since=since, until=until, **values)
+        value = _text(raw, name)
+        if value is not None:
+            chosen.append((name, _allowed(name, value, allowed)))
+    show = _text(raw, "show")
+    if show is not None:
+        name, _, value = show.partition(":")
+        if name not in checks or not value:
+            raise FilterError(f"Unknown group {show!r}: choose Everyone or one group from the list.")
+        if (name, value) not in chosen:
+            chosen.append((name, _allowed(name, value, checks[name])))
+    if len(chosen) > 1:
+        named = " and ".join(f"{name.replace('_', ' ')} {value}" for name, value in chosen)
+        raise FilterError(f"Choose one group at a time, not {named}. {ONE_GROUP}")
+    by = _text(raw, "by")
+    if by is not None:
+        by = _allowed("by", by, BREAKDOWNS)
+        if chosen:
+            ((name, value),) = chosen
+            raise FilterError(
+                f"A breakdown is for everyone: choose Everyone to break down by {by.replace('_', ' ')}, or no "
+                f"breakdown to see {name.replace('_', ' ')} {value}. A breakdown of one group, beside the breakdown "
+                "for everyone, would let a small group be worked out by subtraction."
+            )
+    return Filters(quarter=quarter, complete=quarter.last < today, by=by, **dict(chosen))
+
+
+def _allowed(name: str, value: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise FilterError(f"Unknown {name.replace('_', ' ')} {value!r}: choose one of {', '.join(allowed)}.")
+    return value
+
+
+def _quarter(raw: Mapping[str, Any], today: date) -> Quarter:
+    until = _date(_text(raw, "until"), "until")
+    since = _date(_text(raw, "since"), "since")
+    if since and until and since > until:
+        raise FilterError(f"The period starts ({since.isoformat()}) after it ends ({until.isoformat()}).")
+    period = _text(raw, "period")
+    if period is not None:
+        quarter = Quarter.parse(period)
+        if quarter is None:
+            raise FilterError(f"period must be a quarter written like 2026-Q4, not {period!r}.")
+        if quarter < Quarter.containing(EARLIEST):  # compared as numbers: year 0 has no dates
+            raise FilterError(f"period must be {EARLIEST.year}-Q1 or later, not {period!r}.")
+    else:
+        quarter = Quarter.containing(until or today)
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and Quarter.containing(day) != quarter:
+            raise FilterError(f"{name} {day.isoformat()} is not in {quarter.name}. {ONE_QUARTER}")
+    if quarter.first > today:
+        raise FilterError(f"The period cannot be in the future: {quarter.name} has not started yet.")
+    return quarter
 
 
 def _date(value: str | None, name: str) -> date | None:
@@ -166,6 +316,203 @@ def local_start(day: date) -> datetime:
     return datetime.combine(day, time(), LOCAL_TIME).astimezone(UTC)
 
 
+# --- the filter form --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the filter form offers and has chosen, from the request as given (even one that was refused)."""
+
+    quarters: list[tuple[str, str]]  # value, label; newest first
+    period: str
+    groups: list[tuple[str, list[tuple[str, str]]]]  # a heading per dimension: its (value, label) options
+    show: str
+    breakdowns: list[tuple[str, str]]
+    by: str
+
+
+def form(known: Choices, raw: Mapping[str, Any], *, today: date) -> Form:
+    current = Quarter.containing(today)
+    period = _text(raw, "period") or ""
+    chosen = Quarter.parse(period)
+    if chosen is None:
+        try:
+            chosen = Quarter.containing(date.fromisoformat(_text(raw, "until") or ""))
+        except ValueError:
+            chosen = current
+    quarters = [current.shift(-n) for n in range(TREND_QUARTERS)]
+    if chosen not in quarters and Quarter.containing(EARLIEST) <= chosen < current:
+        quarters.append(chosen)
+    show = _text(raw, "show") or next((f"{name}:{raw[name]}" for name in FILTERS if _text(raw, name)), "")
+    return Form(
+        quarters=[(str(q), f"{q.name} (so far)" if q == current else q.name) for q in quarters],
+        period=str(chosen),
+        groups=[
+            (DIMENSION_NAMES[name], [(f"{name}:{value}", label) for value, label in known.labels(name).items()])
+            for name in FILTERS
+        ],
+        show=show,
+        breakdowns=[(name, DIMENSION_NAMES[name]) for name in BREAKDOWNS],
+        by=_text(raw, "by") or "",
+    )
+
+
+# --- counting ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Theme:
+    id: int
+    slug: str
+    label: str
+
+
+def _themes(session: Session) -> list[_Theme]:
+    rows = session.execute(
+        select(Theme.id, Theme.slug, Theme.label).where(Theme.retired_at.is_(None)).order_by(Theme.id)
+    ).all()
+    return [_Theme(*row) for row in rows]
+
+
+@dataclass
+class _Cells:
+    """One quarter's counts along one dimension, in the order of `Choices.groups`."""
+
+    total: list[int]  # all messages
+    themes: dict[int, list[int]]  # theme id -> messages
+    feeling: dict[int, list[tuple[float, int]]]  # theme id -> the sum of the sentiment and how many had one
+
+
+def _read(
+    session: Session, quarters: Sequence[Quarter], dimension: str, known: Choices, theme_ids: Sequence[int]
+) -> dict[Quarter, _Cells]:
+    """Counts for these quarters along one dimension: a GROUP BY over the theme rows and one over all messages, by
+    month and group, folded into each quarter's groups in Python."""
+    first, last = min(quarters), max(quarters)
+    months = _months(first, last)
+    bounds = [local_start(day) for day in months] + [local_start(last.last + timedelta(days=1))]
+    keys = {quarter: list(known.groups(dimension, quarter)) for quarter in quarters}
+    found = {
+        quarter: _Cells(
+            total=[0] * len(keys[quarter]),
+            themes={theme: [0] * len(keys[quarter]) for theme in theme_ids},
+            feeling={theme: [(0.0, 0)] * len(keys[quarter]) for theme in theme_ids},
+        )
+        for quarter in quarters
+    }
+    slug_of: dict[Any, str] = {}
+    if dimension == "survey":
+        slug_of = {survey_id: slug for survey_id, slug in session.execute(select(Survey.id, Survey.slug))}
+
+    def grouped(model: Any, *extra: Any, where: Sequence[Any] = ()) -> tuple[Any, list[Any]]:
+        """The rows of the quarters, each with its month (worked out from when it arrived, so that it agrees with
+        the quarters' bounds to the second) and its value, in a subquery so that the GROUP BY names columns."""
+        moment = model.received_at
+        month = case(*[(moment < bounds[i + 1], i) for i in range(len(months) - 1)], else_=len(months) - 1)
+        columns = [month.label("month")]
+        if dimension != "month":
+            columns.append(getattr(model, _COLUMN.get(dimension, dimension)).label("value"))
+        rows = select(*columns, *extra).where(moment >= bounds[0], moment < bounds[-1], *where).subquery()
+        return rows, [rows.c.month, rows.c.value] if dimension != "month" else [rows.c.month]
+
+    def place(month: int, value: Any) -> tuple[_Cells, int] | None:
+        quarter = Quarter.containing(months[month])
+        if quarter not in found:
+            return None
+        if dimension == "month":
+            key = months[month].strftime("%Y-%m")
+        else:
+            named = slug_of.get(value) if dimension == "survey" else value
+            key = named if isinstance(named, str) and named in keys[quarter][:-1] else NOT_RECORDED
+        return found[quarter], keys[quarter].index(key)
+
+    rows, by = grouped(
+        MessageTheme,
+        MessageTheme.theme_id.label("theme_id"),
+        MessageTheme.sentiment.label("sentiment"),
+        where=[MessageTheme.source != REMOVED, MessageTheme.theme_id.in_(theme_ids)],
+    )
+    query = select(rows.c.theme_id, *by, func.count(), func.sum(rows.c.sentiment), func.count(rows.c.sentiment))
+    for theme_id, month, *value, seen, feeling, felt in session.execute(query.group_by(rows.c.theme_id, *by)):
+        spot = place(month, value[0] if value else None)
+        if spot is not None:
+            cells, i = spot
+            cells.themes[theme_id][i] += int(seen)
+            total_feeling, how_many = cells.feeling[theme_id][i]
+            cells.feeling[theme_id][i] = (total_feeling + float(feeling or 0), how_many + int(felt))
+    rows, by = grouped(MessageAnalysis)
+    for month, *value, seen in session.execute(select(*by, func.count()).group_by(*by)):
+        spot = place(month, value[0] if value else None)
+        if spot is not None:
+            cells, i = spot
+            cells.total[i] += int(seen)
+    return found
+
+
+def _months(first: Quarter, last: Quarter) -> list[date]:
+    months: list[date] = []
+    quarter = first
+    while quarter <= last:
+        months += quarter.months
+        quarter = quarter.shift(1)
+    return months
+
+
+# --- protecting -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """One quarter's protected figures: its counts, and one dimension's table."""
+
+    total: Count
+    themes: dict[int, Count]
+    feeling: dict[int, float | None]  # None where the count is hidden
+    groups_total: list[Count]  # all messages, per group
+    groups: dict[int, list[Count]]  # each theme, per group
+    groups_feeling: dict[int, list[float | None]]
+
+
+def _mean(total: float, how_many: int) -> float | None:
+    return round(total / how_many, 2) if how_many else None
+
+
+def _protect(cells: _Cells, theme_ids: Sequence[int], threshold: int) -> _Figures:
+    """Protect one quarter's table for one dimension, and the quarter's counts (its rows' sums, the same in every
+    dimension): the count of all messages is hidden when it is small or when all messages less some theme would be,
+    and then so is every group of all messages (`suppression.total_hidden`, `protect_dimension`)."""
+    quarter = {t: sum(cells.themes[t]) for t in theme_ids}
+    everyone = sum(cells.total)
+    masks = protect_dimension(cells.total, [cells.themes[t] for t in theme_ids], threshold)
+    groups = {
+        t: [Count(value, flag, threshold) for value, flag in zip(cells.themes[t], mask, strict=True)]
+        for t, mask in zip(theme_ids, masks.themes, strict=True)
+    }
+    counts = {t: count(n, threshold) for t, n in quarter.items()}
+    return _Figures(
+        total=Count(everyone, total_hidden(everyone, list(quarter.values()), threshold), threshold),
+        themes=counts,
+        feeling={
+            t: None
+            if counts[t].suppressed
+            else _mean(sum(f for f, _ in cells.feeling[t]), sum(n for _, n in cells.feeling[t]))
+            for t in theme_ids
+        },
+        groups_total=[Count(value, flag, threshold) for value, flag in zip(cells.total, masks.total, strict=True)],
+        groups=groups,
+        groups_feeling={
+            t: [
+                None if shown.suppressed else _mean(*felt)
+                for shown, felt in zip(groups[t], cells.feeling[t], strict=True)
+            ]
+            for t in theme_ids
+        },
+    )
+
+
+# --- the summary ------------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class ThemeSummary:
     slug: str
@@ -173,12 +520,12 @@ class ThemeSummary:
     count: Count
     previous: Count
     sentiment: float | None  # None where the count is hidden
-    share: float | None  # of all messages in the period; None where the count is hidden
+    share: float | None  # of all messages in the view; None where either count is hidden
     groups: dict[str, Count] = field(default_factory=dict)
 
     @property
     def change(self) -> int | None:
-        """The change against the previous period, only when neither count is hidden."""
+        """The change on the quarter before, only when neither count is hidden."""
         if self.count.suppressed or self.previous.suppressed:
             return None
         return self.count.value - self.previous.value
@@ -195,209 +542,174 @@ class ThemeSummary:
 class Summary:
     filters: Filters
     threshold: int
-    total: Count  # messages in the period
+    total: Count  # messages in the view
     previous_total: Count
-    themes: list[ThemeSummary]  # largest first
+    themes: list[ThemeSummary]  # largest shown first, then the hidden ones by name
     groups: dict[str, str] = field(default_factory=dict)  # breakdown key -> label, in order
+    group_totals: dict[str, Count] = field(default_factory=dict)  # all messages in each group of the breakdown
 
     def theme(self, slug: str) -> ThemeSummary | None:
         return next((t for t in self.themes if t.slug == slug), None)
 
 
-def _where(model: type[MessageAnalysis] | type[MessageTheme], filters: Filters, survey_id: int | None) -> list[Any]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.channel:
-        conditions.append(model.channel == filters.channel)
-    if filters.survey:
-        conditions.append(model.survey_id == survey_id)
-    for name in ("locality", "age_band", "care_setting"):
-        value = getattr(filters, name)
-        if value:
-            conditions.append(getattr(model, name) == value)
-    return conditions
+def _view(
+    figures: _Figures, filters: Filters, known: Choices, quarter: Quarter
+) -> tuple[Count, dict[int, Count], dict[int, float | None]]:
+    """The quarter's figures for everyone, or the protected cells of the one group."""
+    if filters.group is None:
+        return figures.total, figures.themes, figures.feeling
+    dimension, value = filters.group
+    i = list(known.groups(dimension, quarter)).index(value)
+    return (
+        figures.groups_total[i],
+        {t: cells[i] for t, cells in figures.groups.items()},
+        {t: cells[i] for t, cells in figures.groups_feeling.items()},
+    )
 
 
-def _survey_id(session: Session, filters: Filters) -> int | None:
-    if not filters.survey:
-        return None
-    return session.scalar(select(Survey.id).where(Survey.slug == filters.survey))
+def _dimension(filters: Filters) -> str:
+    """The one table a view is drawn from: its breakdown's, its group's, or (for everyone) any: by month."""
+    return filters.by or (filters.group[0] if filters.group else "month")
 
 
 def summarise(session: Session, filters: Filters, known: Choices, *, threshold: int) -> Summary:
-    start, end = local_start(filters.since), local_start(filters.until + timedelta(days=1))
-    before = local_start(filters.previous[0])
-    survey_id = _survey_id(session, filters)
-    current = MessageTheme.received_at >= start
-    rows = session.execute(
-        select(
-            MessageTheme.theme_id,
-            func.sum(case((current, 1), else_=0)),
-            func.sum(case((current, 0), else_=1)),
-            func.avg(case((current, MessageTheme.sentiment))),
-        )
-        .where(
-            MessageTheme.received_at >= before,
-            MessageTheme.received_at < end,
-            MessageTheme.source != REMOVED,
-            *_where(MessageTheme, filters, survey_id),
-        )
-        .group_by(MessageTheme.theme_id)
-    ).all()
-    in_period = MessageAnalysis.received_at >= start
-    now_total, before_total = session.execute(
-        select(func.sum(case((in_period, 1), else_=0)), func.sum(case((in_period, 0), else_=1))).where(
-            MessageAnalysis.received_at >= before,
-            MessageAnalysis.received_at < end,
-            *_where(MessageAnalysis, filters, survey_id),
-        )
-    ).one()
-    themes = session.execute(select(Theme.id, Theme.slug, Theme.label).where(Theme.retired_at.is_(None))).all()
-    by_id = {row.theme_id: row for row in (_Row(*r) for r in rows)}
-    groups = _groups(session, filters, known, period=(start, end), survey_id=survey_id) if filters.by else {}
-    group_labels = dict(known.labels(filters.by)) if filters.by else {}
+    quarter, before = filters.quarter, filters.quarter.shift(-1)
+    themes = _themes(session)
+    ids = [theme.id for theme in themes]
+    cells = _read(session, [before, quarter], _dimension(filters), known, ids)
+    now, then = _protect(cells[quarter], ids, threshold), _protect(cells[before], ids, threshold)
+    total, counts, feeling = _view(now, filters, known, quarter)
+    previous_total, previous, _ = _view(then, filters, known, before)
+    groups: dict[str, str] = {}
+    group_totals: dict[str, Count] = {}
     if filters.by:
-        group_labels[NOT_RECORDED] = NOT_RECORDED
-    keys = list(group_labels)
-    grid = [[groups.get((theme.id, key), 0) for key in keys] for theme in themes]
-    protected = protect_table(grid, threshold) if filters.by else [[] for _ in themes]
-    total = int(now_total or 0)
+        groups = known.groups(filters.by, quarter)
+        group_totals = dict(zip(groups, now.groups_total, strict=True))
     summaries = []
-    for theme, cells in zip(themes, protected, strict=True):
-        row = by_id.get(theme.id, _Row(theme.id, 0, 0, None))
-        shown = count(row.now, threshold)
+    for theme in themes:
+        shown = counts[theme.id]
+        share = None
+        if not shown.suppressed and not total.suppressed and total.value:
+            share = shown.value / total.value
         summaries.append(
             ThemeSummary(
                 slug=theme.slug,
                 label=theme.label,
                 count=shown,
-                previous=count(row.before, threshold),
-                sentiment=None if shown.suppressed or row.feeling is None else round(float(row.feeling), 2),
-                share=None if shown.suppressed or not total else row.now / total,
-                groups=dict(zip(keys, cells, strict=True)),
+                previous=previous[theme.id],
+                sentiment=None if shown.suppressed else feeling[theme.id],
+                share=share,
+                groups=dict(zip(groups, now.groups[theme.id], strict=True)) if filters.by else {},
             )
         )
-    summaries.sort(key=lambda t: (-t.count.value, t.label))
     return Summary(
         filters=filters,
         threshold=threshold,
-        total=count(total, threshold),
-        previous_total=count(int(before_total or 0), threshold),
-        themes=summaries,
-        groups=group_labels,
+        total=total,
+        previous_total=previous_total,
+        themes=_ordered(summaries),
+        groups=groups,
+        group_totals=group_totals,
     )
 
 
-@dataclass(frozen=True)
-class _Row:
-    theme_id: int
-    now: int
-    before: int
-    feeling: float | None
+def _ordered(themes: Iterable[ThemeSummary]) -> list[ThemeSummary]:
+    """Largest shown count first; then the hidden counts, by name (ordering them by their true size would leak
+    it); then the themes nobody raised, by name (a hidden count is known to be more than none)."""
 
+    def key(theme: ThemeSummary) -> tuple[int, int, str]:
+        if theme.count.suppressed:
+            return 1, 0, theme.label
+        return (0, -theme.count.value, theme.label) if theme.count.value else (2, 0, theme.label)
 
-def _groups(
-    session: Session, filters: Filters, known: Choices, *, period: tuple[datetime, datetime], survey_id: int | None
-) -> dict[tuple[int, str], int]:
-    """Each theme's count in the period for each group of the breakdown; messages with no value for it, or a
-    value no longer configured, are counted as "not recorded" so that each theme's groups add up to its count."""
-    by = filters.by or ""
-    start, end = period
-    column = getattr(MessageTheme, _COLUMN.get(by, by))
-    rows = session.execute(
-        select(MessageTheme.theme_id, column, func.count())
-        .where(
-            MessageTheme.received_at >= start,
-            MessageTheme.received_at < end,
-            MessageTheme.source != REMOVED,
-            *_where(MessageTheme, filters, survey_id),
-        )
-        .group_by(MessageTheme.theme_id, column)
-    ).all()
-    keys = known.labels(by)
-    slug_of: dict[int, str] = {}
-    if by == "survey":
-        slug_of = {survey_id: slug for survey_id, slug in session.execute(select(Survey.id, Survey.slug))}
-    found: dict[tuple[int, str], int] = {}
-    for theme_id, value, seen in rows:
-        named = slug_of.get(value) if by == "survey" else value
-        key = named if isinstance(named, str) and named in keys else NOT_RECORDED
-        found[(theme_id, key)] = found.get((theme_id, key), 0) + int(seen)
-    return found
+    return sorted(themes, key=key)
 
 
 @dataclass(frozen=True)
 class Trend:
-    months: list[str]  # YYYY-MM, oldest first
-    themes: dict[str, list[Count]]  # slug -> a count per month
+    quarters: list[Quarter]  # oldest first
+    themes: dict[str, list[Count]]  # slug -> a count per quarter
+
+    @property
+    def labels(self) -> list[str]:
+        return [quarter.label for quarter in self.quarters]
 
 
-def trend(session: Session, filters: Filters, *, threshold: int, months: int = TREND_MONTHS) -> Trend:
-    """Each theme by month for the months up to the end of the period, protected so that no hidden month can be
-    worked out from the theme's total over them."""
-    last = filters.until.replace(day=1)
-    labels = [months_before(last, n).strftime("%Y-%m") for n in range(months - 1, -1, -1)]
-    start = local_start(date.fromisoformat(labels[0] + "-01"))
-    end = local_start(filters.until + timedelta(days=1))
-    survey_id = _survey_id(session, filters)
-    rows = session.execute(
-        select(Theme.slug, MessageTheme.month, func.count())
-        .join(Theme, Theme.id == MessageTheme.theme_id)
-        .where(
-            MessageTheme.received_at >= start,
-            MessageTheme.received_at < end,
-            MessageTheme.source != REMOVED,
-            Theme.retired_at.is_(None),
-            *_where(MessageTheme, filters, survey_id),
-        )
-        .group_by(Theme.slug, MessageTheme.month)
-    ).all()
-    found = {(slug, month): int(n) for slug, month, n in rows}
-    slugs = sorted({slug for slug, _, _ in rows})
-    grid = [[found.get((slug, month), 0) for month in labels] for slug in slugs]
-    return Trend(labels, dict(zip(slugs, protect_table(grid, threshold), strict=True)))
+def trend(
+    session: Session, filters: Filters, known: Choices, *, threshold: int, quarters: int = TREND_QUARTERS
+) -> Trend:
+    """Each theme by quarter, for the quarters up to the chosen one: each point the figure that quarter's own view
+    publishes (for a group, the theme's protected cell in that quarter's table)."""
+    periods = [filters.quarter.shift(-n) for n in range(quarters - 1, -1, -1)]
+    themes = _themes(session)
+    ids = [theme.id for theme in themes]
+    dimension, value = filters.group or ("month", None)
+    read = _read(session, periods, dimension, known, ids)
+    points: dict[str, list[Count]] = {theme.slug: [] for theme in themes}
+    for quarter in periods:
+        cells = read[quarter]
+        if value is None:
+            for theme in themes:
+                points[theme.slug].append(count(sum(cells.themes[theme.id]), threshold))
+            continue
+        table = _protect(cells, ids, threshold)
+        i = list(known.groups(dimension, quarter)).index(value)
+        for theme in themes:
+            points[theme.slug].append(table.groups[theme.id][i])
+    # A theme nobody raised in these quarters gets no line (a hidden count is known to be more than none).
+    return Trend(periods, {slug: counts for slug, counts in points.items() if any(c.value for c in counts)})
 
 
 @dataclass(frozen=True)
 class Quote:
     text: str
-    month: str
 
 
 def quotes(
     session: Session, slug: str, filters: Filters, *, threshold: int, limit: int = 20
-) -> tuple[list[Quote], list[tuple[str, int]]]:
-    """A theme's redacted quotes, newest first, and the phrases that keep coming up in it, for the period and
-    filters. Nothing is shown unless the theme's count in that cell reaches the threshold; risk-flagged messages
-    are never quoted; phrases are shown only when as many messages as the threshold use them."""
-    start, end = local_start(filters.since), local_start(filters.until + timedelta(days=1))
+) -> tuple[list[Quote], list[str]]:
+    """A theme's redacted quotes for the quarter, newest first, and the phrases that keep coming up in it.
+
+    Only for everyone: quotes for one group, set beside the quotes for everyone, would tell which group a young
+    person who said something is in. Nothing is shown unless the theme's count for the quarter reaches the
+    threshold; messages flagged for safeguarding, and answers with no words, are never quoted; and the messages
+    not quoted (flagged, wordless or older) are never from 1 to threshold-1, as the count less the quotes shown
+    would give them. Phrases are shown, without a count, when as many messages as the threshold use them.
+    """
     theme_id = session.scalar(select(Theme.id).where(Theme.slug == slug, Theme.retired_at.is_(None)))
     if theme_id is None:
         raise FilterError(f"Unknown theme {slug!r}.")
-    survey_id = _survey_id(session, filters)
+    if filters.group is not None:
+        return [], []
+    quarter = filters.quarter
     where = [
         MessageTheme.theme_id == theme_id,
-        MessageTheme.received_at >= start,
-        MessageTheme.received_at < end,
+        MessageTheme.received_at >= local_start(quarter.first),
+        MessageTheme.received_at < local_start(quarter.last + timedelta(days=1)),
         MessageTheme.source != REMOVED,
-        *_where(MessageTheme, filters, survey_id),
     ]
     cell = int(session.scalar(select(func.count()).select_from(MessageTheme).where(*where)) or 0)
     if cell < threshold:
         return [], []
     rows = session.execute(
-        select(MessageAnalysis.redacted, MessageTheme.month, MessageAnalysis.key_phrases)
+        select(MessageAnalysis.redacted, MessageAnalysis.key_phrases)
+        .select_from(MessageTheme)
         .join(MessageAnalysis, MessageAnalysis.inbound_message_id == MessageTheme.inbound_message_id)
         .where(*where, MessageTheme.risk.is_(False))
-        .order_by(MessageTheme.received_at.desc())
-        .limit(500)
+        .order_by(MessageTheme.received_at.desc(), MessageTheme.id.desc())
+        .limit(QUOTE_SCAN)
     ).all()
-    shown = [Quote(text, month or "") for text, month, _ in rows[:limit] if text]
+    # The redacted copy is encrypted, so answers with no words are left out here, before the limit.
+    worded = [text for text, _ in rows if text and text.strip()]
+    shown = min(limit, len(worded))
+    if hidden(cell - shown, threshold):
+        shown = max(0, cell - threshold)
     phrases: dict[str, int] = {}
-    for _, _, found in rows:
+    for _, found in rows:
         for phrase in set(found or ()):
             phrases[phrase] = phrases.get(phrase, 0) + 1
-    recurring = sorted(((p, n) for p, n in phrases.items() if n >= threshold), key=lambda item: (-item[1], item[0]))
-    return shown, recurring[:15]
+    recurring = sorted((p for p, n in phrases.items() if n >= threshold), key=lambda p: (-phrases[p], p))
+    return [Quote(text) for text in worded[:shown]], recurring[:15]
 
 
 def report_rows(summary: Summary) -> list[dict[str, Any]]:
@@ -431,13 +743,21 @@ def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
 
 
 def report_document(summary: Summary) -> dict[str, Any]:
-    """The summary as one JSON document: the period, the totals and the rows."""
-    return {
-        "since": summary.filters.since.isoformat(),
-        "until": summary.filters.until.isoformat(),
-        "filters": {k: v for k, v in summary.filters.query().items() if k not in {"since", "until"}},
+    """The summary as one JSON document: the quarter, the totals and the rows."""
+    filters = summary.filters
+    document: dict[str, Any] = {
+        "period": str(filters.quarter),
+        "since": filters.since.isoformat(),
+        "until": filters.until.isoformat(),
+        "complete": filters.complete,
+        "filters": {k: v for k, v in filters.query().items() if k != "period"},
         "threshold": summary.threshold,
         "messages": summary.total.public(),
         "previous_messages": summary.previous_total.public(),
         "themes": report_rows(summary),
     }
+    if summary.groups:
+        document["groups"] = [
+            {"group": label, "messages": summary.group_totals[key].public()} for key, label in summary.groups.items()
+        ]
+    return document

@@ -4,6 +4,7 @@ working when revoked or when its owner can no longer sign in."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 
@@ -12,9 +13,13 @@ from sqlalchemy.orm import Session
 
 from feedback.db_types import current_cipher
 from feedback.models import ApiToken, StaffUser
-from feedback.services import staff
+from feedback.services import audit, staff
 
 TOKEN_BYTES = 32
+# Who a refused token is from, in the audit log.
+SUMMARY_API = "summary API"
+
+log = logging.getLogger(__name__)
 
 
 def _hash(token: str) -> str:
@@ -31,14 +36,23 @@ def create(session: Session, email: str, *, now: datetime) -> str:
 
 
 def owner(session: Session, token: str, *, now: datetime) -> StaffUser | None:
-    """Who a live token acts as, or None for an unknown or revoked one (they look the same)."""
+    """Who a live token acts as, or None for an unknown or revoked one, or one whose owner is deactivated (they all
+    look the same to the caller; the last is audited, flushed for the caller to commit)."""
     if not token or len(token) > 200:
         return None
     hashes = current_cipher().lookup_hashes("api:" + token)  # any key's, while a rotation is under way
     found = session.scalar(
         select(ApiToken).where(ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)).limit(1)
     )
-    if found is None or not found.staff_user.is_active:
+    if found is None:
+        return None
+    if not found.staff_user.active:
+        # A leaver's token, perhaps still in a dashboard's settings: refused like an unknown one, but on record.
+        log.warning("API token %s refused: staff user %s is deactivated", found.id, found.staff_user_id)
+        audit.record(
+            session, "login-failed", now=now, actor=SUMMARY_API, subject_type="staff_user",
+            subject_id=found.staff_user_id, reason="not active", token=found.id,
+        )  # fmt: skip
         return None
     found.last_used_at = now
     return found.staff_user

@@ -2,8 +2,9 @@
 
 Each answer a young person submits is stored as a message first (like a text) and screened for safeguarding in the
 same commit, before anything else is done with it, so that neither the words nor a concern can be lost to a later
-failure. The page's form carries a nonce that becomes the message's id: submitting the same page twice (a double
-tap, a resubmitted form) records one answer.
+failure, and storing never waits on a lock: only then is the young person's conversation taken up (their row
+locked, `FOR NO KEY UPDATE`, for at most LOCK_WAIT) and the answer recorded. The page's form carries a nonce that
+becomes the message's id: submitting the same page twice (a double tap, a resubmitted form) records one answer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import (
@@ -28,7 +30,7 @@ from feedback.models import (
     Survey,
     SurveyVersion,
 )
-from feedback.services import conversations, statements
+from feedback.services import conversations, inbound, statements
 from feedback.services.dbutil import insert_or_ignore
 from feedback.services.screening import screen_message
 from feedback.services.surveys import STATEMENT
@@ -40,6 +42,10 @@ PAGE_NONCE = re.compile(r"[A-Za-z0-9_-]{1,60}")
 OPEN = (conversations.INVITED, conversations.ACTIVE)
 RECEIVED = "received"
 PROCESSED = "processed"
+# How long an answer waits for the young person's row, locked while another of their messages is handled, before
+# the page asks them to press the button again (their words are already stored).
+LOCK_WAIT = timedelta(seconds=2)
+KEPT_TRY_AGAIN = "We've saved what you wrote, but couldn't move on just yet. Please press the button again."
 
 
 @dataclass(frozen=True)
@@ -150,8 +156,9 @@ def surveys_for(session: Session, person_id: int) -> list[OpenSurvey]:
 def take_up(session: Session, person_id: int, version: SurveyVersion, *, now: datetime) -> Conversation:
     """The conversation a web answer goes into: the person's open one for this survey (an SMS invitation or a
     survey begun by text carries on here, keeping its answers), or a new one."""
-    # The person is locked first, so two first answers sent at once make one conversation, not two.
-    session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    # The person is locked first, so two first answers sent at once make one conversation, not two. FOR NO KEY
+    # UPDATE, as handling a text locks it: rows that point at the person may still be stored meanwhile.
+    session.execute(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
     conversation = open_conversation(session, person_id, version.survey_id)
     if conversation is None:
         conversation = Conversation(
@@ -185,8 +192,9 @@ def answer_page(
     now: datetime,
     policy: WebPolicy,
 ) -> Submitted:
-    """Answer one page for a person: the conversation it goes into is found (or begun) first, unless this very
-    page was already submitted (a double tap), which records nothing more."""
+    """Answer one page for a person: the words are stored and screened first (committed), then the conversation
+    they go into is found (or begun) and the answer recorded. A page already submitted (a double tap) records
+    nothing more."""
     if not PAGE_NONCE.fullmatch(nonce):
         # The nonce is a hidden field anyone can change: one too long for its column, or with a NUL byte in it,
         # must not lose the answer. It is stored as a page of its own.
@@ -200,29 +208,16 @@ def answer_page(
     )
     if done is not None:
         return Submitted(duplicate=True)
-    conversation = take_up(session, person_id, version, now=now)
-    return submit(session, conversation, question, raw, skip=skip, nonce=nonce, now=now, policy=policy)
-
-
-def submit(
-    session: Session,
-    conversation: Conversation,
-    question: Question,
-    raw: str,
-    *,
-    skip: bool,
-    nonce: str,
-    now: datetime,
-    policy: WebPolicy,
-) -> Submitted:
-    """Record one page's answer (or skip): stored and screened first, then recorded, then, when it was the last
-    question of a statement, the statement is sent. Commits."""
     if skip:
-        return _record(session, conversation.id, question, "", skip=True, message_id=None, now=now, policy=policy)
+        return _take_up_and_record(
+            session, person_id, version, question, raw="", message_id=None, now=now, policy=policy
+        )
     if not raw.strip():
         return Submitted(error=_empty_error(question))
-    conversation_id = conversation.id  # read now: the commit below expires the object
-    message_id, risk, duplicate = _store_and_screen(session, conversation, raw, nonce=nonce, now=now)
+    # Stored and screened first (committed), in the conversation it is most likely to go into: the one taken up
+    # below names it for certain.
+    likely = _open_conversation_id(session, person_id, version.survey_id)
+    message_id, risk, duplicate = _store_and_screen(session, person_id, likely, raw, nonce=nonce, now=now)
     if duplicate:
         return Submitted(risk=risk, duplicate=True)
     if len(raw) > MAX_TEXT_LENGTH:
@@ -231,8 +226,57 @@ def submit(
         return Submitted(
             error=f"That's {len(raw):,} characters. Please make it {MAX_TEXT_LENGTH:,} or fewer.", risk=risk
         )
-    result = _record(session, conversation_id, question, raw, skip=False, message_id=message_id, now=now, policy=policy)
+    result = _take_up_and_record(
+        session, person_id, version, question, raw=raw, message_id=message_id, now=now, policy=policy
+    )
     return Submitted(error=result.error, risk=risk, missing=result.missing, completed=result.completed)
+
+
+def _take_up_and_record(
+    session: Session,
+    person_id: int,
+    version: SurveyVersion,
+    question: Question,
+    *,
+    raw: str,
+    message_id: int | None,
+    now: datetime,
+    policy: WebPolicy,
+) -> Submitted:
+    """Record one page's answer (`message_id`, already stored) or skip (None) in the conversation taken up for it,
+    then, when it was the last question of a statement, send the statement. Commits. No lock is waited for longer
+    than LOCK_WAIT (PostgreSQL): then nothing is recorded, and the page asks the young person to press again."""
+    inbound.wait_at_most(session, LOCK_WAIT)
+    try:
+        conversation = take_up(session, person_id, version, now=now)
+        skip = message_id is None
+        return _record(
+            session, conversation.id, question, raw, skip=skip, message_id=message_id, now=now, policy=policy
+        )
+    except OperationalError as exc:
+        if not inbound.lock_not_available(exc):
+            raise
+        session.rollback()
+    if message_id is not None:
+        # Kept and screened, but not recorded: the page shows the words again, and its next submit (a new page, so a
+        # new message) records them.
+        _finish(session, message_id, "try-again", now)
+        session.commit()
+    return Submitted(error=KEPT_TRY_AGAIN)
+
+
+def _open_conversation_id(session: Session, person_id: int, survey_id: int) -> int | None:
+    """`open_conversation`'s id, read without a lock or the survey's questions."""
+    return session.scalar(
+        select(Conversation.id)
+        .where(
+            Conversation.person_id == person_id,
+            Conversation.survey_id == survey_id,
+            Conversation.status.in_(OPEN),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
 
 
 def _empty_error(question: Question) -> str:
@@ -242,7 +286,7 @@ def _empty_error(question: Question) -> str:
 
 
 def _store_and_screen(
-    session: Session, conversation: Conversation, raw: str, *, nonce: str, now: datetime
+    session: Session, person_id: int, conversation_id: int | None, raw: str, *, nonce: str, now: datetime
 ) -> tuple[int, bool, bool]:
     """Store the words, screened, with any safeguarding alert, in one commit. Returns the message's id, whether it
     shows a risk, and whether it had been submitted before (then nothing more is to be done with it)."""
@@ -253,13 +297,13 @@ def _store_and_screen(
         {
             "channel": WEB,
             "provider_sid": provider_sid,
-            "person_id": conversation.person_id,
+            "person_id": person_id,
             "body": raw,
             "num_media": 0,
             "received_at": now,
             "status": RECEIVED,
             "handling_attempts": 0,
-            "conversation_id": conversation.id,
+            "conversation_id": conversation_id,
             "risk": screening.risk,
             "risk_reason": screening.reason or None,
         },
@@ -267,31 +311,32 @@ def _store_and_screen(
     if message_id is None:
         # Submitted before: locked, so a second submit of the same page waits for the first and then sees it done.
         earlier = session.scalars(
-            select(InboundMessage).where(InboundMessage.provider_sid == provider_sid).with_for_update()
+            select(InboundMessage).where(InboundMessage.provider_sid == provider_sid).with_for_update(key_share=True)
         ).one()
-        if earlier.person_id != conversation.person_id:
+        if earlier.person_id != person_id:
             # A nonce replayed across people (a cookie lost between two submits, or a forged field): the other
             # person's page is left alone and this answer is stored as a page of its own.
-            return _store_and_screen(session, conversation, raw, nonce=secrets.token_urlsafe(16), now=now)
+            return _store_and_screen(session, person_id, conversation_id, raw, nonce=secrets.token_urlsafe(16), now=now)
         result = (earlier.id, bool(earlier.risk), earlier.status == PROCESSED)
         session.commit()
         return result
     if screening.risk:
         session.add(
             SafeguardingAlert(
-                inbound_message_id=message_id, person_id=conversation.person_id, reason=screening.reason, created_at=now
+                inbound_message_id=message_id, person_id=person_id, reason=screening.reason, created_at=now
             )
         )
     session.commit()
     return message_id, screening.risk, False
 
 
-def _finish(session: Session, message_id: int, handling: str, now: datetime) -> None:
-    session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == message_id)
-        .values(handling=handling, status=PROCESSED, processed_at=now)
-    )
+def _finish(
+    session: Session, message_id: int, handling: str, now: datetime, *, conversation_id: int | None = None
+) -> None:
+    values: dict[str, Any] = {"handling": handling, "status": PROCESSED, "processed_at": now}
+    if conversation_id is not None:
+        values["conversation_id"] = conversation_id
+    session.execute(update(InboundMessage).where(InboundMessage.id == message_id).values(values))
 
 
 def _record(
@@ -306,11 +351,11 @@ def _record(
     policy: WebPolicy,
 ) -> Submitted:
     # The conversation is locked (and read afresh) while its answer is written: two tabs answering the same page
-    # take turns.
+    # take turns. FOR NO KEY UPDATE: another page's words, pointing at this conversation, may still be stored.
     conversation = session.scalars(
         select(Conversation)
         .where(Conversation.id == conversation_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
     was_completed = conversation.status == conversations.COMPLETED
@@ -323,7 +368,7 @@ def _record(
         gap = conversations.first_unanswered(session, conversation)
         missing = gap.position + 1 if gap is not None else None
     if message_id is not None:
-        _finish(session, message_id, "invalid-answer" if invalid else "answer", now)
+        _finish(session, message_id, "invalid-answer" if invalid else "answer", now, conversation_id=conversation.id)
     if invalid is not None:
         session.commit()
         return Submitted(error=_web_hint(question, invalid.hint))

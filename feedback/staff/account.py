@@ -1,20 +1,23 @@
-"""Sign-in's second step (the code from an authenticator app) and a staff member's own two-factor page."""
+"""Sign-in's second step (the code from an authenticator app), and a staff member's own pages: two-factor sign-in
+and a new password."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
 
 from feedback.clock import now
 from feedback.crypto import DecryptionError
 from feedback.db_types import current_cipher
-from feedback.extensions import db, limiter
+from feedback.extensions import current_session, db, limiter
 from feedback.services import staff
 from feedback.staff import signin
-from feedback.staff.forms import CodeForm
-from feedback.staff.views import _safe_next, bp, login_attempts, roles
+from feedback.staff.forms import FORM_EXPIRED, CodeForm
+from feedback.staff.views import _safe_next, bp, login_attempts
 
 # The secret being set up, encrypted, between showing it and the first code from the app. Only then is it saved.
 SETUP_KEY = "two-factor-setup"
@@ -26,7 +29,7 @@ def login_code() -> Any:
     user = signin.pending_user()
     if user is None:
         # Never gave a password here, or took more than a few minutes: start again.
-        return redirect(url_for("staff.login", next=request.args.get("next")))
+        return redirect(url_for("staff.login", next=signin.local_path(request.args.get("next"))))
     form = CodeForm()
     if form.validate_on_submit():
         policy = staff.SignInPolicy.from_config(current_app.config)
@@ -45,8 +48,8 @@ def login_code() -> Any:
     return render_template("staff/login_code.html", form=form)
 
 
+# Their own account's pages: every signed-in member of staff, whatever their role (tests/test_routes.py).
 @bp.route("/account/two-factor", methods=["GET", "POST"])
-@roles(*staff.ROLES)
 @limiter.limit(login_attempts, methods=["POST"], scope="staff-two-factor")
 def two_factor() -> Any:
     """Turn the second factor on (a new secret, confirmed with a code) or off (with a current code)."""
@@ -77,6 +80,49 @@ def two_factor() -> Any:
         secret=secret,
         uri=staff.totp_uri(secret, user.email) if secret else None,
     )
+
+
+class PasswordForm(FlaskForm):
+    # Every rule (the current password, the length, the two the same) is the service's, so that each reason shows
+    # beside its own box. Nothing typed is ever sent back to the page.
+    current_password = PasswordField("Your current password", render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {staff.MIN_PASSWORD_LENGTH} characters. A few words you will remember are good.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat_password = PasswordField("The new password again", render_kw={"autocomplete": "new-password"})
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(login_attempts, methods=["POST"], scope="staff-password")
+def password() -> Any:
+    """Change one's own password. Every other session of the account ends (a phone left signed in, a browser
+    someone else saw it typed in); this browser carries on, with the account's new session version."""
+    user = current_user._get_current_object()
+    form = PasswordForm()
+    if not form.is_submitted():
+        return render_template("staff/password.html", form=form)
+    if not form.validate():
+        abort(400, description=FORM_EXPIRED)
+    try:
+        staff.change_password(
+            user,
+            form.current_password.data or "",
+            form.new_password.data or "",
+            form.repeat_password.data or "",
+            now=now(),
+        )
+    except staff.StaffError as exc:
+        db.session.rollback()
+        staff.record_refusal(current_session(), user, "password-change", exc, now=now(), by=user, own=True)
+        db.session.commit()
+        getattr(form, exc.field or "new_password").errors.append(str(exc)[0].upper() + str(exc)[1:] + ".")
+        return render_template("staff/password.html", form=form), 400
+    db.session.commit()
+    signin.renew(user)
+    flash("Your password is changed. You are still signed in here, and signed out everywhere else.")
+    return redirect(url_for("staff.home"))
 
 
 def _setup_secret() -> str:

@@ -17,14 +17,13 @@ from wtforms.fields.choices import SelectChoice
 from feedback.channels.sms.segments import count_segments
 from feedback.clock import now
 from feedback.config import ConfigurationError, public_base_url
+from feedback.core import permissions
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.models import Action, Theme
 from feedback.services import actions
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
-from feedback.staff.views import bp, roles
-
-EDITORS = ("admin", "manager")
-READERS = (*EDITORS, "champions")
+from feedback.staff.views import bp, requires
 
 
 class ActionForm(FlaskForm):
@@ -90,10 +89,10 @@ def _public_link() -> str:
 
 
 @bp.get("/actions")
-@roles(*READERS)
+@requires(Capability.SEE_SUMMARIES)
 def action_list() -> str:
     session = current_session()
-    editor = current_user.role in EDITORS
+    editor = permissions.can(current_user, Capability.RECORD_ACTIONS)
     return render_template(
         "staff/actions.html",
         actions=actions.listed(session),
@@ -105,7 +104,7 @@ def action_list() -> str:
 
 
 @bp.route("/actions/new", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires(Capability.RECORD_ACTIONS)
 def action_new() -> Any:
     form = ActionForm()
     form.theme.choices = _theme_choices()
@@ -125,7 +124,7 @@ def action_new() -> Any:
 
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires(Capability.RECORD_ACTIONS)
 def action_edit(action_id: int) -> Any:
     action = _action(action_id)
     form = ActionForm(obj=None if request.method == "POST" else _Fields(action))
@@ -144,7 +143,7 @@ def action_edit(action_id: int) -> Any:
 
 
 @bp.post("/actions/<int:action_id>/text")
-@roles(*EDITORS)
+@requires(Capability.RECORD_ACTIONS)
 def action_text(action_id: int) -> Response:
     if not NoticeForm().validate_on_submit():
         abort(400, description=EXPIRED)

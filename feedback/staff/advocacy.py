@@ -20,6 +20,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from feedback.clock import LOCAL_TIME, now
+from feedback.core import permissions
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.models import AdvocacyOffer, AdvocacySession, Person
 from feedback.services import advocacy, advocacy_cases, sending
@@ -28,10 +30,8 @@ from feedback.services.register import REF_MAX_LENGTH
 from feedback.staff.audit import audited
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.forms import show_errors
-from feedback.staff.views import bp, roles
+from feedback.staff.views import bp, refuse, requires, viewer
 
-# Unsuppressed counts and young people's refs: never the champions role.
-ADVOCACY_ROLES = ("advocacy", "manager", "admin")
 PAGE_SIZE = 50
 RESPONSE_LABELS = {"accepted": "Accepted", "declined": "Declined", "thinking": "Thinking about it"}
 LABELS = {
@@ -97,7 +97,7 @@ class CloseForm(FlaskForm):
 
 
 @bp.get("/advocacy")
-@roles(*ADVOCACY_ROLES)
+@requires(Capability.LOG_ADVOCACY)
 def advocacy_report() -> Any:
     today = now().astimezone(LOCAL_TIME).date()
     try:
@@ -110,6 +110,7 @@ def advocacy_report() -> Any:
         until=until,
         target=float(current_app.config["ADVOCACY_TARGET"]),
         localities=current_app.config["LOCALITIES"],
+        people=permissions.advocacy_people(viewer()),
     )
     audited("view", "advocacy-report", None, not_offered=len(result.not_offered))
     return render_template(
@@ -121,7 +122,7 @@ def advocacy_report() -> Any:
 
 
 @bp.get("/advocacy/offers")
-@roles(*ADVOCACY_ROLES)
+@requires(Capability.LOG_ADVOCACY)
 def offer_list() -> Any:
     show = request.args.get("show", "all")
     if show not in SHOWS:
@@ -163,7 +164,11 @@ def offer_list() -> Any:
 
 
 def _listed(show: str, search: str) -> Select[Any]:
-    query = select(AdvocacyOffer).join(Person, Person.id == AdvocacyOffer.person_id)
+    query = (
+        select(AdvocacyOffer)
+        .join(Person, Person.id == AdvocacyOffer.person_id)
+        .where(permissions.advocacy_people(viewer()))
+    )
     if search:
         query = query.where(func.lower(Person.ref).contains(search.lower(), autoescape=True))
     if show == "open":
@@ -176,7 +181,7 @@ def _listed(show: str, search: str) -> Select[Any]:
 
 
 @bp.route("/advocacy/offers/new", methods=["GET", "POST"])
-@roles(*ADVOCACY_ROLES)
+@requires(Capability.LOG_ADVOCACY)
 def offer_new() -> Any:
     form = OfferForm()
     if not form.is_submitted():
@@ -188,7 +193,13 @@ def offer_new() -> Any:
         abort(400, description=EXPIRED)
     fields = {name: getattr(form, name).data or "" for name in LABELS if hasattr(form, name)}
     try:
-        offer = advocacy_cases.log_offer(current_session(), fields, now=now(), recorded_by_id=current_user.id)
+        offer = advocacy_cases.log_offer(
+            current_session(),
+            fields,
+            now=now(),
+            recorded_by_id=current_user.id,
+            people=permissions.advocacy_people(viewer()),
+        )
     except advocacy_cases.OfferError as exc:
         db.session.rollback()
         general = show_errors(form, exc.errors, LABELS)
@@ -200,7 +211,7 @@ def offer_new() -> Any:
 
 
 @bp.get("/advocacy/offers/<int:offer_id>")
-@roles(*ADVOCACY_ROLES)
+@requires(Capability.LOG_ADVOCACY)
 def offer_view(offer_id: int) -> Any:
     offer = _offer(offer_id)
     audited("view", "advocacy-offer", offer.id)
@@ -208,7 +219,7 @@ def offer_view(offer_id: int) -> Any:
 
 
 @bp.post("/advocacy/offers/<int:offer_id>")
-@roles(*ADVOCACY_ROLES)
+@requires(Capability.LOG_ADVOCACY)
 def offer_update(offer_id: int) -> Any:
     offer = _offer(offer_id)
     form = UpdateForm(prefix="update")
@@ -233,7 +244,7 @@ def offer_update(offer_id: int) -> Any:
 
 
 @bp.post("/advocacy/offers/<int:offer_id>/sessions")
-@roles(*ADVOCACY_ROLES)
+@requires(Capability.LOG_ADVOCACY)
 def offer_session(offer_id: int) -> Any:
     offer = _offer(offer_id)
     form = SessionForm(prefix="session")
@@ -254,7 +265,7 @@ def offer_session(offer_id: int) -> Any:
 
 
 @bp.post("/advocacy/offers/<int:offer_id>/close")
-@roles(*ADVOCACY_ROLES)
+@requires(Capability.LOG_ADVOCACY)
 def offer_close(offer_id: int) -> Any:
     offer = _offer(offer_id)
     form = CloseForm(prefix="close")
@@ -279,10 +290,11 @@ def offer_close(offer_id: int) -> Any:
 
 
 def _offer(offer_id: int) -> AdvocacyOffer:
+    """An offer this member of staff may see (`permissions.offers`); 404 for any other (audited), as for none."""
     try:
-        offer = advocacy_cases.get(current_session(), offer_id)
+        offer = advocacy_cases.get(current_session(), offer_id, visible=permissions.offers(viewer()))
     except advocacy_cases.OfferNotFound:
-        abort(404)
+        refuse(404, "advocacy-offer", offer_id)
     if offer.person.ref is None:  # a record whose identifiers were erased: nothing to show
         abort(404)
     return offer

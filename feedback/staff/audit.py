@@ -9,9 +9,10 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from feedback.clock import now
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.services import audit
-from feedback.staff.views import bp, roles
+from feedback.staff.views import bp, requires
 
 
 def audited(action: str, subject_type: str | None = None, subject_id: int | str | None = None, **detail: Any) -> None:
@@ -31,7 +32,7 @@ def audited(action: str, subject_type: str | None = None, subject_id: int | str 
 
 
 @bp.get("/audit")
-@roles("admin")
+@requires(Capability.ADMINISTER)
 def audit_log() -> str:
     action = request.args.get("action", "")
     if action and action not in audit.ACTIONS:

@@ -15,14 +15,13 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from feedback.clock import now
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.models import SurveyVersion, Theme
 from feedback.services import surveys
 from feedback.services.web_responses import MAX_TEXT_LENGTH
 from feedback.staff.forms import SurveyForm
-from feedback.staff.views import bp, roles
-
-BUILDERS = ("admin", "manager")
+from feedback.staff.views import bp, requires
 
 
 def _theme_choices() -> list[SelectChoice]:
@@ -125,13 +124,13 @@ def _save(form: SurveyForm, slug: str, purpose: str) -> SurveyVersion | None:
 
 
 @bp.get("/surveys", endpoint="surveys")
-@roles(*BUILDERS)
+@requires(Capability.RUN_SURVEYS)
 def surveys_page() -> str:
     return render_template("staff/surveys.html", surveys=surveys.list_surveys(current_session()))
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
-@roles(*BUILDERS)
+@requires(Capability.RUN_SURVEYS)
 def survey_new() -> Any:
     form = _prepare(SurveyForm())
     if request.method == "GET":
@@ -167,14 +166,14 @@ def _survey_or_404(slug: str) -> Any:
 
 
 @bp.get("/surveys/<slug>")
-@roles(*BUILDERS)
+@requires(Capability.RUN_SURVEYS)
 def survey_page(slug: str) -> str:
     survey = _survey_or_404(slug)
     return render_template("staff/survey.html", survey=survey, versions=list(reversed(survey.versions)))
 
 
 @bp.route("/surveys/<slug>/edit", methods=["GET", "POST"])
-@roles(*BUILDERS)
+@requires(Capability.RUN_SURVEYS)
 def survey_edit(slug: str) -> Any:
     survey = _survey_or_404(slug)
     form = _prepare(SurveyForm())
@@ -189,7 +188,7 @@ def survey_edit(slug: str) -> Any:
 
 
 @bp.post("/surveys/<slug>/publish")
-@roles(*BUILDERS)
+@requires(Capability.RUN_SURVEYS)
 def survey_publish(slug: str) -> Response:
     _survey_or_404(slug)
     try:
@@ -204,7 +203,7 @@ def survey_publish(slug: str) -> Response:
 
 
 @bp.post("/surveys/<slug>/close")
-@roles(*BUILDERS)
+@requires(Capability.RUN_SURVEYS)
 def survey_close(slug: str) -> Response:
     _survey_or_404(slug)
     surveys.close(current_session(), slug, now())
@@ -215,7 +214,7 @@ def survey_close(slug: str) -> Response:
 
 @bp.get("/surveys/<slug>/preview/<int:number>")
 @bp.get("/surveys/<slug>/preview/<int:number>/<int:position>")
-@roles(*BUILDERS)
+@requires(Capability.RUN_SURVEYS)
 def survey_preview(slug: str, number: int, position: int = 1) -> str:
     """The survey as a young person's phone shows it, one question at a time (nothing can be answered)."""
     try:

@@ -9,13 +9,14 @@ from typing import Any
 from flask import current_app, render_template
 
 from feedback.clock import LOCAL_TIME, now
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session
 from feedback.services import channel_health, lease, outbox
-from feedback.staff.views import bp, roles
+from feedback.staff.views import bp, requires
 
 
 @bp.get("/channels")
-@roles("admin", "manager")
+@requires(Capability.RUN_SURVEYS)
 def channels() -> Any:
     moment = now()
     quiet = outbox.QuietHours.from_config(current_app.config)

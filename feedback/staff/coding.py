@@ -1,4 +1,5 @@
-"""Reviewing how messages were filed: staff see why a message got its themes and risk flag, and recode it."""
+"""Reviewing how messages were filed: staff see why a message got its themes and risk flag, and recode it. Only
+the messages of young people this member of staff may see (`permissions.messages`): any other answers 404."""
 
 from __future__ import annotations
 
@@ -10,29 +11,28 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from feedback.clock import now
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.models import Theme
 from feedback.services import analysis
 from feedback.staff.audit import audited
-from feedback.staff.views import bp, roles
-
-CODERS = ("admin", "worker", "manager")
+from feedback.staff.views import bp, refuse, requires, viewer
 
 
 @bp.get("/messages")
-@roles(*CODERS)
+@requires(Capability.READ_MESSAGES)
 def messages() -> str:
-    rows = analysis.recent(current_session())
+    rows = analysis.recent(current_session(), viewer())
     audited("view", "message-list", None, shown=len(rows))
     return render_template("staff/messages.html", rows=rows)
 
 
 @bp.get("/messages/<int:message_id>")
-@roles(*CODERS)
+@requires(Capability.READ_MESSAGES)
 def message(message_id: int) -> str:
-    item = analysis.filed(current_session(), message_id)
+    item = analysis.filed(current_session(), message_id, viewer())
     if item is None:
-        abort(404)
+        refuse(404, "message", message_id)
     audited("view", "message", message_id)
     themes = (
         current_session()
@@ -43,8 +43,9 @@ def message(message_id: int) -> str:
 
 
 @bp.post("/messages/<int:message_id>/themes")
-@roles(*CODERS)
+@requires(Capability.RECODE)
 def recode(message_id: int) -> Response:
+    _readable(message_id)
     try:
         added, removed = analysis.recode_themes(
             current_session(), message_id, current_user, request.form.getlist("theme"), now=now()
@@ -59,8 +60,9 @@ def recode(message_id: int) -> Response:
 
 
 @bp.post("/messages/<int:message_id>/risk")
-@roles(*CODERS)
+@requires(Capability.REVIEW_RISK)
 def review_risk(message_id: int) -> Any:
+    _readable(message_id)
     decision = request.form.get("decision")
     if decision not in {"confirm", "clear"}:
         abort(400, description="Choose confirm or clear.")
@@ -73,3 +75,9 @@ def review_risk(message_id: int) -> Any:
     db.session.commit()
     flash("Risk flag confirmed." if decision == "confirm" else "Risk flag cleared; the screen's own verdict is kept.")
     return redirect(url_for("staff.message", message_id=message_id))
+
+
+def _readable(message_id: int) -> None:
+    """A change to a message this member of staff may not read is refused as if there were no such message."""
+    if not analysis.readable(current_session(), message_id, viewer()):
+        refuse(404, "message", message_id)

@@ -1,38 +1,40 @@
-"""The worker's inbox: statements from their young people (and their team's duty inbox), to read and answer."""
+"""The worker's inbox: statements from their young people (and their team's duty inbox), to read and answer.
+Admins may read every statement (`permissions.statements`), but only workers and managers answer them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from feedback.clock import now
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.services import statements
 from feedback.staff.audit import audited
 from feedback.staff.forms import ReplyForm
-from feedback.staff.views import bp, roles
+from feedback.staff.views import bp, refuse, requires, viewer
 
 
 def _statement(statement_id: int) -> Any:
     try:
-        return statements.get_for(current_session(), statement_id, current_user)
+        return statements.get_for(current_session(), statement_id, viewer())
     except statements.NotAllowed:
-        abort(404)  # not theirs looks the same as not there
+        refuse(404, "statement", statement_id)  # not theirs looks the same as not there
 
 
 @bp.get("/inbox")
-@roles("worker", "manager")
+@requires(Capability.READ_MESSAGES)
 def inbox() -> str:
-    found = statements.inbox(current_session(), current_user)
+    found = statements.inbox(current_session(), viewer())
     audited("view", "statement-list", None, shown=len(found))
     return render_template("staff/inbox.html", statements=found)
 
 
 @bp.get("/statements/<int:statement_id>")
-@roles("worker", "manager")
+@requires(Capability.READ_MESSAGES)
 def statement(statement_id: int) -> str:
     item = _statement(statement_id)
     audited("view", "statement", item.id)
@@ -45,7 +47,7 @@ def statement(statement_id: int) -> str:
 
 
 @bp.post("/statements/<int:statement_id>/acknowledge")
-@roles("worker", "manager")
+@requires(Capability.ANSWER_STATEMENTS)
 def acknowledge(statement_id: int) -> Response:
     item = _statement(statement_id)
     statements.acknowledge(current_session(), item, current_user, now=now())
@@ -55,7 +57,7 @@ def acknowledge(statement_id: int) -> Response:
 
 
 @bp.post("/statements/<int:statement_id>/reply")
-@roles("worker", "manager")
+@requires(Capability.ANSWER_STATEMENTS)
 def reply(statement_id: int) -> Any:
     item = _statement(statement_id)
     form = ReplyForm()

@@ -1,7 +1,7 @@
-"""The young people's register in the browser: staff list, add and edit one record at a time. Admins, managers
-and advocacy workers see everyone; a worker sees only the young people they are the named worker of; the
-champions role never sees a record. Thin: every field is checked by `feedback.services.register.save_one`, the
-same checks as `feedback people import`.
+"""The young people's register in the browser: staff list, add and edit one record at a time. Admins and
+advocacy workers see everyone, a manager their team's young people, a worker only those they are the named worker
+of (`permissions.register_records`); the champions role never sees a record. Thin: every field is checked by
+`feedback.services.register.save_one`, the same checks as `feedback people import`.
 
 A phone number is never shown in full, not even back in its own box after a mistake: only whether one is held
 and its last three digits."""
@@ -21,6 +21,8 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from feedback.clock import LOCAL_TIME, now
+from feedback.core import permissions
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.models import Person, StaffUser
 from feedback.services import register
@@ -28,11 +30,8 @@ from feedback.services.people import CARE_SETTING_LABELS, CARE_SETTINGS
 from feedback.staff.audit import audited
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.forms import show_errors
-from feedback.staff.views import bp, roles
+from feedback.staff.views import bp, refuse, requires, viewer
 
-EDITORS = ("admin", "manager", "advocacy")
-# A worker may list and edit only the young people they are the named worker of.
-READERS = (*EDITORS, "worker")
 PAGE_SIZE = 50
 CONSENT_WORDS = {"yes": "Yes", "no": "No", "": "Not recorded"}
 LABELS = {
@@ -99,7 +98,7 @@ class Listed:
 
 
 @bp.get("/people")
-@roles(*READERS)
+@requires(Capability.READ_REGISTER)
 def people_list() -> str:
     session = current_session()
     search = request.args.get("q", "").replace("\x00", "").strip()[: register.REF_MAX_LENGTH]
@@ -124,14 +123,14 @@ def people_list() -> str:
         page=page,
         pages=max(ceil(total / PAGE_SIZE), 1),
         total=total,
-        editor=current_user.role in EDITORS,
+        editor=permissions.can(current_user, Capability.KEEP_REGISTER),
         care_settings=CARE_SETTING_LABELS,
         workers=_worker_names(),
     )
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires(Capability.KEEP_REGISTER)
 def person_new() -> Any:
     form = _form(None)
     if not form.is_submitted():
@@ -142,7 +141,7 @@ def person_new() -> Any:
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
-@roles(*READERS)
+@requires(Capability.READ_REGISTER)
 def person_edit(person_id: int) -> Any:
     person = _person(person_id)
     form = _form(person)
@@ -163,19 +162,17 @@ def _listed(person: Person) -> Listed:
 
 
 def _visible(query: Select[Any]) -> Select[Any]:
-    """Only the young people this member of staff may see."""
-    if current_user.role == "worker":
-        return query.where(Person.worker_id == current_user.id)
-    return query
+    """Only the young people this member of staff may see on the register."""
+    return query.where(permissions.register_records(viewer()))
 
 
 def _person(person_id: int) -> Person:
-    """A record on the register this member of staff may see; 404 for any other, so none is given away."""
+    """A record on the register this member of staff may see; 404 for any other (audited), so none is given away."""
     person: Person | None = current_session().scalar(
         _visible(select(Person).where(Person.id == person_id, Person.ref.is_not(None)))
     )
     if person is None:
-        abort(404)
+        refuse(404, "person", person_id)
     return person
 
 
@@ -233,8 +230,8 @@ def _save(form: PersonForm, person: Person | None) -> Any:
     audited("edit", "person", saved.id, new=person is None)
     db.session.commit()
     flash(f"Saved the record {saved.ref}.")
-    if current_user.role == "worker" and saved.worker_id != current_user.id:
-        return redirect(url_for("staff.people_list"))  # handed to another worker: no longer theirs to open
+    if current_session().scalar(_visible(select(Person.id).where(Person.id == saved.id))) is None:
+        return redirect(url_for("staff.people_list"))  # handed to another worker or team: no longer theirs to open
     return redirect(url_for("staff.person_edit", person_id=saved.id))
 
 
@@ -261,7 +258,7 @@ def _form_page(form: PersonForm, person: Person | None, *, general: list[str] | 
             phone_ending=phone_ending,
             age=age,
             general=general or [],
-            editor=current_user.role in EDITORS,
+            editor=permissions.can(current_user, Capability.KEEP_REGISTER),
         ),
         status,
     )

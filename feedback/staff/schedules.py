@@ -19,14 +19,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from feedback.clock import LOCAL_TIME, now
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.services import schedules, surveys
 from feedback.services.people import AGE_BANDS, CARE_SETTING_LABELS
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.forms import error_sentence
-from feedback.staff.views import bp, roles
+from feedback.staff.views import bp, requires
 
-SCHEDULE_ROLES = ("admin", "manager")
 # "How often": each plain choice is a cron rule at the time given (read in UK time by the service).
 ONCE, CUSTOM = "once", "custom"
 RULES = {
@@ -124,14 +124,14 @@ def _page(form: ScheduleForm, listed: Sequence[surveys.SurveySummary], general: 
 
 
 @bp.get("/schedules")
-@roles(*SCHEDULE_ROLES)
+@requires(Capability.RUN_SURVEYS)
 def schedule_list() -> Any:
     listed = surveys.list_surveys(current_session())
     return _page(_form(listed), listed, [])
 
 
 @bp.post("/schedules")
-@roles(*SCHEDULE_ROLES)
+@requires(Capability.RUN_SURVEYS)
 def schedule_add() -> Any:
     session = current_session()
     listed = surveys.list_surveys(session)
@@ -160,7 +160,7 @@ def schedule_add() -> Any:
 
 
 @bp.post("/schedules/<int:schedule_id>/remove")
-@roles(*SCHEDULE_ROLES)
+@requires(Capability.RUN_SURVEYS)
 def schedule_remove(schedule_id: int) -> Any:
     if not StopForm().validate():
         abort(400, description=EXPIRED)

@@ -8,6 +8,11 @@ made permanent, so its cookie also goes when the browser closes.
 
 The times are the wall clock's, like the signature on the cookie itself: a session is about real time passing in
 someone's browser, not the app's CLOCK that tests move.
+
+The cookie also carries the account's session version (`StaffUser.get_id`), so a session can be ended on the server
+too: signing out ends every session of the account, everywhere (`feedback.services.staff.session_user`).
+
+After signing in, the browser goes back where it was going, but only to a path of this service (`local_path`).
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import session
 from flask_login import login_user, logout_user
+from werkzeug.urls import iri_to_uri
 
 from feedback.clock import utcnow
 from feedback.extensions import db
@@ -32,6 +39,10 @@ PENDING_FOR = timedelta(minutes=5)
 REFUSED = "Email or password not recognised, or the account is locked for a while."
 WRONG_CODE = "That code was not recognised, or the account is locked for a while."
 SIGNED_OUT_IDLE = "You were signed out after a while without activity. Please sign in again."
+SIGNED_OUT = "You are signed out, on this device and on any other where you were signed in."
+
+# A return address longer than this is not one the service made: refused, not cut short.
+LOCAL_PATH_MAX_LENGTH = 2000
 
 
 def begin(user: StaffUser) -> None:
@@ -41,6 +52,12 @@ def begin(user: StaffUser) -> None:
     moment = utcnow().timestamp()
     session[SIGNED_IN_AT] = moment
     session[LAST_SEEN] = moment
+
+
+def renew(user: StaffUser) -> None:
+    """Carry on in this browser after the account's session version moved on (a new password): the session now
+    holds the new version, and keeps its stamps, so the limits still count from the sign-in."""
+    login_user(user)
 
 
 def end() -> None:
@@ -85,3 +102,35 @@ def pending_user() -> StaffUser | None:
 
 def forget_pending() -> None:
     session.pop(PENDING, None)
+
+
+def local_path(target: object) -> str | None:
+    r"""`target` as a path of this service to go back to after signing in ("/staff/inbox?page=2"), or None if a
+    browser could read it as any other site.
+
+    Only one leading slash, followed by neither a slash nor a backslash ("//evil.example" and "/\evil.example" are
+    another host to a browser). Nothing a browser drops or rewrites before it reads an address: tabs, newlines and
+    every other control character ("/\t/evil.example" is "//evil.example" to a browser, and to Werkzeug), spaces,
+    backslashes (read as slashes) and invisible characters. No scheme ("javascript:", "http:"). `target` is as Flask
+    decoded it from the query string, so a percent-encoded "%2F%2F" arrives here as "//". The answer is the address
+    exactly as it will be sent (non-ASCII characters percent-encoded), checked again in that form.
+    """
+    if not isinstance(target, str) or not target or len(target) > LOCAL_PATH_MAX_LENGTH:
+        return None
+    if any(char in " \\" or not char.isprintable() for char in target) or not _one_leading_slash(target):
+        return None
+    try:
+        location = iri_to_uri(target)  # as Werkzeug writes it into the Location header
+    except ValueError:  # it reads a host and port out of some addresses, and can fail at it
+        return None
+    return location if _one_leading_slash(location) else None
+
+
+def _one_leading_slash(address: str) -> bool:
+    if not address.startswith("/") or address[1:2] in {"/", "\\"}:
+        return False
+    try:
+        parts = urlsplit(address)
+    except ValueError:  # "Invalid IPv6 URL", and the like
+        return False
+    return not parts.scheme and not parts.netloc

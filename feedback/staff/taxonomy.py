@@ -11,10 +11,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from feedback.clock import now
+from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.models import Theme
 from feedback.services import themes
-from feedback.staff.views import bp, roles
+from feedback.staff.views import bp, requires
 
 EMERGING_DAYS = 90
 
@@ -38,7 +39,7 @@ def _phrases(raw: str | None) -> list[str]:
 
 
 @bp.get("/themes")
-@roles("admin")
+@requires(Capability.ADMINISTER)
 def theme_list() -> Any:
     return _page()
 
@@ -55,7 +56,7 @@ def _failed(exc: themes.ThemeError) -> Any:
 
 
 @bp.post("/themes")
-@roles("admin")
+@requires(Capability.ADMINISTER)
 def theme_add() -> Any:
     try:
         theme = themes.add(
@@ -71,7 +72,7 @@ def theme_add() -> Any:
 
 
 @bp.post("/themes/<slug>")
-@roles("admin")
+@requires(Capability.ADMINISTER)
 def theme_edit(slug: str) -> Any:
     try:
         theme = themes.edit(
@@ -87,7 +88,7 @@ def theme_edit(slug: str) -> Any:
 
 
 @bp.post("/themes/<slug>/retire")
-@roles("admin")
+@requires(Capability.ADMINISTER)
 def theme_retire(slug: str) -> Any:
     try:
         theme = themes.retire(current_session(), slug, now=now())
@@ -97,7 +98,7 @@ def theme_retire(slug: str) -> Any:
 
 
 @bp.post("/themes/<slug>/merge")
-@roles("admin")
+@requires(Capability.ADMINISTER)
 def theme_merge(slug: str) -> Any:
     try:
         moved = themes.merge(current_session(), slug, request.form.get("into", ""), now=now())

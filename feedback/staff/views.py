@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
+from typing import Any, NoReturn, TypeVar, cast
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,12 +13,14 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from feedback.clock import now
+from feedback.core import permissions
+from feedback.core.permissions import Capability, Viewer
 from feedback.extensions import current_session, db, limiter
 from feedback.services import alerts as alert_service
-from feedback.services import people, simulator, staff, statements, surveys
+from feedback.services import audit, people, simulator, staff, statements, surveys
 from feedback.services.inbound import InboundPolicy
 from feedback.services.sending import LinkSettings, send_survey
-from feedback.staff import signin
+from feedback.staff import menu, signin
 from feedback.staff.forms import LoginForm, SimulatedSendForm, SimulatedTextForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -45,33 +46,56 @@ def require_sign_in() -> Response | None:
     return redirect(url_for("staff.login", next=request.full_path))
 
 
-def roles(*allowed: str) -> Callable[[F], F]:
-    """Only these roles may open the view; anyone else gets 403, and the attempt is logged (who, which page)."""
+def requires(capability: Capability) -> Callable[[F], F]:
+    """Only members of staff whose role has `capability` may open the view; anyone else gets 403, and the refusal
+    is audited (who, which page, what was needed)."""
 
     def decorate(view: F) -> F:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in allowed:
-                log.warning(
-                    "access refused: staff user %s (%s) to %s", current_user.id, current_user.role, request.endpoint
-                )
-                abort(403)
+            if not permissions.can(current_user, capability):
+                refuse(403, needed=str(capability))
             return view(*args, **kwargs)
 
-        checked.allowed_roles = allowed  # type: ignore[attr-defined]  # for the test of every route and role
+        # For the test of every route and role, and the menus.
+        checked.allowed_roles = permissions.roles_with(capability)  # type: ignore[attr-defined]
+        checked.capability = capability  # type: ignore[attr-defined]
         return cast(F, checked)
 
     return decorate
 
 
+def refuse(
+    status: int, subject_type: str | None = None, subject_id: int | str | None = None, **detail: Any
+) -> NoReturn:
+    """Refuse the request (403: the role may not; 404: a record this member of staff may not see, answered as one
+    that does not exist) and audit it with the account and what was asked, committed whatever happens next."""
+    db.session.rollback()
+    log.warning(
+        "access refused: staff user %s (%s) to %s %s", current_user.id, current_user.role, request.method,
+        request.endpoint,
+    )  # fmt: skip
+    audit.record(
+        current_session(), "refused", now=now(), staff=current_user._get_current_object(),
+        subject_type=subject_type, subject_id=subject_id, endpoint=request.endpoint, method=request.method,
+        status=status, **detail,
+    )  # fmt: skip
+    db.session.commit()
+    abort(status)
+
+
+def viewer() -> Viewer:
+    """The signed-in member of staff as the visibility rules see them."""
+    return Viewer.of(current_user, _duty_team_id())
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect to somewhere else."""
-    if not target:
-        return url_for("staff.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("staff.home")
-    return target
+    """Where to go after signing in: back where the browser was going if that is a path of this service
+    (`signin.local_path`), else Home. Never an open redirect to somewhere else."""
+    path = signin.local_path(target)
+    if target and path is None:
+        log.warning("sign-in: a return address that is not a path of this service was refused; going Home")
+    return path or url_for("staff.home")
 
 
 def login_attempts() -> str:
@@ -93,7 +117,7 @@ def login() -> Any:
         if user is not None and user.totp_secret:
             db.session.commit()
             signin.await_code(user)
-            return redirect(url_for("staff.login_code", next=request.args.get("next")))
+            return redirect(url_for("staff.login_code", next=signin.local_path(request.args.get("next"))))
         if user is not None:
             staff.record_sign_in(user, now=now())
             db.session.commit()
@@ -106,24 +130,27 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out everywhere: the account's session version moves on, so every session of it ends, on this device and
+    any other, whoever holds a copy of its cookie."""
+    staff.sign_out(current_user._get_current_object(), now=now())
+    db.session.commit()
     signin.end()
+    flash(signin.SIGNED_OUT)
     return redirect(url_for("staff.login"))
 
 
 @bp.get("/")
 def home() -> str:
-    return render_template("staff/home.html", waiting=statements.waiting(current_session(), current_user))
+    return render_template("staff/home.html", waiting=statements.waiting(current_session(), viewer()))
 
 
 @bp.get("/simulator")
-@roles("admin", "worker", "manager")
+@requires(Capability.USE_SIMULATOR)
 def simulator_page() -> str:
     person = None
     pseudonym = request.args.get("p")
     if pseudonym:
-        person = simulator.simulated_person(current_session(), pseudonym)
-        if person is None:
-            abort(404)
+        person = _simulated(pseudonym)
     text_form = SimulatedTextForm()
     send_form = _send_form()
     if person is not None and person.phone:
@@ -139,6 +166,14 @@ def simulator_page() -> str:
     )
 
 
+def _simulated(pseudonym: str) -> Any:
+    """A pretend young person this member of staff may see the thread of; 404 (audited) for any other."""
+    person = simulator.simulated_person(current_session(), pseudonym, viewer())
+    if person is None:
+        refuse(404, "person", pseudonym[:64])
+    return person
+
+
 def _send_form() -> SimulatedSendForm:
     form = SimulatedSendForm()
     form.survey.choices = [
@@ -150,31 +185,30 @@ def _send_form() -> SimulatedSendForm:
 
 
 @bp.post("/simulator/text")
-@roles("admin", "worker", "manager")
+@requires(Capability.USE_SIMULATOR)
 def simulator_text() -> Any:
     form = SimulatedTextForm()
     if not form.validate_on_submit():
         abort(400, description="A pretend number and a message are needed.")
     try:
-        person = simulator.text_as(
-            current_session(),
-            form.phone.data or "",
-            form.body.data or "",
-            now=now(),
-            policy=InboundPolicy.from_config(current_app.config),
-        )
+        phone = simulator.fictional_phone(form.phone.data or "")
     except (simulator.NotFictional, people.InvalidPhoneNumber) as exc:
         flash(str(exc), "error")
         return redirect(url_for("staff.simulator_page"))
+    known = people.find_person(current_session(), phone)
+    if known is not None and simulator.simulated_person(current_session(), known.pseudonym, viewer()) is None:
+        # Texting as a pretend young person who is someone else's to see would show their thread's replies.
+        refuse(404, "person", known.id)
+    person = simulator.text_as(
+        current_session(), phone, form.body.data or "", now=now(), policy=InboundPolicy.from_config(current_app.config)
+    )
     return redirect(url_for("staff.simulator_page", p=person.pseudonym))
 
 
 @bp.post("/simulator/send/<pseudonym>")
-@roles("admin", "worker", "manager")
+@requires(Capability.USE_SIMULATOR)
 def simulator_send(pseudonym: str) -> Response:
-    person = simulator.simulated_person(current_session(), pseudonym)
-    if person is None:
-        abort(404)
+    person = _simulated(pseudonym)
     form = _send_form()
     if not form.validate_on_submit():
         abort(400, description="Choose a survey.")
@@ -196,12 +230,25 @@ def simulator_send(pseudonym: str) -> Response:
     return redirect(url_for("staff.simulator_page", p=person.pseudonym))
 
 
-@bp.context_processor
-def open_alert_banner() -> dict[str, Any]:
-    """Every staff page of a responder shows how many alerts wait, until each is acknowledged."""
-    if not current_user.is_authenticated or current_user.role not in alert_service.RESPONDERS:
-        return {"alert_banner": None}
-    return {"alert_banner": alert_service.count_open(current_session(), current_user, _duty_team_id())}
+@bp.app_context_processor
+def staff_menu() -> dict[str, Any]:
+    """Every page a member of staff sees (error pages too): the menu of what they may open, `can` for the parts
+    of a page their role may use, and (for those who act on alerts) how many alerts wait, until each is
+    acknowledged."""
+    if not current_user.is_authenticated:
+        return {"alert_banner": None, "menu": [], "can": _cannot, "Capability": Capability}
+    banner = None
+    if permissions.can(current_user, Capability.REVIEW_RISK):
+        banner = alert_service.count_open(current_session(), viewer())
+    return {"alert_banner": banner, "menu": menu.for_user(current_user), "can": _can, "Capability": Capability}
+
+
+def _can(capability: Capability) -> bool:
+    return permissions.can(current_user, capability)
+
+
+def _cannot(capability: Capability) -> bool:
+    return False
 
 
 def _duty_team_id() -> int | None:
@@ -209,27 +256,27 @@ def _duty_team_id() -> int | None:
 
 
 @bp.get("/alerts")
-@roles(*alert_service.RESPONDERS)
+@requires(Capability.REVIEW_RISK)
 def alerts() -> str:
     from feedback.staff.audit import audited  # the audit views register on this module's bp
 
-    found = alert_service.open_alerts(current_session(), current_user, _duty_team_id())
+    found = alert_service.open_alerts(current_session(), viewer())
     audited("view", "alert-list", None, shown=len(found))
     return render_template("staff/alerts.html", alerts=found, errors={})
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")
-@roles(*alert_service.RESPONDERS)
+@requires(Capability.REVIEW_RISK)
 def acknowledge_alert(alert_id: int) -> Any:
     note = request.form.get("note", "")
     try:
-        alert_service.acknowledge(
-            current_session(), alert_id, current_user, note, now=now(), duty_team_id=_duty_team_id()
-        )
+        alert_service.acknowledge(current_session(), alert_id, current_user, note, now=now(), viewer=viewer())
+    except alert_service.NoSuchAlert:
+        refuse(404, "alert", alert_id)
     except alert_service.AlertError as exc:
         db.session.rollback()
         # The note stays in its box with the reason it was not saved (or, if the alert is closed, the reason on top).
-        open_now = alert_service.open_alerts(current_session(), current_user, _duty_team_id())
+        open_now = alert_service.open_alerts(current_session(), viewer())
         return render_template(
             "staff/alerts.html",
             alerts=open_now,

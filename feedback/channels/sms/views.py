@@ -2,16 +2,24 @@
 
 The blueprint is exempt from CSRF because Twilio signs every request instead; the signature is checked before
 anything else, and a request that fails it gets 403 with nothing stored.
+
+Twilio waits 15 seconds for the answer to an incoming message, and a reply in an answer that comes later reaches
+nobody. So the webhook stores the message first, waits at most HANDLING_LOCK_WAIT for the young person's earlier
+message to be handled (otherwise the worker handles this one as soon as it may), and replies inline only within
+TWIML_BUDGET of the request's start: later replies go through the outbox.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -20,6 +28,7 @@ from feedback.extensions import current_session
 from feedback.services import inbound, outbox
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
+log = logging.getLogger(__name__)
 
 SID = re.compile(r"[A-Za-z0-9]{2,64}")
 OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
@@ -27,6 +36,17 @@ MAX_MEDIA = 100  # Twilio allows 10 attachments; anything wildly more is not Twi
 MAX_ERROR_CODE = 99999
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Replies go back in the webhook's own answer only this long after the request began, well within Twilio's 15 s.
+TWIML_BUDGET_SECONDS = 10.0
+# How long the webhook waits for a lock that handling needs (the young person's previous message being handled)
+# before leaving the message, stored, to the worker.
+HANDLING_LOCK_WAIT = timedelta(seconds=2)
+
+
+@bp.before_request
+def _started() -> None:
+    g.sms_started = time.monotonic()
 
 
 def signed_url() -> str:
@@ -105,10 +125,28 @@ def inbound_message() -> Response:
         num_media=_optional_int("NumMedia", MAX_MEDIA) or 0,
         opt_out_type=_opt_out_type(),
     )
-    outcome = inbound.accept(
-        current_session(), arrival, now=now(), policy=inbound.InboundPolicy.from_config(current_app.config)
-    )
-    return twiml(outcome.replies)
+    session, moment = current_session(), now()
+    policy = inbound.InboundPolicy.from_config(current_app.config)
+    received = inbound.receive(session, arrival, now=moment)
+    try:
+        outcome = inbound.process(
+            session,
+            received.message_id,
+            now=moment,
+            policy=policy,
+            lock_wait=HANDLING_LOCK_WAIT,
+            reply_by=g.sms_started + TWIML_BUDGET_SECONDS,
+        )
+    except inbound.Busy:
+        # Stored, and answered now so that Twilio does not give up on us: a concern is raised and its help given at
+        # once, and the worker handles the rest (and queues its replies) as soon as the lock is free.
+        help_now = inbound.raise_alert_first(
+            session, received.message_id, now=moment, policy=policy, lock_wait=HANDLING_LOCK_WAIT
+        )
+        inbound.leave_to_worker(session, received.message_id, moment, lock_wait=HANDLING_LOCK_WAIT)
+        log.info("message %s stored; its handling is left to the worker (lock held)", received.message_id)
+        return twiml(help_now)
+    return twiml(outcome.replies if outcome.replied_inline else [])
 
 
 @bp.post("/status")
