@@ -218,6 +218,8 @@ def test_a_cookie_saved_before_signing_out_no_longer_opens_staff_pages(app: Any)
     assert signin.SIGNED_OUT in response.get_data(as_text=True)
     replayed = saved.get("/staff/inbox")
     assert replayed.status_code == 302 and replayed.headers["Location"].startswith("/staff/login")
+    told = saved.get(replayed.headers["Location"]).get_data(as_text=True)
+    assert "You were signed out: you signed out somewhere else" in told
     assert not is_signed_in(saved)
     assert [(e.actor, e.subject_id) for e in events("sign-out")] == [(WORKER, str(account(WORKER).id))]
 

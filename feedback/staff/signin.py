@@ -40,6 +40,10 @@ REFUSED = "Email or password not recognised, or the account is locked for a whil
 WRONG_CODE = "That code was not recognised, or the account is locked for a while."
 SIGNED_OUT_IDLE = "You were signed out after a while without activity. Please sign in again."
 SIGNED_OUT = "You are signed out, on this device and on any other where you were signed in."
+SIGNED_OUT_ELSEWHERE = (
+    "You were signed out: you signed out somewhere else, your password or role changed, or your account was "
+    "switched off. Please sign in again."
+)
 
 # A return address longer than this is not one the service made: refused, not cut short.
 LOCAL_PATH_MAX_LENGTH = 2000
@@ -77,6 +81,12 @@ def expired(config: Mapping[str, Any]) -> bool:
         moment - started > timedelta(hours=int(config["SESSION_HOURS"])).total_seconds()
         or moment - seen > timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])).total_seconds()
     )
+
+
+def ended_elsewhere() -> bool:
+    """This browser was signed in, but nobody is now (its session version is out of date, or the account is
+    switched off): the session was ended on the server, not here."""
+    return bool(session.get("_user_id"))
 
 
 def touch() -> None:

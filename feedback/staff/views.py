@@ -43,6 +43,10 @@ def require_sign_in() -> Response | None:
         log.info("staff user %s signed out: session expired", current_user.id)
         signin.end()
         flash(signin.SIGNED_OUT_IDLE)
+    elif signin.ended_elsewhere():
+        # The cookie names an account, but its session was ended on the server: say so, not just "sign in".
+        signin.end()
+        flash(signin.SIGNED_OUT_ELSEWHERE)
     return redirect(url_for("staff.login", next=request.full_path))
 
 
