@@ -8,8 +8,8 @@ loaded in bulk in SQL. A rerun finds them there and skips the load; --reload loa
 
 Then it times, on one connection, the median of --runs runs of:
 
-- `summarise()` for the default period (the last 3 months) with no filter, broken down by locality, and filtered
-  to one locality;
+- `summarise()` for the default period (the current calendar quarter, against the one before) with no filter,
+  broken down by locality, and filtered to one locality;
 - the floor: a bare `SELECT theme_id, count(*) FROM message_theme WHERE received_at in the period GROUP BY
   theme_id` over the same rows, the least any theme summary has to do.
 
