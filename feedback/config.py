@@ -137,8 +137,6 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "FEEDBACK_ENV": mode,
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
-        # Only `feedback db` uses it: migrations run as the role that owns the tables, never the app's own role.
-        "MIGRATION_DATABASE_URI": migration_database_url(env),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,

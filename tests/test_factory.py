@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from feedback import create_app
-from feedback.config import ConfigurationError, database_url, from_environment, validate
+from feedback.config import ConfigurationError, database_url, from_environment, migration_database_url, validate
 from tests.conftest import base_config
 
 
@@ -168,7 +168,9 @@ def test_production_reads_its_settings_and_refuses_memory_limits_from_the_enviro
 
 def test_migrations_connect_through_their_own_address_when_it_is_set(tmp_path: Any) -> None:
     env = {"DATABASE_URL": "postgresql://feedback@db/feedback"}
-    assert from_environment(env, str(tmp_path))["MIGRATION_DATABASE_URI"] is None
-    owner = from_environment({**env, "MIGRATION_DATABASE_URL": "postgres://feedback_owner@db/feedback"}, str(tmp_path))
-    assert owner["MIGRATION_DATABASE_URI"] == "postgresql+psycopg://feedback_owner@db/feedback"
-    assert owner["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://feedback@db/feedback"
+    assert migration_database_url(env) is None
+    both = {**env, "MIGRATION_DATABASE_URL": "postgres://feedback_owner@db/feedback"}
+    assert migration_database_url(both) == "postgresql+psycopg://feedback_owner@db/feedback"
+    assert (
+        from_environment(both, str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://feedback@db/feedback"
+    )

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback.config import from_environment, validate
+from feedback.config import from_environment, migration_database_url, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -188,6 +188,7 @@ def _example_settings(*names: str) -> dict[str, str]:
 def test_the_environment_example_lists_every_setting_with_a_comment() -> None:
     recording = _Recording()
     from_environment(recording, "/tmp")
+    migration_database_url(recording)  # read by `feedback db` alone, before the app is built
     example = _example_settings()
     assert set(example) == recording.asked
     for name in ENV_EXAMPLES:
@@ -224,7 +225,7 @@ def test_the_environment_example_holds_no_secret_and_starts_in_production_once_f
     assert config["TRUSTED_PROXIES"] == 1
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://feedback:")
     # Migrations as the owner of the tables; limits counted in one Redis for every web process.
-    assert config["MIGRATION_DATABASE_URI"].startswith("postgresql+psycopg://feedback_owner:")
+    assert (migration_database_url(filled) or "").startswith("postgresql+psycopg://feedback_owner:")
     assert config["RATELIMIT_STORAGE_URI"].startswith("redis://") and not config["SINGLE_WEB_PROCESS"]
 
 

@@ -362,7 +362,7 @@ def set_role(session: Session, user: StaffUser, role: str, *, now: datetime, by:
         _keep_an_admin(session, user, "change its role")
     if role not in NAMED_WORKER_ROLES and (named := named_count(session, user)):
         raise StaffError(
-            f"{_young_people(named)} name them as their worker, and a named worker must be a worker or a manager: "
+            f"{young_people(named)} name them as their worker, and a named worker must be a worker or a manager: "
             "give them another worker first (Young people), or deactivate this account instead",
             field="role",
         )
@@ -438,7 +438,8 @@ def _keep_an_admin(session: Session, user: StaffUser, doing: str) -> None:
         raise StaffError(f"this is the last active admin account: make another account an admin before you {doing}")
 
 
-def _young_people(count: int) -> str:
+def young_people(count: int) -> str:
+    """ "1 young person", "3 young people": for messages about how many name someone as their worker."""
     return "1 young person" if count == 1 else f"{count} young people"
 
 

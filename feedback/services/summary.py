@@ -142,10 +142,6 @@ class Filters:
         return self.quarter.last
 
     @property
-    def days(self) -> int:
-        return (self.until - self.since).days + 1
-
-    @property
     def previous(self) -> tuple[date, date]:
         """The quarter before: the first and last day."""
         before = self.quarter.shift(-1)
@@ -568,15 +564,37 @@ def _view(
 
 
 def _dimension(filters: Filters) -> str:
-    """The one table a view is drawn from: its breakdown's, its group's, or (for everyone) any: by month."""
-    return filters.by or (filters.group[0] if filters.group else "month")
+    """The one table a view is drawn from: its breakdown's, else the one its trend is drawn from."""
+    return filters.by or _trend_dimension(filters)
 
 
 def summarise(session: Session, filters: Filters, known: Choices, *, threshold: int) -> Summary:
-    quarter, before = filters.quarter, filters.quarter.shift(-1)
+    themes = _themes(session)
+    quarters = [filters.quarter.shift(-1), filters.quarter]
+    cells = _read(session, quarters, _dimension(filters), known, [theme.id for theme in themes])
+    return _summary(cells, themes, filters, known, threshold)
+
+
+def overview(
+    session: Session, filters: Filters, known: Choices, *, threshold: int, quarters: int = TREND_QUARTERS
+) -> tuple[Summary, Trend]:
+    """The summary and its trend, as a page shows them together: read once where both come from the same table
+    (for everyone, or one group), as `summarise` and `trend` would each read it."""
     themes = _themes(session)
     ids = [theme.id for theme in themes]
-    cells = _read(session, [before, quarter], _dimension(filters), known, ids)
+    along = _trend_dimension(filters)
+    read = _read(session, _trend_quarters(filters, quarters), along, known, ids)
+    # A breakdown has a table of its own, for the quarter and the one before; otherwise the trend's table serves.
+    own = _dimension(filters)
+    cells = read if own == along else _read(session, [filters.quarter.shift(-1), filters.quarter], own, known, ids)
+    return _summary(cells, themes, filters, known, threshold), _trend(read, themes, filters, known, threshold)
+
+
+def _summary(
+    cells: Mapping[Quarter, _Cells], themes: Sequence[_Theme], filters: Filters, known: Choices, threshold: int
+) -> Summary:
+    quarter, before = filters.quarter, filters.quarter.shift(-1)
+    ids = [theme.id for theme in themes]
     now, then = _protect(cells[quarter], ids, threshold), _protect(cells[before], ids, threshold)
     total, counts, feeling = _view(now, filters, known, quarter)
     previous_total, previous, _ = _view(then, filters, known, before)
@@ -640,11 +658,27 @@ def trend(
 ) -> Trend:
     """Each theme by quarter, for the quarters up to the chosen one: each point the figure that quarter's own view
     publishes (for a group, the theme's protected cell in that quarter's table)."""
-    periods = [filters.quarter.shift(-n) for n in range(quarters - 1, -1, -1)]
+    periods = _trend_quarters(filters, quarters)
     themes = _themes(session)
+    read = _read(session, periods, _trend_dimension(filters), known, [theme.id for theme in themes])
+    return _trend(read, themes, filters, known, threshold)
+
+
+def _trend_quarters(filters: Filters, quarters: int) -> list[Quarter]:
+    return [filters.quarter.shift(-n) for n in range(quarters - 1, -1, -1)]
+
+
+def _trend_dimension(filters: Filters) -> str:
+    """The table a trend is drawn from: the group's, or (for everyone) any: by month."""
+    return filters.group[0] if filters.group else "month"
+
+
+def _trend(
+    read: Mapping[Quarter, _Cells], themes: Sequence[_Theme], filters: Filters, known: Choices, threshold: int
+) -> Trend:
+    periods = sorted(read)
     ids = [theme.id for theme in themes]
     dimension, value = filters.group or ("month", None)
-    read = _read(session, periods, dimension, known, ids)
     points: dict[str, list[Count]] = {theme.slug: [] for theme in themes}
     for quarter in periods:
         cells = read[quarter]

@@ -16,7 +16,7 @@ from feedback.db_types import current_cipher
 from feedback.extensions import current_session, db, limiter
 from feedback.services import staff
 from feedback.staff import signin
-from feedback.staff.forms import FORM_EXPIRED, CodeForm
+from feedback.staff.forms import FORM_EXPIRED, CodeForm, error_sentence
 from feedback.staff.views import _safe_next, bp, login_attempts
 
 # The secret being set up, encrypted, between showing it and the first code from the app. Only then is it saved.
@@ -117,7 +117,7 @@ def password() -> Any:
         db.session.rollback()
         staff.record_refusal(current_session(), user, "password-change", exc, now=now(), by=user, own=True)
         db.session.commit()
-        getattr(form, exc.field or "new_password").errors.append(str(exc)[0].upper() + str(exc)[1:] + ".")
+        getattr(form, exc.field or "new_password").errors.append(error_sentence("", str(exc)))
         return render_template("staff/password.html", form=form), 400
     db.session.commit()
     signin.renew(user)

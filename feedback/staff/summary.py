@@ -83,8 +83,7 @@ def summary() -> Any:
     if moved := _canonical(filters):
         return moved
     session = current_session()
-    result = summaries.summarise(session, filters, known, threshold=_threshold())
-    trend = summaries.trend(session, filters, known, threshold=_threshold())
+    result, trend = summaries.overview(session, filters, known, threshold=_threshold())
     charts = _charts(trend, result.themes[:REPORT_THEMES])
     return render_template(
         "staff/summary.html",
@@ -108,9 +107,8 @@ def summary_theme(slug: str) -> Any:
         return moved
     session = current_session()
     quoted, phrases = summaries.quotes(session, slug, filters, threshold=_threshold())
-    result = summaries.summarise(session, filters, known, threshold=_threshold())
+    result, trend = summaries.overview(session, filters, known, threshold=_threshold())
     theme = result.theme(slug)
-    trend = summaries.trend(session, filters, known, threshold=_threshold())
     chart = line_chart(trend.labels, trend.themes[slug]) if slug in trend.themes else None
     everyone = {"period": str(filters.quarter)}  # the same theme and quarter, for everyone: where quotes are
     return render_template(
@@ -151,8 +149,7 @@ def report() -> Any:
     if moved := _canonical(filters):
         return moved
     session = current_session()
-    result = summaries.summarise(session, filters, known, threshold=_threshold())
-    trend = summaries.trend(session, filters, known, threshold=_threshold())
+    result, trend = summaries.overview(session, filters, known, threshold=_threshold())
     top = [t for t in result.themes if not t.count.suppressed and t.count.value][:REPORT_THEMES]
     rising = sorted((t for t in result.themes if t.direction == "rising"), key=lambda t: -(t.change or 0))[
         :REPORT_THEMES

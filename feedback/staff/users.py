@@ -25,7 +25,7 @@ from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.models import StaffUser, Team
 from feedback.services import staff
-from feedback.staff.forms import FORM_EXPIRED
+from feedback.staff.forms import FORM_EXPIRED, error_sentence
 from feedback.staff.views import bp, refuse, requires
 
 
@@ -68,7 +68,7 @@ def user_role(user_id: int) -> Any:
         asked = role if role in permissions.ROLES else "not a role"
         staff.record_refusal(current_session(), user, "role-change", exc, now=now(), by=by, role=asked)
         db.session.commit()
-        return _page(errors={user.id: ("role", _sentence(exc))}, forms={user.id: form}, status=400)
+        return _page(errors={user.id: ("role", error_sentence("", str(exc)))}, forms={user.id: form}, status=400)
     db.session.commit()
     if changed:
         flash(f"{user.email} now has the role {role}. Every session of theirs has ended: they sign in again.")
@@ -90,7 +90,7 @@ def user_deactivate(user_id: int) -> Any:
         db.session.rollback()
         staff.record_refusal(current_session(), user, "deactivate", exc, now=now(), by=by)
         db.session.commit()
-        return _page(errors={user.id: ("active", _sentence(exc))}, status=400)
+        return _page(errors={user.id: ("active", error_sentence("", str(exc)))}, status=400)
     named = staff.named_count(current_session(), user)
     db.session.commit()
     if not changed:
@@ -102,7 +102,7 @@ def user_deactivate(user_id: int) -> Any:
     )
     if named:
         message += (
-            f" {_young_people(named)} name them as their worker: their new statements go to the team's duty inbox "
+            f" {staff.young_people(named)} name them as their worker: their new statements go to the team's duty inbox "
             "until you give them another worker (Young people)."
         )
     flash(message)
@@ -161,12 +161,3 @@ def _page(
         for user, team in rows
     ]
     return render_template("staff/users.html", accounts=accounts, errors=errors or {}, roles=permissions.ROLES), status
-
-
-def _sentence(error: staff.StaffError) -> str:
-    message = str(error)
-    return message[0].upper() + message[1:] + ("" if message.endswith(".") else ".")
-
-
-def _young_people(count: int) -> str:
-    return "1 young person" if count == 1 else f"{count} young people"
