@@ -3,10 +3,13 @@
     python bench/analysis.py [FILE.jsonl ...] [--messages 10000]
 
 Each FILE holds one {"text", "themes", "sentiment": pos|neg|neu|mixed, "risk"} object per line (the format of
-shared/eval/themes_sample.jsonl). For each file it prints theme macro-F1 over the 18 themes (and per theme),
-safeguarding recall and false alarm rate, and sentiment label accuracy (mixed rows left out), with stock TextBlob's
-sentiment accuracy beside it as a peer. Then it times `feedback analyse` on --messages messages (the files' texts
-repeated) in one process, one core, against stock TextBlob's polarity on the same messages.
+shared/eval/themes_sample.jsonl); "themes" and "sentiment" may be left out, and a "concern" label added. For each file
+it prints theme macro-F1 over the 18 themes (and per theme), safeguarding recall and false alarm rate, and sentiment
+label accuracy (mixed rows left out), with stock TextBlob's sentiment accuracy beside it as a peer. For rows that
+carry a "concern" label (true whenever "risk" is) it prints the two tiers: concern raised on risky messages, concern
+and risk raised on messages that are neither, and risk recall. Then it times `feedback analyse` on --messages
+messages (the files' texts repeated) in one process, one core, against stock TextBlob's polarity on the same
+messages.
 
 A benchmark, not a test: it never fails because of a figure. It exits 1 only if `feedback analyse` fails or
 answers a different number of lines than it was given.
@@ -71,17 +74,19 @@ def evaluate(path: Path) -> None:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     answers, _ = run_analyse([r["text"] for r in rows])
     slugs = list(CUES)
-    per_theme = theme_scores(rows, answers, slugs)
+    themed = [(r, a) for r, a in zip(rows, answers, strict=True) if "themes" in r]
+    per_theme = theme_scores([r for r, _ in themed], [a for _, a in themed], slugs)
     macro = sum(per_theme.values()) / len(per_theme) if per_theme else 0.0
     risky = [a["risk"] for r, a in zip(rows, answers, strict=True) if r["risk"]]
     safe = [a["risk"] for r, a in zip(rows, answers, strict=True) if not r["risk"]]
-    scored = [(r, a) for r, a in zip(rows, answers, strict=True) if r["sentiment"] in LABELS]
+    scored = [(r, a) for r, a in zip(rows, answers, strict=True) if r.get("sentiment") in LABELS]
     right = sum(1 for r, a in scored if a["label"] == LABELS[r["sentiment"]])
     stock = PatternAnalyzer()
     stock_right = sum(1 for r, _ in scored if label(stock.analyze(r["text"]).polarity) == LABELS[r["sentiment"]])
 
     print(f"\n{path} ({len(rows)} messages)")
-    print(f"  theme macro-F1           {macro:.3f}   over {len(per_theme)} themes (aim 0.80)")
+    if themed:
+        print(f"  theme macro-F1           {macro:.3f}   over {len(per_theme)} themes (aim 0.80)")
     if risky:
         print(f"  safeguarding recall      {sum(risky) / len(risky):.3f}   {sum(risky)}/{len(risky)} (aim 1.00)")
     if safe:
@@ -91,8 +96,33 @@ def evaluate(path: Path) -> None:
             f"  sentiment label right    {right / len(scored):.3f}   {right}/{len(scored)} (aim 0.80); "
             f"stock TextBlob {stock_right / len(scored):.3f}"
         )
-    weakest = sorted(per_theme.items(), key=lambda item: item[1])[:5]
-    print("  weakest themes           " + ", ".join(f"{slug} {score:.2f}" for slug, score in weakest))
+    if themed:
+        weakest = sorted(per_theme.items(), key=lambda item: item[1])[:5]
+        print("  weakest themes           " + ", ".join(f"{slug} {score:.2f}" for slug, score in weakest))
+    tiers(rows, answers)
+
+
+def tiers(rows: list[dict[str, Any]], answers: list[dict[str, Any]]) -> None:
+    """The two tiers, on the rows labelled for concern: every risky message at least a concern, few alarms on
+    messages that are neither."""
+    labelled = [(r, a) for r, a in zip(rows, answers, strict=True) if "concern" in r]
+    if not labelled:
+        return
+    risky = [a for r, a in labelled if r["risk"]]
+    neither = [a for r, a in labelled if not r["risk"] and not r["concern"]]
+    only = [a for r, a in labelled if r["concern"] and not r["risk"]]
+
+    def rate(found: list[dict[str, Any]], key: str) -> str:
+        hits = sum(1 for a in found if a.get(key))
+        return f"{hits / len(found):.3f}   {hits}/{len(found)}" if found else "n/a"
+
+    print(f"  two tiers, on {len(labelled)} rows labelled for concern:")
+    print(f"    concern recall, risky    {rate(risky, 'concern')} (aim 1.00)")
+    print(f"    concern on neither       {rate(neither, 'concern')} (aim 0.10 or less)")
+    print(f"    risk on neither          {rate(neither, 'risk')} (aim 0.03 or less)")
+    print(f"    risk recall              {rate(risky, 'risk')} (aim 0.90)")
+    if only:
+        print(f"    concern recall, concern  {rate(only, 'concern')} (messages of concern only)")
 
 
 def throughput(paths: list[Path], count: int) -> None:
@@ -105,6 +135,7 @@ def throughput(paths: list[Path], count: int) -> None:
     _, empty = run_analyse([])
     _, elapsed = run_analyse(messages)
     analyse_rate = count / max(elapsed - empty, 1e-9)
+    whole_rate = count / max(elapsed, 1e-9)
     stock = PatternAnalyzer()
     started = time.perf_counter()
     for message in messages:
@@ -112,6 +143,7 @@ def throughput(paths: list[Path], count: int) -> None:
     stock_rate = count / (time.perf_counter() - started)
     print(f"\nthroughput on {count:,} messages, one process (start-up of {empty:.2f} s taken off):")
     print(f"  feedback analyse         {analyse_rate:,.0f} messages/s (aim 500)")
+    print(f"  with start-up            {whole_rate:,.0f} messages/s, {elapsed:.2f} s in all (aim 1,000 messages/s)")
     print(f"  stock TextBlob polarity  {stock_rate:,.0f} messages/s (peer: sentiment alone)")
     print(f"  ratio                    {analyse_rate / stock_rate:.2f}")
 

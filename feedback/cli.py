@@ -17,6 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate.cli import db as migrations
+from sqlalchemy import select
 
 from feedback import config as settings
 from feedback import create_app, runner
@@ -25,8 +26,8 @@ from feedback.clock import now as clock_now
 from feedback.config import ConfigurationError, public_base_url
 from feedback.db_types import current_cipher
 from feedback.extensions import current_session, db
+from feedback.models import Team
 from feedback.services import advocacy as advocacy_service
-from feedback.services import alerts as alert_service
 from feedback.services import (
     audit,
     conversations,
@@ -40,7 +41,6 @@ from feedback.services import (
     schedules,
     sending,
     staff,
-    statements,
     surveys,
     tokens,
 )
@@ -126,6 +126,7 @@ def register(app: Flask) -> None:
         conversations_group,
         responses_group,
         users_group,
+        teams_group,
         people_group,
         advocacy_group,
         schedules_group,
@@ -609,6 +610,50 @@ def users_reactivate(email: str) -> None:
         click.echo(f"{user.email} is already active: nothing to do.")
 
 
+@users_group.command("set-mobile")
+@click.argument("email")
+@click.argument("number", required=False)
+@click.option("--remove", is_flag=True, help="Take the mobile number away: no more urgent texts.")
+@with_appcontext
+def users_set_mobile(email: str, number: str | None, remove: bool) -> None:
+    """Give a member of staff a mobile for urgent safeguarding texts (NUMBER as 07700 900123), kept encrypted. Their
+    texts back to the service's number are recognised and never filed as a young person's."""
+    if not remove and not number:
+        raise click.UsageError("Give the NUMBER, or --remove to take it away.")
+    user = _staff_account(email)
+    try:
+        staff.set_mobile(current_session(), user, None if remove else number, now=clock_now())
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email} {'has no mobile now' if remove else 'gets urgent safeguarding texts on that mobile'}.")
+
+
+@click.group("teams")
+def teams_group() -> None:
+    """Teams of workers and their duty inboxes."""
+
+
+@teams_group.command("set-email")
+@click.argument("team")
+@click.argument("email", required=False)
+@click.option("--remove", is_flag=True, help="No team email: new alerts go to every member of the team.")
+@with_appcontext
+def teams_set_email(team: str, email: str | None, remove: bool) -> None:
+    """Send the team's new safeguarding alerts to one duty email address instead of to every member."""
+    if not remove and not email:
+        raise click.UsageError("Give the EMAIL, or --remove to take it away.")
+    found = current_session().scalar(select(Team).where(Team.name == team.strip()))
+    if found is None:
+        raise click.ClickException(f"There is no team called {team!r}.")
+    try:
+        staff.set_team_email(current_session(), found, None if remove else email)
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{found.name}: new alerts go to {'every member of the team' if remove else 'the team email'}.")
+
+
 def _staff_account(email: str) -> Any:
     try:
         return staff.find_user(current_session(), email)
@@ -869,9 +914,8 @@ def statements_group() -> None:
 @with_appcontext
 def statements_escalate(moment: datetime | None) -> None:
     """Escalate statements unread after STATEMENT_ESCALATION_WORKING_DAYS to their team's managers."""
-    count = statements.escalate_overdue(current_session(), now=_now(moment))
-    db.session.commit()
-    click.echo(f"Escalated {count} statements.")
+    count = runner.escalate_statements(_now(moment))
+    click.echo(f"Escalated {count} statements; their managers are told by email.")
 
 
 @click.group("alerts")
@@ -883,10 +927,9 @@ def alerts_group() -> None:
 @click.option("--now", "moment", type=Instant(), help="Act as if it were this moment (ISO 8601).")
 @with_appcontext
 def alerts_escalate(moment: datetime | None) -> None:
-    """Escalate alerts unacknowledged after SAFEGUARDING_ESCALATION_MINUTES to the managers."""
-    after = timedelta(minutes=current_app.config["SAFEGUARDING_ESCALATION_MINUTES"])
-    count = alert_service.escalate_overdue(current_session(), now=_now(moment), after=after)
-    db.session.commit()
+    """Move risk alerts unacknowledged for SAFEGUARDING_ESCALATION_MINUTES up the escalation ladder (the managers,
+    then the out-of-hours service and the head of service); `feedback worker` sends the emails and texts."""
+    count = runner.escalate_alerts(_now(moment))
     click.echo(f"Escalated {count} alerts.")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,36 @@ def _rate(env: Mapping[str, str], name: str, default: float) -> float:
     )
 
 
+# Scotland's bank holidays in 2026 and 2027 (gov.uk); set PUBLIC_HOLIDAYS to the council's own list.
+DEFAULT_PUBLIC_HOLIDAYS = tuple(
+    date.fromisoformat(day)
+    for day in (
+        "2026-01-01", "2026-01-02", "2026-04-03", "2026-05-04", "2026-05-25", "2026-08-03", "2026-11-30",
+        "2026-12-25", "2026-12-28", "2027-01-01", "2027-01-04", "2027-03-26", "2027-05-03", "2027-05-31",
+        "2027-08-02", "2027-11-30", "2027-12-27", "2027-12-28",
+    )
+)  # fmt: skip
+
+
+def _dates(env: Mapping[str, str], name: str, default: tuple[date, ...]) -> tuple[date, ...]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return tuple(sorted({date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()}))
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must list dates written YYYY-MM-DD, separated by commas: {exc}") from exc
+
+
+def _email(env: Mapping[str, str], name: str) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw.count("@") != 1 or any(c.isspace() for c in raw) or raw.startswith("@") or raw.endswith("@"):
+        raise ConfigurationError(f"{name} must be one email address, such as duty@example.org, not {raw!r}")
+    return raw
+
+
 DEFAULT_LOCALITIES = ("Clydesdale", "East Kilbride", "Hamilton", "Rutherglen/Cambuslang")
 
 
@@ -158,6 +188,26 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         # A safeguarding alert nobody has acknowledged goes to the managers after this many minutes.
         "SAFEGUARDING_ESCALATION_MINUTES": _int(env, "SAFEGUARDING_ESCALATION_MINUTES", 30),
         "DUTY_TEAM_NAME": env.get("DUTY_TEAM_NAME") or "Duty team",
+        # Who an alert nobody acknowledged goes to next, step by step (see feedback/safeguarding/notifications.py).
+        "SAFEGUARDING_ESCALATION_LADDER": env.get("SAFEGUARDING_ESCALATION_LADDER") or None,
+        # The council's out-of-hours social work service: told of every risk alert outside OFFICE_HOURS.
+        "OUT_OF_HOURS_EMAIL": _email(env, "OUT_OF_HOURS_EMAIL"),
+        "OUT_OF_HOURS_PHONE": env.get("OUT_OF_HOURS_PHONE") or None,
+        "HEAD_OF_SERVICE_EMAIL": _email(env, "HEAD_OF_SERVICE_EMAIL"),
+        "HEAD_OF_SERVICE_PHONE": env.get("HEAD_OF_SERVICE_PHONE") or None,
+        # When the council's teams are at work (UK time), and the days they are not (ISO dates, comma-separated).
+        "OFFICE_HOURS": env.get("OFFICE_HOURS") or "Mon-Fri 09:00-17:00",
+        "PUBLIC_HOLIDAYS": _dates(env, "PUBLIC_HOLIDAYS", DEFAULT_PUBLIC_HOLIDAYS),
+        # Email by SMTP, the conventional settings. Without MAIL_SERVER, emails are stored and shown on a staff
+        # page (Notifications), like the SMS simulator, so `make run` needs no mail server.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _yes_no(env, "MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _yes_no(env, "MAIL_USE_SSL", False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": _email(env, "MAIL_DEFAULT_SENDER") or "feedback@localhost",
+        "MAIL_TIMEOUT_SECONDS": _int(env, "MAIL_TIMEOUT_SECONDS", 10),
         # Answers an address may submit to open (anonymous) survey links in an hour; people never reach it.
         "ANONYMOUS_SUBMISSIONS_PER_HOUR": _int(env, "ANONYMOUS_SUBMISSIONS_PER_HOUR", 30),
         # Where rate limits are counted: shared by every web worker in production (for example redis://...).
@@ -229,6 +279,12 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigurationError("SESSION_IDLE_MINUTES must be from 1 to SESSION_HOURS (in minutes)")
     if int(config.get("TRUSTED_PROXIES", 0)) < 0:
         raise ConfigurationError("TRUSTED_PROXIES must be 0 or more")
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigurationError(
+            "Set MAIL_USE_TLS (STARTTLS, usually port 587) or MAIL_USE_SSL (TLS from the start, usually port 465), "
+            "not both."
+        )
+    _check_safeguarding(config)
     mode = config["FEEDBACK_ENV"]
     secret = config.get("SECRET_KEY")
     if mode == PRODUCTION:
@@ -257,6 +313,30 @@ def validate(config: Mapping[str, Any]) -> None:
         config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")
     ):
         raise ConfigurationError("Set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID to send with Twilio.")
+
+
+def _check_safeguarding(config: Mapping[str, Any]) -> None:
+    """Office hours, the escalation ladder and the out-of-hours phone are read once, at start, not at 23:17."""
+    from feedback.safeguarding.notifications import LadderError, parse_ladder
+    from feedback.safeguarding.office_hours import OfficeHours, OfficeHoursError
+
+    try:
+        OfficeHours.parse(str(config.get("OFFICE_HOURS") or "Mon-Fri 09:00-17:00"))
+        parse_ladder(config.get("SAFEGUARDING_ESCALATION_LADDER"))
+    except (OfficeHoursError, LadderError) as exc:
+        raise ConfigurationError(str(exc)) from exc
+    import phonenumbers
+
+    for name in ("OUT_OF_HOURS_PHONE", "HEAD_OF_SERVICE_PHONE"):
+        raw = config.get(name)
+        if not raw:
+            continue
+        try:
+            number = phonenumbers.parse(str(raw), "GB")
+        except phonenumbers.NumberParseException as exc:
+            raise ConfigurationError(f"{name} must be a phone number, such as +44 7700 900123") from exc
+        if not phonenumbers.is_possible_number(number):
+            raise ConfigurationError(f"{name} must be a phone number, such as +44 7700 900123")
 
 
 def public_base_url(config: Mapping[str, Any]) -> str:

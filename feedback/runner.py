@@ -21,8 +21,9 @@ from flask import Flask, current_app
 
 from feedback.clock import LOCAL_TIME, now
 from feedback.extensions import current_session, db
+from feedback.safeguarding import delivery, escalation
+from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.services import (
-    alerts,
     analysis,
     audit,
     conversations,
@@ -34,7 +35,6 @@ from feedback.services import (
     retention,
     schedules,
     sending,
-    statements,
 )
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
     """One round of the worker: stored texts not handled yet first (their webhook failed, or left them to it while
     a lock was held), then the outbox. Returns how much it did."""
     moment = now()
+    # Safeguarding notifications to staff first: nothing the worker does is more urgent.
+    told = deliver_notifications(sender, batch)
     policy = inbound.InboundPolicy.from_config(current_app.config)
     stranded = inbound.unprocessed(current_session(), moment, limit=batch)
     busy = 0
@@ -125,7 +127,22 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
     )
     # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
     analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)
-    return len(stranded) - busy + report.handled + analysed
+    return told + len(stranded) - busy + report.handled + analysed
+
+
+def deliver_notifications(texter: outbox.Sender, batch: int = 100) -> int:
+    """Send the emails and texts to staff that are due (committed one by one); returns how many were handled."""
+    config = current_app.config
+    report = delivery.deliver_due(
+        current_session(),
+        now=now(),
+        mailer=delivery.mailer_from_config(config),
+        texter=texter,
+        sender_address=config["MAIL_DEFAULT_SENDER"],
+        retry=retry_policy(),
+        limit=batch,
+    )
+    return report.handled
 
 
 def work_until_idle(batch: int = 100) -> int:
@@ -176,17 +193,18 @@ def expire_conversations() -> int:
     return count
 
 
-def escalate_statements() -> int:
-    """Escalate statements nobody has read in time to their team's managers."""
-    count = statements.escalate_overdue(current_session(), now=now())
+def escalate_statements(moment: datetime | None = None) -> int:
+    """Escalate statements nobody has read in time to their team's managers, who are told by email."""
+    policy = NotifyPolicy.from_config(current_app.config)
+    count = escalation.escalate_statements(current_session(), now=moment or now(), policy=policy)
     db.session.commit()
     return count
 
 
-def escalate_alerts() -> int:
-    """Escalate safeguarding alerts nobody acknowledged in time to the managers."""
-    after = timedelta(minutes=current_app.config["SAFEGUARDING_ESCALATION_MINUTES"])
-    count = alerts.escalate_overdue(current_session(), now=now(), after=after)
+def escalate_alerts(moment: datetime | None = None) -> int:
+    """Move risk alerts nobody acknowledged in time up the escalation ladder; the worker tells the people."""
+    policy = NotifyPolicy.from_config(current_app.config)
+    count = escalation.escalate_alerts(current_session(), now=moment or now(), policy=policy)
     db.session.commit()
     if count:
         log.warning("%s safeguarding alerts escalated: nobody acknowledged them in time", count)

@@ -21,6 +21,7 @@ from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import (
     AdvocacyOffer,
+    AlertStep,
     AuditEvent,
     Conversation,
     InboundMessage,
@@ -82,7 +83,9 @@ def world(app: Any, twilio: TwilioWebhook, client: Any) -> World:
         person=robin.id,
         pseudonym=robin.pseudonym,
         message=message.id,
-        alert=db.session.scalars(select(SafeguardingAlert.id)).one(),
+        alert=db.session.scalars(
+            select(SafeguardingAlert.id).where(SafeguardingAlert.inbound_message_id == message.id)
+        ).one(),
         statement=db.session.scalars(select(Statement.id)).one(),
         offer=offer.id,
         conversation=db.session.scalars(
@@ -172,12 +175,23 @@ def _statement(client: Any, world: World, *, readable: bool) -> None:
 def _alert(client: Any, world: World, *, readable: bool) -> None:
     listed = client.get("/staff/alerts")
     home = client.get("/staff/")
+    page = client.get(f"/staff/alerts/{world.alert}")
+    history = client.get(f"/staff/people/{world.person}/history")
     if readable:
         assert WORDS in listed.get_data(as_text=True) and "1 safeguarding alert waiting" in home.get_data(as_text=True)
+        assert WORDS in page.get_data(as_text=True) and WORDS in history.get_data(as_text=True)
         return
-    _shows_nothing(listed, world)
+    for response in (listed, page, history, client.get("/staff/alerts/history")):
+        _shows_nothing(response, world)
     assert "alert waiting" not in home.get_data(as_text=True)
+    _refused(page)
+    _refused(history)
+    before = _sent_and_received()
     _refused(client.post(f"/staff/alerts/{world.alert}/acknowledge", data={"note": "Called them"}))
+    _refused(client.post(f"/staff/alerts/{world.alert}/text", data={"text-body": "Are you safe?"}))
+    _refused(client.post(f"/staff/alerts/{world.alert}/call", data={"call-note": "Called them"}))
+    assert _sent_and_received() == before
+    assert db.session.scalar(select(func.count()).select_from(AlertStep)) == 0
 
 
 def _person(client: Any, world: World, *, readable: bool) -> None:

@@ -68,6 +68,16 @@ def test_the_sample_meets_the_quality_bar() -> None:
     assert figures["sentiment"] >= 0.80
 
 
+def test_analyse_prints_concern_beside_risk() -> None:
+    answers = run_cli(["can someone phone me", "I want to hurt myself", "what time is the group on"])
+    assert [a["risk"] for a in answers] == [False, True, False]
+    assert [a["concern"] for a in answers] == [True, True, False]  # a risk is always a concern
+    keys = list(answers[0])
+    assert keys.index("concern") == keys.index("risk") + 1
+    assert answers[0]["concern_reasons"] == ["asking for help"] and answers[0]["risk_reasons"] == []
+    assert answers[1]["risk_reasons"] == ["self-harm"]
+
+
 def test_analyse_keeps_the_order_and_answers_every_line_even_an_empty_one() -> None:
     answers = run_cli(["hello", "", "I want to hurt myself"])
     assert [a["risk"] for a in answers] == [False, False, True]
@@ -178,9 +188,19 @@ def test_the_blend_beats_the_lexicon_alone_on_held_back_folds() -> None:
 
 def test_no_held_out_message_is_ever_trained_on() -> None:
     from feedback.analysis.learned import shipped_rows
+    from feedback.analysis.risk_model import concern_rows
 
-    trained = {row["text"] for row in shipped_rows()}
+    trained = {row["text"] for row in shipped_rows()} | {row["text"] for row in concern_rows()}
     for name in ("analysis_heldout.jsonl", "analysis_heldout2.jsonl"):
         held_out = [json.loads(line)["text"] for line in (DATA / name).read_text().splitlines() if line]
         # Independent writers both wrote "hiya" and "ok thanks": only messages of some length are compared.
         assert held_out and not trained.intersection(text for text in held_out if len(text.split()) >= 3)
+
+
+def test_the_concern_development_set_is_never_trained_on() -> None:
+    """The two tiers were tuned on `concern_dev.jsonl`; the models must never have seen it."""
+    from feedback.analysis.risk_model import training_rows
+
+    trained = {row[0] for row in training_rows()}
+    development = [json.loads(line)["text"] for line in (DATA / "concern_dev.jsonl").read_text().splitlines() if line]
+    assert development and not trained.intersection(development)

@@ -24,6 +24,7 @@ OPEN_TO_ALL_STAFF = {
     "staff.login_code",  # sign-in's second step: public, like the first
     "staff.two_factor",  # their own account: every role
     "staff.password",
+    "staff.mobile",  # their own mobile for urgent texts
 }
 
 

@@ -262,22 +262,23 @@ def test_every_message_is_screened_and_a_risk_gets_help_and_an_alert(app: Any, t
     assert alert.message.body == "my dad hits me when he's angry"
 
 
-def test_a_risky_survey_answer_is_recorded_alerted_and_the_survey_goes_on(app: Any, twilio: TwilioWebhook) -> None:
+def test_a_risky_text_mid_survey_is_alerted_and_answered_with_the_help_alone_and_the_survey_waits(
+    app: Any, twilio: TwilioWebhook
+) -> None:
     for text in ("CHECKIN", "4", "a", "yes"):
         twilio.replies(text)
-    replies = twilio.replies("I want to hurt myself")
-    assert replies[0] == wording(app).safeguarding
-    assert THANKS in replies[1]
-    assert answers()["change"] == ("answered", "I want to hurt myself")
+    assert twilio.replies("I want to hurt myself") == [wording(app).safeguarding]
+    assert "change" not in answers()  # kept as free text, not as the answer to the question it interrupted
     assert count("safeguarding_alert") == 1
+    assert THANKS in twilio.replies("a youth club")[0]
+    assert answers()["change"] == ("answered", "a youth club")
 
 
 def test_a_risky_invalid_answer_is_never_swallowed_by_the_re_ask(app: Any, twilio: TwilioWebhook) -> None:
     twilio.replies("CHECKIN")
-    replies = twilio.replies("nobody cares if i live or die")
-    assert replies[0] == wording(app).safeguarding
-    assert FIRST in replies[1]
+    assert twilio.replies("nobody cares if i live or die") == [wording(app).safeguarding]
     assert count("safeguarding_alert") == 1
+    assert db.session.scalars(select(Conversation)).one().invalid_attempts == 0
 
 
 def test_someone_who_opted_out_still_raises_an_alert_but_gets_no_text(app: Any, twilio: TwilioWebhook) -> None:

@@ -164,8 +164,10 @@ def test_a_worrying_answer_raises_an_alert_and_shows_help(app: Any, respondent: 
     assert response.status_code == 302
     alert = db.session.scalars(select(SafeguardingAlert)).one()
     assert alert.message.channel == "web"
+    # The help comes next, on a page of its own, its numbers links to tap and call (tests/test_replies.py).
+    assert response.headers["Location"].endswith(f"{CHECKIN}/help")
     following = respondent.page(response.headers["Location"]).get_data(as_text=True)
-    assert "Thank you for telling us" in following and "Childline 0800 1111" in following
+    assert "Thank you for telling us" in following and '<a href="tel:08001111">0800 1111</a>' in following
 
 
 def test_the_honeypot_turns_a_bot_away_quietly(app: Any, respondent: Respondent) -> None:

@@ -1,13 +1,15 @@
 """Small learned models beside the rules: naive Bayes over words and word pairs, trained on labelled messages
 shipped with the package and on what staff have coded.
 
-Rules catch what is said plainly; young people also say it in ways no rule lists ("ma arms are a pure mess
-again", "bus fare's a fiver a day"). One model reads risk of harm, one reads how a message feels. Each stays
-explainable: it reports the words that weighed most towards its answer, and staff see them.
+Rules catch what is said plainly; young people also say it in ways no rule lists ("bus fare's a fiver a day"). Naive
+Bayes reads how a message feels (`sentiment.blend`); the safeguarding screen's models are logistic regressions
+(`risk_model`), which beat naive Bayes there on held-back folds. Each stays explainable: it reports the words that
+weighed most towards its answer, and staff see them.
 
 The shipped examples, `feedback/data/training/messages.jsonl`, are the development and training sets of
-`tests/data/` put together (analysis_dev, risk_dev, analysis_train2, risk_train3); the held-out sets there are
-never among them.
+`tests/data/` put together (analysis_dev, risk_dev, analysis_train2, risk_train3, risk_train4); the held-out sets
+there are never among them. A few carry a "concern" label where it differs from "risk" (the safeguarding screen's
+second tier, `risk_model`); the screen's own further examples are in `concern.jsonl`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Everything the service reads from one message: themes (and why), sentiment, safeguarding risk, key phrases and
-a copy safe to quote. Pure: it needs no database, no Flask and no network, so it is tested and measured on plain
-strings, and `feedback analyse` runs it on standard input."""
+"""Everything the service reads from one message: themes (and why), sentiment, safeguarding risk and concern, key
+phrases and a copy safe to quote. Pure: it needs no database, no Flask and no network, so it is tested and measured
+on plain strings, and `feedback analyse` runs it on standard input."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from feedback.analysis.learned import NaiveBayes
 from feedback.analysis.phrases import key_phrases
 from feedback.analysis.redaction import redact
+from feedback.analysis.risk_model import LinearScreen
 from feedback.analysis.safeguarding import screen
 from feedback.analysis.sentiment import Sentiment, blend, label_for, sentiment
 from feedback.analysis.text import normalise
@@ -37,6 +37,9 @@ class Analysis:
     sentiment_because: tuple[str, ...] = ()
     risk: bool = False
     risk_reasons: tuple[str, ...] = ()
+    # Not urgent, but a worker should read it today; true whenever risk is.
+    concern: bool = False
+    concern_reasons: tuple[str, ...] = ()
     key_phrases: tuple[str, ...] = ()
     redacted: str = ""
 
@@ -46,14 +49,16 @@ class Analysis:
             "sentiment": self.sentiment,
             "label": self.sentiment_label,
             "risk": self.risk,
+            "concern": self.concern,
             "risk_reasons": list(self.risk_reasons),
+            "concern_reasons": list(self.concern_reasons),
             "key_phrases": list(self.key_phrases),
             "redacted": self.redacted,
             "why": {slug: list(words) for slug, words in self.why.items()},
         }
 
 
-def analyse(text: str, rules: ThemeRules = DEFAULT_RULES, risk_model: NaiveBayes | None = None) -> Analysis:
+def analyse(text: str, rules: ThemeRules = DEFAULT_RULES, risk_model: LinearScreen | None = None) -> Analysis:
     clean = normalise(text)
     screening = screen(text, risk_model)
     matches = rules.match(text, clean=clean)
@@ -77,6 +82,8 @@ def analyse(text: str, rules: ThemeRules = DEFAULT_RULES, risk_model: NaiveBayes
         sentiment_because=feeling.because,
         risk=screening.risk,
         risk_reasons=screening.reasons,
+        concern=screening.concern,
+        concern_reasons=screening.concern_reasons,
         # From the redacted copy: phrases are listed to staff as emerging themes, and must not carry a name.
         key_phrases=tuple(key_phrases(_PLACEHOLDER.sub(" , ", normalise(quotable)))),
         redacted=quotable,

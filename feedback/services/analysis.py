@@ -46,9 +46,10 @@ STAFF = "staff"
 REMOVED = "removed"  # staff said the message is not about this theme: re-analysis never gives it again
 # A phrase staff have filed under the same theme in this many messages becomes a cue for that theme.
 LEARN_AFTER = 3
-# What a young person wrote in their own words: unprompted texts, answers and statements. Keywords, opt-outs and
+# What a young person wrote in their own words: unprompted texts, answers and statements, and the texts answered
+# with the safeguarding help or a worker's call to come (kept as free text, not as answers). Keywords, opt-outs and
 # HELP are instructions, not views.
-ANALYSED_HANDLING = ("feedback", "answer")
+ANALYSED_HANDLING = ("feedback", "answer", "safeguarding", "help-request")
 # What an erased message's text becomes (`services.privacy`).
 ERASED = ""
 _ANALYSABLE = (InboundMessage.status == "processed", InboundMessage.handling.in_(ANALYSED_HANDLING))

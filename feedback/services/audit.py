@@ -20,7 +20,7 @@ COMMAND_LINE = "command line"
 ACTIONS = (
     "view", "export", "edit", "recode", "role-change", "erase", "subject-access", "retention",
     "login", "login-failed", "two-factor", "keys-rotated",
-    "sign-out", "password-change", "deactivate", "reactivate", "refused",
+    "sign-out", "password-change", "deactivate", "reactivate", "refused", "staff-text", "mobile-change",
 )  # fmt: skip
 PAGE_SIZE = 100
 

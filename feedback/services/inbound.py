@@ -2,9 +2,12 @@
 
 `receive()` commits the message before anything else happens, deduplicated on the provider's id, so a message is
 never lost even if handling it fails. `process()` screens it for safeguarding first (opt-out words included),
-then handles it: opt-out and opt-in, HELP, a survey keyword, an answer, or free-text feedback. It commits the
-outcome together with the replies it records, and does nothing for a message already processed, so a retried
-webhook never sends a reply twice.
+then handles it. A message that may show risk raises its alert and is answered with the safeguarding help alone:
+it is kept as free text, never as an answer, and a survey in progress waits at its question; only STOP still acts
+on it. A concern raises an alert of its own tier and is otherwise handled as usual: opt-out (a STOP word, or a wish
+to stop in the young person's own words) and opt-in, HELP, a survey keyword, a request for help, an answer, or
+free-text feedback. It commits the outcome together with the replies it records, and does nothing for a message
+already processed, so a retried webhook never sends a reply twice.
 
 Storing never waits on handling: handling locks the message and its person `FOR NO KEY UPDATE`, which lets
 another transaction insert rows that point at the person (the foreign key check takes only `FOR KEY SHARE`), so
@@ -24,11 +27,16 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from feedback.analysis.safeguarding import LEARNED_CONCERN
 from feedback.models import InboundMessage, Person, SafeguardingAlert
+from feedback.safeguarding.alerting import raise_alert
+from feedback.safeguarding.notifications import CONCERN as CONCERN_TIER
+from feedback.safeguarding.notifications import RISK as RISK_TIER
+from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.services import conversations, outbox, people
 from feedback.services.dbutil import insert_or_ignore
-from feedback.services.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of
-from feedback.services.screening import screen_message
+from feedback.services.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of, wants_to_stop
+from feedback.services.screening import Screening, screen_message
 from feedback.services.surveys import find_by_keyword
 from feedback.services.wording import Wording
 
@@ -37,6 +45,13 @@ log = logging.getLogger(__name__)
 SMS = "sms"
 RECEIVED = "received"
 PROCESSED = "processed"
+# How a message was handled (InboundMessage.handling), where more than one function needs the word.
+OPT_OUT = "opt-out"
+# A message that may show risk: answered with the safeguarding help alone, kept as free text, never an answer.
+SAFEGUARDING = "safeguarding"
+# "help me", "can someone phone me" (a concern): answered with `Wording.help_on_its_way`, kept as free text.
+HELP_REQUEST = "help-request"
+ASKS_FOR_HELP = "asks for help"
 MAX_HANDLING_ATTEMPTS = 5
 # A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
 # did not retry): the worker handles it and queues the replies.
@@ -58,12 +73,14 @@ class InboundPolicy:
     wording: Wording
     conversation_timeout: timedelta
     max_reasks: int
+    notify: NotifyPolicy
     acknowledgement_interval: timedelta = timedelta(hours=24)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> InboundPolicy:
         return cls(
             wording=Wording.from_config(config),
+            notify=NotifyPolicy.from_config(config),
             conversation_timeout=timedelta(hours=config["CONVERSATION_TIMEOUT_HOURS"]),
             max_reasks=config["MAX_REASKS"],
         )
@@ -191,19 +208,31 @@ def _process(
     replies: list[str] = []
     alert = None
     if screening.risk:
-        alert, replies = _raise_alert(session, message, person, reason=screening.reason, now=now, policy=policy)
+        alert, replies = _raise_alert(
+            session, message, person, reason=screening.reason, severity=screening.severity, now=now, policy=policy
+        )
         outcome = _handle_keeping_alert(
             session, message, person, now=now, policy=policy, reason=screening.reason, help_replies=replies
         )
+        if outcome.handling == OPT_OUT:
+            # STOP wins: they are opted out and the alert stands, but nothing more is texted (Twilio would refuse
+            # it after its own opt-out); the people the alert reached can phone.
+            replies = []
     else:
+        if screening.concern and not _is_help_keyword(message):
+            # Raised first, in the same transaction as the handling: both commit, or neither and the message is
+            # handled again. The HELP keyword alone asks what the service is, the way every SMS service is asked;
+            # "help me" is a young person asking for someone.
+            alert = _raise_concern(session, message, person, screening, now=now, policy=policy)
         # Writes are collected and flushed together at the end: one UPDATE of the message, not one per change.
         with session.no_autoflush:
-            outcome = _handle(session, message, person, now, policy)
+            outcome = _handle(session, message, person, now, policy, screening=screening)
     outcome.risk = screening.risk
     _hold_back_loops(session, message, person, outcome, now)
     outcome.replies[:0] = replies  # the safeguarding help is never held back
+    # The urgent flag only: a concern is an alert of its own tier, not a risk.
     message.risk = screening.risk
-    message.risk_reason = screening.reason or None
+    message.risk_reason = screening.reason if screening.risk else None
     message.handling = outcome.handling
     message.status = PROCESSED
     message.processed_at = now
@@ -226,7 +255,7 @@ def _process(
     )
     session.commit()
     if alert is not None:
-        log.warning("safeguarding alert %s raised (%s)", alert.id, screening.reason)
+        log.warning("safeguarding alert %s raised (%s, %s)", alert.id, alert.tier, alert.reason)
     return outcome
 
 
@@ -273,17 +302,60 @@ def _hold_back_loops(
 
 
 def _raise_alert(
-    session: Session, message: InboundMessage, person: Person, *, reason: str, now: datetime, policy: InboundPolicy
+    session: Session,
+    message: InboundMessage,
+    person: Person,
+    *,
+    reason: str,
+    severity: int | None,
+    now: datetime,
+    policy: InboundPolicy,
 ) -> tuple[SafeguardingAlert | None, list[str]]:
     """The alert for a message that may show risk, and the help to send at once; nothing new if an earlier
     attempt at handling this message already raised them."""
-    if session.scalar(select(SafeguardingAlert.id).where(SafeguardingAlert.inbound_message_id == message.id)):
+    alert = raise_alert(
+        session,
+        message_id=message.id,
+        person_id=person.id,
+        reason=reason,
+        tier=RISK_TIER,
+        severity=severity,
+        now=now,
+        policy=policy.notify,
+    )
+    if alert is None:
         return None, []
-    alert = SafeguardingAlert(inbound_message_id=message.id, person_id=person.id, reason=reason, created_at=now)
-    session.add(alert)
-    session.flush()
     # Someone who has opted out is not texted, even now; the alert still reaches a person.
     return alert, [] if person.opted_out else [policy.wording.safeguarding]
+
+
+def _raise_concern(
+    session: Session,
+    message: InboundMessage,
+    person: Person,
+    screening: Screening,
+    *,
+    now: datetime,
+    policy: InboundPolicy,
+) -> SafeguardingAlert | None:
+    """The concern alert for a message that is not a risk but that a worker should read today; nothing new if an
+    earlier attempt at handling this message already raised it. No help reply of its own: the message is handled
+    as usual (a request for help gets its answer there)."""
+    return raise_alert(
+        session,
+        message_id=message.id,
+        person_id=person.id,
+        reason=concern_reason(screening),
+        tier=CONCERN_TIER,
+        severity=screening.severity,
+        now=now,
+        policy=policy.notify,
+    )
+
+
+def concern_reason(screening: Screening) -> str:
+    """What the alert says the concern is: the screen's categories, never the young person's words."""
+    return screening.reason or (ASKS_FOR_HELP if screening.asks_for_help else CONCERN_TIER)
 
 
 def _handle_keeping_alert(
@@ -296,11 +368,11 @@ def _handle_keeping_alert(
     reason: str,
     help_replies: list[str],
 ) -> Outcome:
-    """Handle a message that raised an alert. If handling fails, the alert and the help reply are committed all
-    the same (a concern never waits on a bug), and the message stays stored to be handled again."""
+    """Handle a message that raised an alert (`_handle_risky`). If handling fails, the alert and the help reply are
+    committed all the same (a concern never waits on a bug), and the message stays stored to be handled again."""
     try:
         with session.begin_nested(), session.no_autoflush:
-            return _handle(session, message, person, now, policy)
+            return _handle_risky(session, message, person, now, policy)
     except Exception:
         message.risk = True
         message.risk_reason = reason
@@ -317,16 +389,63 @@ def _handle_keeping_alert(
         raise
 
 
-def _handle(session: Session, message: InboundMessage, person: Person, now: datetime, policy: InboundPolicy) -> Outcome:
+def _handle_risky(
+    session: Session, message: InboundMessage, person: Person, now: datetime, policy: InboundPolicy
+) -> Outcome:
+    """A message that may show risk: its only reply is the safeguarding help (`_raise_alert`), never an everyday
+    acknowledgement or the next question. It is kept as free text, analysed like feedback, and not as an answer:
+    a survey in progress waits at the same question, and the young person's next text carries it on. STOP still
+    opts out."""
+    if _is_stop(message):
+        return _opt_out(session, message, person, now, policy)
+    conversation = conversations.active_conversation(session, person, now, policy.conversation_timeout)
+    if conversation is not None:
+        # Kept beside the survey it interrupted, which stays open for as long as they are still texting.
+        message.conversation_id = conversation.id
+        conversation.last_activity_at = now
+    return Outcome(SAFEGUARDING)
+
+
+def _is_help_keyword(message: InboundMessage) -> bool:
+    """Twilio's HELP, or HELP or INFO as the whole message."""
+    return message.opt_out_type == "HELP" or keyword_of(message.body) in HELP_WORDS
+
+
+def _is_stop(message: InboundMessage) -> bool:
+    """Twilio's opt-out, or one of the STOP words as the whole message."""
+    return message.opt_out_type == "STOP" or keyword_of(message.body) in STOP_WORDS
+
+
+def _opt_out(
+    session: Session, message: InboundMessage, person: Person, now: datetime, policy: InboundPolicy
+) -> Outcome:
+    """Opt the person out and end their survey in progress; confirm it once, unless Twilio's Advanced Opt-Out
+    already did (it tags the message with OptOutType)."""
+    changed = people.opt_out(person, now)
+    conversations.end_active(session, person.id, conversations.STOPPED, now)
+    twilio_replied = message.opt_out_type is not None
+    return Outcome(OPT_OUT, [policy.wording.opted_out] if changed and not twilio_replied else [])
+
+
+def _handle(
+    session: Session,
+    message: InboundMessage,
+    person: Person,
+    now: datetime,
+    policy: InboundPolicy,
+    *,
+    screening: Screening,
+) -> Outcome:
+    """Handle a message that shows no risk. A concern (its alert raised) is handled as usual, an answer staying an
+    answer, except that a concern the screen names is never read as a wish to stop in the young person's own words
+    ("he won't leave me alone"), and a request for help ("help me", "can someone phone me") is answered as one."""
     keyword = keyword_of(message.body)
     # Twilio's Advanced Opt-Out has already answered a message it tags with OptOutType: say nothing more.
     twilio_replied = message.opt_out_type is not None
     wording = policy.wording
 
-    if message.opt_out_type == "STOP" or keyword in STOP_WORDS:
-        changed = people.opt_out(person, now)
-        conversations.end_active(session, person.id, conversations.STOPPED, now)
-        return Outcome("opt-out", [wording.opted_out] if changed and not twilio_replied else [])
+    if _is_stop(message) or (wants_to_stop(message.body) and not _names_a_concern(screening)):
+        return _opt_out(session, message, person, now, policy)
     if person.opted_out:
         if message.opt_out_type == "START" or keyword in START_WORDS:
             people.opt_in(person)
@@ -334,7 +453,7 @@ def _handle(session: Session, message: InboundMessage, person: Person, now: date
         # Opted out: stored and screened like everything else, but nothing is sent back.
         return Outcome("feedback")
     if message.opt_out_type == "HELP" or keyword in HELP_WORDS:
-        return Outcome("help", [] if twilio_replied else [wording.help])
+        return _help(session, message, person, now, policy, twilio_replied=twilio_replied)
     if keyword in START_WORDS - {"YES"}:
         return Outcome("opt-in", [wording.already_subscribed])
 
@@ -348,6 +467,13 @@ def _handle(session: Session, message: InboundMessage, person: Person, now: date
         started = conversations.start(session, person, version, channel=message.channel, now=now)
         message.conversation_id = started.id
         return Outcome("survey-start", [conversations.opening(version)])
+    if screening.concern and screening.asks_for_help:
+        # "help me", "can someone phone me": a worker has been asked (the concern alert), and that is the whole
+        # reply; a survey in progress waits at the same question, as it does for a risk.
+        if conversation is not None:
+            message.conversation_id = conversation.id
+            conversation.last_activity_at = now
+        return Outcome(HELP_REQUEST, [wording.help_on_its_way])
     if conversation is not None:
         message.conversation_id = conversation.id
         step = conversations.answer(
@@ -355,6 +481,34 @@ def _handle(session: Session, message: InboundMessage, person: Person, now: date
         )
         return Outcome(step.handling, [step.reply])
     return Outcome("feedback", _acknowledge(person, now, policy))
+
+
+def _names_a_concern(screening: Screening) -> bool:
+    """Whether the screen names a concern in a message (a risk never comes here): then a wish to stop in the young
+    person's own words is read as what it may be, and handled as usual. Only the learned screen's hunch on a message
+    that is nothing but a wish to stop ("stop texting me pls") does not keep them texted against their word: they are
+    opted out, and its concern alert stands all the same."""
+    return any(reason != LEARNED_CONCERN for reason in screening.concern_reasons)
+
+
+def _help(
+    session: Session,
+    message: InboundMessage,
+    person: Person,
+    now: datetime,
+    policy: InboundPolicy,
+    *,
+    twilio_replied: bool,
+) -> Outcome:
+    """HELP: who we are, how to stop and the help numbers; mid-survey, then the question they were on, as a text of
+    its own (the help already takes two), so they can carry on where they were."""
+    replies = [] if twilio_replied else [policy.wording.help]
+    conversation = conversations.active_conversation(session, person, now, policy.conversation_timeout)
+    if conversation is not None:
+        message.conversation_id = conversation.id
+        conversation.last_activity_at = now
+        replies.append(conversations.current_question(conversation).text)
+    return Outcome("help", replies)
 
 
 def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[str]:
@@ -410,7 +564,9 @@ def raise_alert_first(
             return []
         person = session.get(Person, message.person_id)
         assert person is not None  # noqa: S101 - a message always has its person
-        alert, replies = _raise_alert(session, message, person, reason=screening.reason, now=now, policy=policy)
+        alert, replies = _raise_alert(
+            session, message, person, reason=screening.reason, severity=screening.severity, now=now, policy=policy
+        )
         message.risk = True
         message.risk_reason = screening.reason
         outbox.record(

@@ -48,7 +48,12 @@ REPLIED = "replied"  # given back in the webhook's own answer (TwiML), not throu
 # What goes first. A reply to the young person's own message (also in quiet hours); one message from staff to one
 # young person; a bulk send.
 REPLY_PRIORITY, SINGLE_PRIORITY, BULK_PRIORITY = 0, 1, 2
-_PRIORITIES = {"reply": REPLY_PRIORITY, "statement-reply": SINGLE_PRIORITY, "link": SINGLE_PRIORITY}
+_PRIORITIES = {
+    "reply": REPLY_PRIORITY,
+    "safeguarding": REPLY_PRIORITY,  # a worker's text about a safeguarding alert: never held for quiet hours
+    "statement-reply": SINGLE_PRIORITY,
+    "link": SINGLE_PRIORITY,
+}
 
 
 def priority_of(kind: str) -> int:

@@ -1,5 +1,6 @@
 """Safeguarding screening with what staff have taught it: the learned screen is retrained on the messages staff
-confirmed or cleared, beside the labelled messages shipped with the package.
+confirmed or cleared, beside the labelled messages shipped with the package. A confirmed message is taught as a risk
+(and so a concern), a cleared one as neither; the shipped calibration and thresholds are kept (`risk_model.train`).
 
 Each process keeps the model it trained and trains again only when a review has been added since (one small
 query per message), so a worker's "this was a risk" reaches every web worker and the worker process on their
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.analysis import risk_model
-from feedback.analysis.learned import NaiveBayes
+from feedback.analysis.risk_model import LinearScreen
 from feedback.analysis.safeguarding import Screening, screen
 from feedback.models import InboundMessage, Recode
 
@@ -24,7 +25,7 @@ REVIEW_WEIGHT = 3
 
 _lock = threading.Lock()
 # The last model this process trained, by (database, number of reviews, latest review id).
-_trained: dict[tuple[str, int, int | None], NaiveBayes] = {}
+_trained: dict[tuple[str, int, int | None], LinearScreen] = {}
 
 
 def reviewed(session: Session) -> list[tuple[str, bool]]:
@@ -35,7 +36,7 @@ def reviewed(session: Session) -> list[tuple[str, bool]]:
     return [(body, bool(confirmed)) for body, confirmed in rows if body]
 
 
-def model(session: Session) -> NaiveBayes:
+def model(session: Session) -> LinearScreen:
     """The learned screen as of the latest staff review."""
     count, latest = session.execute(select(func.count(), func.max(Recode.id)).where(Recode.action.in_(REVIEWS))).one()
     key = (str(session.get_bind().engine.url), int(count), latest)

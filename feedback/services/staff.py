@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from feedback.core import permissions
+from feedback.db_types import current_cipher
 from feedback.models import Person, StaffUser, Team
-from feedback.services import audit
+from feedback.services import audit, people
 
 ROLES = permissions.ROLES
 # The roles a young person's named worker may have: the ones with an inbox for their statements.
@@ -399,6 +400,43 @@ def reactivate(session: Session, user: StaffUser, *, now: datetime, by: StaffUse
     log.warning("staff user %s reactivated", user.id)
     _audit_account(user, "reactivate", now, staff=by)
     return True
+
+
+def set_mobile(
+    session: Session, user: StaffUser, raw: str | None, *, now: datetime, by: StaffUser | None = None
+) -> None:
+    """Give a member of staff a mobile number for urgent safeguarding texts (encrypted, with a keyed hash that
+    recognises a text back from them), or take it away with None or an empty string. Audited without the number."""
+    if raw is None or not raw.strip():
+        user.mobile = None
+        user.mobile_hash = None
+        _audit_account(user, "mobile-change", now, staff=by, mobile="removed")
+        return
+    try:
+        number = people.normalise_phone(raw)
+    except people.InvalidPhoneNumber as exc:
+        raise StaffError("That is not a mobile number: write it as 07700 900123 or +44 7700 900123.") from exc
+    mobile_hash = current_cipher().lookup_hash(number)
+    taken = session.scalar(select(StaffUser.id).where(StaffUser.mobile_hash == mobile_hash, StaffUser.id != user.id))
+    if taken is not None:
+        raise StaffError("Another staff account has that mobile number: each account needs its own.")
+    if session.scalar(select(Person.id).where(Person.phone_hash.in_(current_cipher().lookup_hashes(number)))):
+        # A number a young person texts from would have their texts taken for a member of staff's.
+        raise StaffError("That number is a young person's: a staff mobile must be one no young person texts from.")
+    user.mobile = number
+    user.mobile_hash = mobile_hash
+    _audit_account(user, "mobile-change", now, staff=by, mobile="set")
+
+
+def set_team_email(session: Session, team: Team, email: str | None) -> None:
+    """A team's duty inbox as one email address (new alerts go there instead of to every member), or none."""
+    if email is None or not email.strip():
+        team.email = None
+        return
+    email = email.strip()
+    if email.count("@") != 1 or any(c.isspace() for c in email) or len(email) > 254:
+        raise StaffError("That is not an email address: write it as duty@example.org.")
+    team.email = email
 
 
 def record_refusal(

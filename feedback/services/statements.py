@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.clock import LOCAL_TIME
@@ -178,16 +178,19 @@ def reply(session: Session, statement: Statement, user: StaffUser, body: str, *,
     return answer
 
 
-def escalate_overdue(session: Session, *, now: datetime) -> int:
-    """Escalate every statement still unread at its due time to the team's managers. Runs on a schedule; a
-    statement is escalated once."""
-    result = session.execute(
-        update(Statement)
+def escalate_overdue(session: Session, *, now: datetime) -> list[Statement]:
+    """Escalate every statement still unread at its due time to the team's managers (flushed), and return them for
+    their managers to be told. Runs on a schedule; a statement is escalated once, whoever else runs it."""
+    due = session.scalars(
+        select(Statement)
         .where(Statement.status == SENT, Statement.escalated_at.is_(None), Statement.due_at <= now)
-        .values(escalated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        .order_by(Statement.due_at)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for statement in due:
+        statement.escalated_at = now
+    session.flush()
+    return list(due)
 
 
 def for_person(session: Session, person_id: int) -> Sequence[Statement]:

@@ -1,10 +1,11 @@
 """Answering surveys and statements on the web, one question per page.
 
 Each answer a young person submits is stored as a message first (like a text) and screened for safeguarding in the
-same commit, before anything else is done with it, so that neither the words nor a concern can be lost to a later
-failure, and storing never waits on a lock: only then is the young person's conversation taken up (their row
-locked, `FOR NO KEY UPDATE`, for at most LOCK_WAIT) and the answer recorded. The page's form carries a nonce that
-becomes the message's id: submitting the same page twice (a double tap, a resubmitted form) records one answer.
+same commit, with the alert of a risk or a concern, before anything else is done with it, so that neither the words
+nor a concern can be lost to a later failure, and storing never waits on a lock: only then is the young person's
+conversation taken up (their row locked, `FOR NO KEY UPDATE`, for at most LOCK_WAIT) and the answer recorded. The
+page's form carries a nonce that becomes the message's id: submitting the same page twice (a double tap, a
+resubmitted form) records one answer.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from feedback.models import (
     InboundMessage,
     Person,
     Question,
-    SafeguardingAlert,
     Survey,
     SurveyVersion,
 )
+from feedback.safeguarding.alerting import raise_alert
+from feedback.safeguarding.notifications import CONCERN as CONCERN_TIER
+from feedback.safeguarding.notifications import RISK as RISK_TIER
+from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.services import conversations, inbound, statements
 from feedback.services.dbutil import insert_or_ignore
 from feedback.services.screening import screen_message
@@ -53,10 +57,12 @@ class WebPolicy:
     escalate_after_days: int
     duty_team_name: str
     link_valid_for: timedelta
+    notify: NotifyPolicy
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WebPolicy:
         return cls(
+            notify=NotifyPolicy.from_config(config),
             escalate_after_days=config["STATEMENT_ESCALATION_WORKING_DAYS"],
             duty_team_name=config["DUTY_TEAM_NAME"],
             link_valid_for=timedelta(days=config["PERSONAL_LINK_DAYS"]),
@@ -68,11 +74,25 @@ class Submitted:
     """What became of one submitted page."""
 
     error: str | None = None  # shown beside the answer, which stays in the box
-    risk: bool = False  # the words may show a risk: the next page shows where to get help now
+    risk: bool = False  # the words may show a risk: the next page shows where to get help now, and nothing else
+    # The words ask for help or to be phoned (a concern, its alert raised): the next page says a worker has been
+    # asked to get in touch, with where to get help now.
+    asks_for_help: bool = False
     duplicate: bool = False  # this page was already recorded (a double submit)
     # The last page was answered but an earlier question that needs an answer has none (its 1-based number).
     missing: int | None = None
     completed: bool = False  # the survey (or statement) is finished: the thanks page is next
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A page's words, stored and screened: whether they show a risk or ask for help, and whether the page had
+    been submitted before (then nothing more is to be done with it)."""
+
+    message_id: int
+    risk: bool
+    asks_for_help: bool
+    duplicate: bool
 
 
 def anonymous_person(session: Session, *, now: datetime) -> Person:
@@ -217,19 +237,30 @@ def answer_page(
     # Stored and screened first (committed), in the conversation it is most likely to go into: the one taken up
     # below names it for certain.
     likely = _open_conversation_id(session, person_id, version.survey_id)
-    message_id, risk, duplicate = _store_and_screen(session, person_id, likely, raw, nonce=nonce, now=now)
-    if duplicate:
-        return Submitted(risk=risk, duplicate=True)
+    stored = _store_and_screen(session, person_id, likely, raw, nonce=nonce, now=now, notify=policy.notify)
+    risk, asks_for_help = stored.risk, stored.asks_for_help and not stored.risk
+    if stored.duplicate:
+        return Submitted(duplicate=True, risk=risk, asks_for_help=asks_for_help)
     if len(raw) > MAX_TEXT_LENGTH:
-        _finish(session, message_id, "too-long", now)
+        _finish(session, stored.message_id, "too-long", now)
         session.commit()
         return Submitted(
-            error=f"That's {len(raw):,} characters. Please make it {MAX_TEXT_LENGTH:,} or fewer.", risk=risk
+            error=f"That's {len(raw):,} characters. Please make it {MAX_TEXT_LENGTH:,} or fewer.",
+            risk=risk,
+            asks_for_help=asks_for_help,
         )
+    # A risky answer is still the answer: it was written in this question's box, and on a statement it is what goes
+    # to the worker. What follows it is the help, on a page of its own (`Submitted.risk`).
     result = _take_up_and_record(
-        session, person_id, version, question, raw=raw, message_id=message_id, now=now, policy=policy
+        session, person_id, version, question, raw=raw, message_id=stored.message_id, now=now, policy=policy
     )
-    return Submitted(error=result.error, risk=risk, missing=result.missing, completed=result.completed)
+    return Submitted(
+        error=result.error,
+        risk=risk,
+        asks_for_help=asks_for_help,
+        missing=result.missing,
+        completed=result.completed,
+    )
 
 
 def _take_up_and_record(
@@ -286,10 +317,17 @@ def _empty_error(question: Question) -> str:
 
 
 def _store_and_screen(
-    session: Session, person_id: int, conversation_id: int | None, raw: str, *, nonce: str, now: datetime
-) -> tuple[int, bool, bool]:
-    """Store the words, screened, with any safeguarding alert, in one commit. Returns the message's id, whether it
-    shows a risk, and whether it had been submitted before (then nothing more is to be done with it)."""
+    session: Session,
+    person_id: int,
+    conversation_id: int | None,
+    raw: str,
+    *,
+    nonce: str,
+    now: datetime,
+    notify: NotifyPolicy,
+) -> Stored:
+    """Store the words, screened, with any safeguarding alert (a risk, or a concern), in one commit: neither the
+    words nor the alert can be lost to a failure in recording the answer."""
     provider_sid = f"web-{nonce}"
     screening = screen_message(session, raw)
     message_id = session.execute(
@@ -305,7 +343,7 @@ def _store_and_screen(
             "handling_attempts": 0,
             "conversation_id": conversation_id,
             "risk": screening.risk,
-            "risk_reason": screening.reason or None,
+            "risk_reason": screening.reason if screening.risk else None,  # the urgent flag only, as for a text
         },
     ).scalar_one_or_none()
     if message_id is None:
@@ -316,18 +354,41 @@ def _store_and_screen(
         if earlier.person_id != person_id:
             # A nonce replayed across people (a cookie lost between two submits, or a forged field): the other
             # person's page is left alone and this answer is stored as a page of its own.
-            return _store_and_screen(session, person_id, conversation_id, raw, nonce=secrets.token_urlsafe(16), now=now)
-        result = (earlier.id, bool(earlier.risk), earlier.status == PROCESSED)
+            return _store_and_screen(
+                session, person_id, conversation_id, raw, nonce=secrets.token_urlsafe(16), now=now, notify=notify
+            )
+        result = Stored(
+            earlier.id,
+            risk=bool(earlier.risk),
+            asks_for_help=screening.asks_for_help,
+            duplicate=earlier.status == PROCESSED,
+        )
         session.commit()
         return result
     if screening.risk:
-        session.add(
-            SafeguardingAlert(
-                inbound_message_id=message_id, person_id=person_id, reason=screening.reason, created_at=now
-            )
+        raise_alert(
+            session,
+            message_id=message_id,
+            person_id=person_id,
+            reason=screening.reason,
+            tier=RISK_TIER,
+            severity=screening.severity,
+            now=now,
+            policy=notify,
+        )
+    elif screening.concern:
+        raise_alert(
+            session,
+            message_id=message_id,
+            person_id=person_id,
+            reason=inbound.concern_reason(screening),
+            tier=CONCERN_TIER,
+            severity=screening.severity,
+            now=now,
+            policy=notify,
         )
     session.commit()
-    return message_id, screening.risk, False
+    return Stored(message_id, risk=screening.risk, asks_for_help=screening.asks_for_help, duplicate=False)
 
 
 def _finish(

@@ -11,6 +11,8 @@ from feedback.channels.sms.segments import count_segments
 # The HELP reply may take two SMS segments, as a survey message may (services/surveys.py); the link to the privacy
 # notice goes on the end only when it still fits, so HELP never costs a young person a third text.
 HELP_MAX_SEGMENTS = 2
+# A reply that carries the help numbers stays within two texts' worth of characters, however the numbers are set.
+HELP_REPLY_MAX_CHARACTERS = 320
 
 
 def with_privacy_link(text: str, public_base_url: str | None) -> str:
@@ -29,6 +31,8 @@ class Wording:
     opted_in: str
     already_subscribed: str
     safeguarding: str
+    # The reply to "help me", "I need help", "can someone phone me": a concern alert has gone to a worker.
+    help_on_its_way: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Wording:
@@ -51,4 +55,14 @@ class Wording:
             or "You're already getting our texts. Reply STOP to stop.",
             safeguarding=config.get("SAFEGUARDING_TEXT")
             or (f"Thank you for telling us. A worker will read your message soon. If you need help now: {numbers}"),
+            help_on_its_way=config.get("HELP_ON_ITS_WAY_TEXT") or help_on_its_way(service, numbers),
         )
+
+
+def help_on_its_way(service: str, numbers: str) -> str:
+    """What we say to a young person who asked for help or to be phoned. It says what has been done (a worker has
+    been asked to get in touch), never when: the service cannot promise a time. Without the service's name when
+    that would make it longer than HELP_REPLY_MAX_CHARACTERS."""
+    told = f"thanks for asking. We've asked a worker to get in touch with you. If you need help now: {numbers}"
+    named = f"{service[:1].upper()}{service[1:]}: {told}"
+    return named if len(named) <= HELP_REPLY_MAX_CHARACTERS else f"{told[:1].upper()}{told[1:]}"

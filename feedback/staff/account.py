@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField, StringField
 
 from feedback.clock import now
 from feedback.crypto import DecryptionError
@@ -122,6 +122,40 @@ def password() -> Any:
     db.session.commit()
     signin.renew(user)
     flash("Your password is changed. You are still signed in here, and signed out everywhere else.")
+    return redirect(url_for("staff.home"))
+
+
+class MobileForm(FlaskForm):
+    mobile = StringField(
+        "Mobile number for urgent safeguarding texts",
+        description="Such as 07700 900123. Only alerts about young people you work with are texted, never their words.",
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    remove = BooleanField("Stop texting me: remove my mobile number")
+
+
+@bp.route("/account/mobile", methods=["GET", "POST"])
+def mobile() -> Any:
+    """One's own mobile for urgent safeguarding texts: kept encrypted; texts back to the service's number from it are
+    recognised and never filed as a young person's message."""
+    user = current_user._get_current_object()
+    form = MobileForm()
+    has_mobile = bool(user.mobile)
+    if not form.is_submitted():
+        return render_template("staff/mobile.html", form=form, has_mobile=has_mobile)
+    if not form.validate():
+        abort(400, description=FORM_EXPIRED)
+    try:
+        number = None if form.remove.data else (form.mobile.data or "")
+        if number is not None and not number.strip():
+            raise staff.StaffError("Write your mobile number, or tick the box to remove it.")
+        staff.set_mobile(current_session(), user, number, now=now(), by=user)
+    except staff.StaffError as exc:
+        db.session.rollback()
+        form.mobile.errors.append(error_sentence("", str(exc)))
+        return render_template("staff/mobile.html", form=form, has_mobile=has_mobile), 400
+    db.session.commit()
+    flash("Your mobile number is removed." if form.remove.data else "Urgent safeguarding alerts will be texted to you.")
     return redirect(url_for("staff.home"))
 
 

@@ -1,9 +1,11 @@
 """The channel health page: is the service texting? Messages in and out today, failures by Twilio error code,
-the outbox backlog, what waits for quiet hours, and the scheduler's heartbeat. Counts only, from
+the outbox backlog, what waits for quiet hours, the scheduler's heartbeat, and the emails and texts that tell staff
+about safeguarding alerts (sent, waiting, failed). Counts only, from
 `services.channel_health`: no message and no phone number is shown here."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, render_template
@@ -11,6 +13,7 @@ from flask import current_app, render_template
 from feedback.clock import LOCAL_TIME, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session
+from feedback.safeguarding import delivery
 from feedback.services import channel_health, lease, outbox
 from feedback.staff.views import bp, requires
 
@@ -24,6 +27,10 @@ def channels() -> Any:
     return render_template(
         "staff/channels.html",
         health=health,
+        told=delivery.counts(current_session(), since=moment - timedelta(days=7)),
+        told_failures=delivery.recent_failures(current_session()),
+        told_waiting=delivery.waiting(current_session(), moment),
+        mail_server=bool(current_app.config.get("MAIL_SERVER")),
         quiet=quiet,
         in_quiet_hours=quiet.contains(moment),
         ttl_seconds=int(lease.TTL.total_seconds()),

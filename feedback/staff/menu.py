@@ -22,6 +22,7 @@ class Entry:
 ENTRIES = (
     Entry("staff.inbox", "Inbox", "statements young people sent to their worker"),
     Entry("staff.alerts", "Alerts", "concerns about young people's safety, to act on"),
+    Entry("staff.alerts_history", "Alert history", "alerts already acknowledged, and how fast"),
     Entry("staff.messages", "Messages", "what young people sent, and how it was filed"),
     Entry("staff.people_list", "Young people", "the register"),
     Entry("staff.advocacy_report", "Advocacy", "offers of advocacy against the target, and the log of offers"),
@@ -30,6 +31,7 @@ ENTRIES = (
     Entry("staff.surveys", "Surveys", "build, preview and publish"),
     Entry("staff.schedule_list", "Schedules", "surveys sent on their own, and quiet hours"),
     Entry("staff.channels", "Channel health", "texts in and out, failures and the backlog"),
+    Entry("staff.notifications", "Notifications", "the emails and texts that told staff about alerts"),
     Entry("staff.theme_list", "Themes", "the taxonomy messages are filed against"),
     Entry("staff.user_list", "Staff accounts", "roles, and switching off the accounts of people who leave"),
     Entry("staff.audit_log", "Audit log", "who saw or changed what, and when"),

@@ -1,4 +1,5 @@
-"""Staff pages: sign in, the SMS simulator, and open safeguarding alerts. Thin: the work is in services."""
+"""Staff pages: sign in, the SMS simulator, and the menu and alert banner on every page (the alert pages are in
+`feedback.staff.alerts`). Thin: the work is in services."""
 
 from __future__ import annotations
 
@@ -257,37 +258,3 @@ def _cannot(capability: Capability) -> bool:
 
 def _duty_team_id() -> int | None:
     return statements.duty_team_id(current_session(), current_app.config["DUTY_TEAM_NAME"])
-
-
-@bp.get("/alerts")
-@requires(Capability.REVIEW_RISK)
-def alerts() -> str:
-    from feedback.staff.audit import audited  # the audit views register on this module's bp
-
-    found = alert_service.open_alerts(current_session(), viewer())
-    audited("view", "alert-list", None, shown=len(found))
-    return render_template("staff/alerts.html", alerts=found, errors={})
-
-
-@bp.post("/alerts/<int:alert_id>/acknowledge")
-@requires(Capability.REVIEW_RISK)
-def acknowledge_alert(alert_id: int) -> Any:
-    note = request.form.get("note", "")
-    try:
-        alert_service.acknowledge(current_session(), alert_id, current_user, note, now=now(), viewer=viewer())
-    except alert_service.NoSuchAlert:
-        refuse(404, "alert", alert_id)
-    except alert_service.AlertError as exc:
-        db.session.rollback()
-        # The note stays in its box with the reason it was not saved (or, if the alert is closed, the reason on top).
-        open_now = alert_service.open_alerts(current_session(), viewer())
-        return render_template(
-            "staff/alerts.html",
-            alerts=open_now,
-            errors={alert_id: str(exc)},
-            notes={alert_id: note},
-            general_error=None if any(a.id == alert_id for a in open_now) else str(exc),
-        ), 400
-    db.session.commit()
-    flash("Alert acknowledged, with your note.")
-    return redirect(url_for("staff.alerts"))

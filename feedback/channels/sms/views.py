@@ -25,7 +25,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from feedback.clock import now
 from feedback.extensions import current_session
-from feedback.services import inbound, outbox
+from feedback.safeguarding import notifications
+from feedback.services import audit, inbound, outbox, people
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
@@ -127,6 +128,12 @@ def inbound_message() -> Response:
     )
     session, moment = current_session(), now()
     policy = inbound.InboundPolicy.from_config(current_app.config)
+    if notifications.is_staff_number(session, people.sender_address(sender), policy.notify):
+        # A member of staff texting back to an alert's text: not a young person's message, so not stored as one.
+        audit.record(session, "staff-text", now=moment, actor="webhook", subject_type="sms")
+        session.commit()
+        log.info("a text from a staff number was not filed as a young person's message")
+        return twiml([notifications.staff_text_reply(policy.notify)])
     received = inbound.receive(session, arrival, now=moment)
     try:
         outcome = inbound.process(

@@ -9,7 +9,11 @@ from flask import Blueprint, current_app, render_template
 from feedback.extensions import current_session
 from feedback.services import actions
 
+from .phone_links import phone_links
+
 bp = Blueprint("public", __name__)
+# These pages show help numbers too (the footer at least): tap to call, as on every young person's page.
+bp.add_app_template_filter(phone_links, "phone_links")
 
 
 @bp.get("/you-said-we-did")

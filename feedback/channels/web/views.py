@@ -21,11 +21,16 @@ from feedback.services import links, statements, surveys, web_responses
 from feedback.services.web_responses import MAX_TEXT_LENGTH, WebPolicy
 
 from .forms import AnswerForm
+from .phone_links import phone_links
 
 bp = Blueprint("web", __name__)
+# Every young person's page shows help numbers (the footer at least): tap to call.
+bp.add_app_template_filter(phone_links, "phone_links")
 
 ANONYMOUS_KEY = "respondent"  # the anonymous person's id in the (signed) session cookie
+# After an answer that may show a risk or asks for help: which help page to show, and where carrying on goes.
 HELP_KEY = "show-help"
+RISK_HELP, ASKED_FOR_HELP = "risk", "asks-for-help"
 BEGUN_KEY = "begun"  # the open-link surveys this visitor has begun and not finished
 # Beside the limit on new responses, a looser one on every answer an address submits, so that no client can fill
 # the database by answering one page again and again.
@@ -209,10 +214,9 @@ def question(slug: str, number: int, token: str | None = None) -> Any:
         now=now(),
         policy=_policy(),
     )
-    if result.risk:
-        session[HELP_KEY] = True
+    help_kind = RISK_HELP if result.risk else ASKED_FOR_HELP if result.asks_for_help else None
     if result.error:
-        return _page(flow, item, number, form, error=result.error, status=400)
+        return _page(flow, item, number, form, error=result.error, status=400, help_now=help_kind)
     if token is None:
         _remember_begun(slug, begun=not result.completed)
         if result.completed:
@@ -220,11 +224,39 @@ def question(slug: str, number: int, token: str | None = None) -> Any:
             # can never page back through someone else's answers.
             session.pop(ANONYMOUS_KEY, None)
     if result.completed:
-        return redirect(flow.url("done"))
-    if result.missing is not None:
+        following = flow.url("done")
+    elif result.missing is not None:
         session[MISSING_KEY] = True
-        return redirect(flow.url("question", number=result.missing))
-    return redirect(_next_url(flow, number))
+        following = flow.url("question", number=result.missing)
+    else:
+        following = _next_url(flow, number)
+    if help_kind is not None:
+        # Where to get help now comes next, on a page of its own: the next question waits until they carry on.
+        session[HELP_KEY] = {"kind": help_kind, "next": following}
+        return redirect(flow.url("help"))
+    return redirect(following)
+
+
+@bp.get("/s/<slug>/help", endpoint="open_help")
+@bp.get("/s/<slug>/<token>/help", endpoint="personal_help")
+def help_now(slug: str, token: str | None = None) -> str:
+    """Where to get help now, after an answer that may show a risk or that asks for help; then on with the survey.
+    Opened again (or directly), it still lists the help numbers, and carries on from the survey's first page."""
+    flow = _flow(slug, token)
+    shown = session.pop(HELP_KEY, None)
+    shown = shown if isinstance(shown, dict) else {}
+    start = flow.url("start")
+    following = shown.get("next")
+    if not isinstance(following, str) or not following.startswith(start + "/"):
+        following = start  # only ever a page of this survey: the session is signed, but be sure
+    return render_template(
+        "young/help_now.html",
+        flow=flow,
+        kind=shown.get("kind", RISK_HELP),
+        known=token is not None,  # a personal link: a worker can find them
+        following=following,
+        help_numbers=current_app.config["HELP_NUMBERS"],
+    )
 
 
 @bp.get("/s/<slug>/done", endpoint="open_done")
@@ -236,7 +268,6 @@ def done(slug: str, token: str | None = None) -> str:
         flow=flow,
         token=token,
         help_numbers=current_app.config["HELP_NUMBERS"],
-        show_help=session.pop(HELP_KEY, False),
         statement=flow.version.survey.purpose == surveys.STATEMENT,
     )
 
@@ -278,7 +309,14 @@ def _earlier_answer(flow: Flow, item: Question) -> str | None:
 
 
 def _page(
-    flow: Flow, item: Question, number: int, form: AnswerForm, *, error: str | None = None, status: int = 200
+    flow: Flow,
+    item: Question,
+    number: int,
+    form: AnswerForm,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    help_now: str | None = None,
 ) -> Any:
     form.nonce.data = secrets.token_urlsafe(16)  # a fresh page: its submit is a new answer
     form.website.data = ""
@@ -296,7 +334,8 @@ def _page(
         last=number == len(flow.questions),
         statement=flow.version.survey.purpose == surveys.STATEMENT,
         honeypot=flow.token is None,
-        show_help=session.pop(HELP_KEY, False),
+        # The answer could not be saved yet (too long, say) but may show a risk: the help goes above it.
+        show_help=help_now,
         help_numbers=current_app.config["HELP_NUMBERS"],
         missing=session.pop(MISSING_KEY, False),
     )
