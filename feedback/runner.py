@@ -172,6 +172,9 @@ def run_worker(interval: float) -> None:
     sender = sender_from_config(current_app.config)
     pacer = pacer_from_config(current_app.config)
     log.info("worker started (%s)", type(sender).__name__)
+    if not current_app.config.get("MAIL_SERVER"):
+        # Not a refusal, so `make run` needs no mail server; the channel health page says the same in red.
+        log.warning("MAIL_SERVER is not set: safeguarding emails to staff are stored, not sent")
     while not stop.event.is_set():
         try:
             done = work_once(sender, pacer=pacer)
