@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -82,27 +83,60 @@ class NotifyPolicy:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> NotifyPolicy:
-        from feedback.config import DEVELOPMENT, TESTING
+        """The policy of these settings. Built once per distinct settings: every text's webhook asks for it, and
+        parsing office hours, the ladder and two phone numbers each time would be work on the hot path."""
+        from feedback.config import ConfigurationError, public_base_url
 
-        base_url = config.get("PUBLIC_BASE_URL") or (
-            "http://127.0.0.1:5000" if config["FEEDBACK_ENV"] in {DEVELOPMENT, TESTING} else ""
-        )
-        return cls(
-            base_url=str(base_url),
-            office_hours=OfficeHours.parse(config["OFFICE_HOURS"], config["PUBLIC_HOLIDAYS"]),
+        try:
+            base_url = public_base_url(config)
+        except ConfigurationError:
+            base_url = ""  # links in notifications are then paths on the staff pages
+        return _policy(
+            base_url=base_url,
+            office_hours=config["OFFICE_HOURS"],
+            holidays=tuple(config["PUBLIC_HOLIDAYS"]),
             duty_team_name=config["DUTY_TEAM_NAME"],
-            escalate_after=timedelta(minutes=config["SAFEGUARDING_ESCALATION_MINUTES"]),
-            ladder=parse_ladder(config.get("SAFEGUARDING_ESCALATION_LADDER")),
+            escalate_minutes=int(config["SAFEGUARDING_ESCALATION_MINUTES"]),
+            ladder=config.get("SAFEGUARDING_ESCALATION_LADDER"),
             out_of_hours_email=config.get("OUT_OF_HOURS_EMAIL"),
-            out_of_hours_phone=_phone(config.get("OUT_OF_HOURS_PHONE")),
+            out_of_hours_phone=config.get("OUT_OF_HOURS_PHONE"),
             head_of_service_email=config.get("HEAD_OF_SERVICE_EMAIL"),
-            head_of_service_phone=_phone(config.get("HEAD_OF_SERVICE_PHONE")),
-            statement_escalation_days=config["STATEMENT_ESCALATION_WORKING_DAYS"],
+            head_of_service_phone=config.get("HEAD_OF_SERVICE_PHONE"),
+            statement_escalation_days=int(config["STATEMENT_ESCALATION_WORKING_DAYS"]),
         )
 
     def step(self, number: int) -> tuple[str, ...]:
         """Who step `number` (1, 2, ...) tells: past the top of the ladder, the top again, until someone acts."""
         return self.ladder[min(number, len(self.ladder)) - 1]
+
+
+@lru_cache(maxsize=8)
+def _policy(
+    *,
+    base_url: str,
+    office_hours: str,
+    holidays: tuple[date, ...],
+    duty_team_name: str,
+    escalate_minutes: int,
+    ladder: str | None,
+    out_of_hours_email: str | None,
+    out_of_hours_phone: str | None,
+    head_of_service_email: str | None,
+    head_of_service_phone: str | None,
+    statement_escalation_days: int,
+) -> NotifyPolicy:
+    return NotifyPolicy(
+        base_url=base_url,
+        office_hours=OfficeHours.parse(office_hours, holidays),
+        duty_team_name=duty_team_name,
+        escalate_after=timedelta(minutes=escalate_minutes),
+        ladder=parse_ladder(ladder),
+        out_of_hours_email=out_of_hours_email,
+        out_of_hours_phone=_phone(out_of_hours_phone),
+        head_of_service_email=head_of_service_email,
+        head_of_service_phone=_phone(head_of_service_phone),
+        statement_escalation_days=statement_escalation_days,
+    )
 
 
 def _phone(raw: str | None) -> str | None:
@@ -386,7 +420,7 @@ def statement_escalated(session: Session, statement: Statement, *, now: datetime
     managers = _members(session, team, [Role.MANAGER]) if team else []
     recipients = [r for m in managers for r in _staff(m, "manager", text=False)]
     if not recipients:
-        recipients = [r for r in _everyone_in_charge(session, text=False)]
+        recipients = _everyone_in_charge(session, text=False)
     link = f"{policy.base_url}/staff/statements/{statement.id}"
     days = policy.statement_escalation_days
 
