@@ -51,9 +51,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server), and the young
-# person's pages in Chromium.
+# person's pages in Chromium, spread over every core (each pytest-xdist worker has its own databases).
 test: $(STAMP) $(PRISM) $(AXE) chromium lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/webhook.py

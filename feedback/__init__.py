@@ -55,6 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["ENCRYPTION_KEY"] or app.config["SECRET_KEY"], tuple(app.config.get("ENCRYPTION_OLD_KEYS", ()))
     )
     _init_database(app)
+    from feedback.services import staff as staff_accounts
+
+    staff_accounts.use_password_hashing(app.config.get("PASSWORD_HASHING", "standard"))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"

@@ -286,6 +286,8 @@ def validate(config: Mapping[str, Any]) -> None:
         )
     _check_safeguarding(config)
     mode = config["FEEDBACK_ENV"]
+    if config.get("PASSWORD_HASHING", "standard") != "standard" and mode != TESTING:
+        raise ConfigurationError("PASSWORD_HASHING other than standard is for the test suite only")
     secret = config.get("SECRET_KEY")
     if mode == PRODUCTION:
         if not secret:

@@ -22,8 +22,10 @@ import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
+from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from feedback import create_app
@@ -45,6 +47,54 @@ YOUNG_PERSON = "+447700900123"
 _WATCH = log_watch.Watch()
 
 
+def _reuse_url_builders() -> None:
+    """Every test builds its own app, and werkzeug compiles Python for each of the app's 160-odd URL rules as it
+    registers them: about 0.1 s an app, a fifth of the suite. The code it compiles depends only on the rule, so the
+    suite compiles each once and every app binds it to its own rule, as werkzeug does. (Test-only: a service builds
+    one app per process.) If werkzeug ever changes this private method, the suite is only slower."""
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:
+        return
+    compiled: dict[tuple[Any, ...], Any] = {}
+
+    def reused(rule: Rule, append_unknown: bool = True) -> Any:
+        key = (
+            rule.rule,
+            rule.subdomain,
+            rule.host,
+            tuple(rule._trace),
+            repr(sorted((rule.defaults or {}).items())),
+            tuple(sorted((name, type(converter).__qualname__) for name, converter in rule._converters.items())),
+            append_unknown,
+        )
+        if key not in compiled:
+            compiled[key] = compile_builder(rule, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = reused  # type: ignore[method-assign]
+
+
+_reuse_url_builders()
+
+
+class _TemplateCode(BytecodeCache):
+    """Jinja's compiled templates, kept for the whole run: each test's app would otherwise compile every template
+    it renders again. Keyed by Jinja on the template's name and source, so an edited template compiles afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self.code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = _TemplateCode()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Every log line of the run goes past the watch too (with the service's redacting filter on it, as on any
     handler: `logs.configure` adds it to each handler of the root logger)."""
@@ -53,20 +103,38 @@ def pytest_configure(config: pytest.Config) -> None:
     root.setLevel(logging.INFO)  # what production writes (`logs.configure`)
 
 
+# What each xdist worker's watch saw, gathered by the controlling process as each worker stops.
+_WORKER_WATCHES: list[dict[str, Any]] = []
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The run fails if any log line it wrote holds a phone number or a young person's words."""
+    """The run fails if any log line it wrote holds a phone number or a young person's words. Under xdist each worker
+    watches its own tests and hands what it found to the controlling process, which reports for the whole run."""
     logging.getLogger().removeHandler(_WATCH)
-    found = log_watch.findings(_WATCH.lines)
+    mine = {"lines": len(_WATCH.lines), "messages": len(log_watch.sent), "found": log_watch.findings(_WATCH.lines)}
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["log_watch"] = mine
+        return
+    watches = [mine, *_WORKER_WATCHES]
+    found = [finding for watch in watches for finding in watch["found"]]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(
-            f"log watch: {len(_WATCH.lines)} log lines checked for phone numbers and "
-            f"{len(log_watch.sent)} young people's messages: {len(found)} found"
+            f"log watch: {sum(w['lines'] for w in watches)} log lines checked for phone numbers and "
+            f"{sum(w['messages'] for w in watches)} young people's messages: {len(found)} found"
         )
         for finding in found[:20]:
             reporter.write_line(f"  {finding}", red=True)
     if found:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """An xdist worker has finished: keep what its log watch found."""
+    if watch := getattr(node, "workeroutput", {}).get("log_watch"):
+        _WORKER_WATCHES.append(watch)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,15 +172,23 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         # Tests pace sends with their own Pacer where pacing is what they test; elsewhere a real second per
         # message would only make them slow.
         "SEND_RATE_PER_SECOND": 0,
+        # argon2's cheapest parameters: the suite signs in thousands of times (refused outside testing).
+        "PASSWORD_HASHING": "cheap",
     }
     config.update(overrides)
+    if config["FEEDBACK_ENV"] != "testing" and "PASSWORD_HASHING" not in overrides:
+        del config["PASSWORD_HASHING"]  # a service started as in development or production hashes as they do
     return config
 
 
 def migrate_to_head(database_url: str) -> None:
+    """The schema the migrations build, and the defaults every installation starts with (`feedback defaults
+    load`), once per session per database: each test starts from a copy, never loading them again."""
     app = create_app(base_config(database_url))
     with app.app_context():
         upgrade()
+        load_defaults(db.session)
+        db.session.commit()
         db.engine.dispose()
 
 
@@ -125,16 +201,69 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
+def postgres_database() -> Iterator[PostgresTemplate]:
     """A PostgreSQL database of its own for this test session, migrated to head, dropped at the end."""
     name = f"feedback_test_{secrets.token_hex(4)}"
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}"
     migrate_to_head(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+    yield PostgresTemplate.snapshot(url)
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class PostgresTemplate:
+    """The session's PostgreSQL database and how to put it back as the migrations and defaults left it.
+
+    Emptying 30-odd tables with TRUNCATE costs about half a second a test (each one new files on disk); DELETE of a
+    few rows costs next to nothing. The defaults are kept in a schema of their own and copied back, and each
+    sequence starts where it did, in one round trip. The audit log refuses DELETE through a trigger (migrations
+    0012 and 0013); the tests connect as the server's superuser, who may switch ordinary triggers off for this
+    session only (the app's own database role never can: `deploy/roles.sql`, `tests/test_database_roles.py`)."""
+
+    url: str
+    reset_sql: str
+
+    SCHEMA = "test_defaults"
+
+    @classmethod
+    def snapshot(cls, url: str) -> PostgresTemplate:
+        with psycopg.connect(url, autocommit=True) as conn:
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    " ORDER BY tablename"
+                )
+            ]
+            sequences = conn.execute(
+                "SELECT table_name, column_name, pg_get_serial_sequence(quote_ident(table_name), column_name)"
+                " FROM information_schema.columns WHERE table_schema = 'public'"
+                " AND pg_get_serial_sequence(quote_ident(table_name), column_name) IS NOT NULL"
+            ).fetchall()
+            conn.execute(f"CREATE SCHEMA {cls.SCHEMA}")
+            kept = []
+            for table in tables:
+                copy = f'{cls.SCHEMA}."{table}"'
+                conn.execute(f'CREATE TABLE {copy} AS SELECT * FROM public."{table}"')  # noqa: S608 - from pg_tables
+                if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {copy})").fetchone() == (True,):  # noqa: S608
+                    kept.append(table)
+        statements = ["SET session_replication_role = replica"]
+        # Names from the catalogue, never from outside.
+        statements += [f'DELETE FROM public."{table}"' for table in tables]  # noqa: S608
+        statements += [f'INSERT INTO public."{t}" SELECT * FROM {cls.SCHEMA}."{t}"' for t in kept]  # noqa: S608
+        statements += [
+            f'SELECT setval(\'{sequence}\', COALESCE((SELECT max("{column}") FROM {cls.SCHEMA}."{table}"), 0) + 1, false)'  # noqa: S608, E501
+            for table, column, sequence in sequences
+        ]
+        statements.append("SET session_replication_role = origin")
+        return cls(url.replace("postgresql://", "postgresql+psycopg://", 1), ";\n".join(statements))
+
+    def reset(self) -> None:
+        with psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(self.reset_sql)
 
 
 @pytest.fixture
@@ -144,25 +273,9 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    url = request.getfixturevalue("postgres_database")
-    yield url
-    _truncate_postgres(url)
-
-
-def _truncate_postgres(url: str) -> None:
-    """Empty every table between tests. The audit log refuses TRUNCATE through a trigger (migration 0013); the
-    tests connect as the server's superuser, who may switch ordinary triggers off for this session only (the app's
-    own database role never can: `deploy/roles.sql`, `tests/test_database_roles.py`)."""
-    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute("SET session_replication_role = replica")
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )
-        ]
-        if tables:
-            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    template: PostgresTemplate = request.getfixturevalue("postgres_database")
+    yield template.url
+    template.reset()
 
 
 # --- the app ------------------------------------------------------------------------------------------------
@@ -195,11 +308,13 @@ def app_config() -> dict[str, Any]:
 
 @pytest.fixture
 def app(database_url: str, clock: Clock, app_config: dict[str, Any]) -> Iterator[Flask]:
-    yield from serving(create_app(base_config(database_url, CLOCK=clock, **app_config)))
+    """The app on a database that starts as the migrations and the defaults left it."""
+    yield from serving(create_app(base_config(database_url, CLOCK=clock, **app_config)), load=False)
 
 
-def serving(app: Flask) -> Iterator[Flask]:
-    """`app` with the defaults loaded, in an app context the test shares with its requests, cleaned up after."""
+def serving(app: Flask, *, load: bool = True) -> Iterator[Flask]:
+    """`app` (with the defaults loaded, unless its database was copied with them), in an app context the test
+    shares with its requests, cleaned up after."""
 
     @app.before_request
     def each_request_finds_its_own_user() -> None:
@@ -208,9 +323,11 @@ def serving(app: Flask) -> Iterator[Flask]:
         cookie it sent, and no test of two browsers could fail. In production every request has its own."""
         g.pop("_login_user", None)
 
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
-        load_defaults(db.session)
-        db.session.commit()
+        if load:
+            load_defaults(db.session)
+            db.session.commit()
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from feedback.analysis.pipeline import analyse
 from feedback.analysis.redaction import redact
 from feedback.analysis.sentiment import sentiment
+from feedback.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -25,17 +25,10 @@ LABELS = {"pos": "positive", "neg": "negative", "neu": "neutral"}
 
 def run_cli(lines: list[str]) -> list[dict[str, object]]:
     """`feedback analyse` as a user runs it: no settings, no database, text on standard input."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FEEDBACK_", "DATABASE_", "SECRET_"))}
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("FEEDBACK_", "DATABASE_", "SECRET_"))}
     env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/nowhere"  # proves no database is touched
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "feedback"), "analyse"],
-        input="".join(line + "\n" for line in lines),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
+    done = CliRunner().invoke(cli, ["analyse"], input="".join(line + "\n" for line in lines), env=env)
+    assert done.exit_code == 0, done.output
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 

@@ -26,7 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from feedback.cli import cli
 from feedback.config import from_environment, migration_database_url, validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,11 +137,14 @@ def test_every_command_in_deploy_exists(source: str, argv: list[str], tmp_path: 
         # systemd needs absolute paths: the virtual environment's commands.
         assert argv[0].endswith(f"/.venv/bin/{program}"), argv[0]
     if program == "feedback":
-        check = [str(BIN / "feedback"), *_subcommand(argv), "--help"]
-    else:
-        assert argv[-1] == APP, f"{source} serves {argv[-1]}"
-        # gunicorn loads the app with every setting given, then exits without serving.
-        check = [str(BIN / "gunicorn"), *argv[1:-1], "--check-config", APP]
+        # The command is looked up as the installed `feedback` would look it up (the process itself is tested
+        # by the scheduler, worker and gunicorn tests): in this process, with the machine's environment.
+        result = CliRunner().invoke(cli, [*_subcommand(argv), "--help"], env=_environment(tmp_path))
+        assert result.exit_code == 0, f"{source}: feedback {shlex.join(_subcommand(argv))}: {result.output}"
+        return
+    assert argv[-1] == APP, f"{source} serves {argv[-1]}"
+    # gunicorn loads the app with every setting given, then exits without serving.
+    check = [str(BIN / "gunicorn"), *argv[1:-1], "--check-config", APP]
     done = subprocess.run(
         check, env=_environment(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )

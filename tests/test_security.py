@@ -4,6 +4,7 @@ the limit per address, and the optional second factor (TOTP) with its codes made
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from argon2 import profiles
 from sqlalchemy import select, text
 
 from feedback import create_app
@@ -185,8 +187,8 @@ def test_an_unknown_email_takes_the_same_path_and_answer(
     app: Any, client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     make_user()
-    hasher = _CountingHasher(staff._hasher)
-    monkeypatch.setattr(staff, "_hasher", hasher)
+    hasher = _CountingHasher(staff._passwords.hasher)
+    monkeypatch.setattr(staff, "_passwords", dataclasses.replace(staff._passwords, hasher=hasher))
     caplog.set_level(logging.INFO)
     unknown = sign_in(client, email="nobody@example.org").get_data(as_text=True)
     wrong = sign_in(client, password="not the password").get_data(as_text=True)
@@ -226,6 +228,18 @@ def test_an_address_may_try_only_so_many_times_a_minute(app: Any, client: Any) -
 def test_passwords_are_hashed_with_argon2(app: Any) -> None:
     make_user()
     assert user().password_hash.startswith("$argon2id$")
+
+
+def test_only_the_test_suite_may_hash_passwords_cheaply(database_url: str) -> None:
+    """The suite hashes with argon2's cheapest parameters to save minutes; a service never may."""
+    for mode in ("development", "production"):
+        with pytest.raises(ConfigurationError, match="PASSWORD_HASHING"):
+            create_app(base_config(database_url, FEEDBACK_ENV=mode, PASSWORD_HASHING="cheap"))
+    standard = staff._Passwords.named("standard").hasher
+    assert (standard.time_cost, standard.memory_cost) == (
+        profiles.RFC_9106_LOW_MEMORY.time_cost,
+        profiles.RFC_9106_LOW_MEMORY.memory_cost,
+    )
 
 
 # --- sessions -------------------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import pyotp
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
@@ -32,9 +33,31 @@ MAX_PASSWORD_LENGTH = 1024
 log = logging.getLogger(__name__)
 # Who a refused sign-in is from, in the audit log: nobody is known to be the account's owner.
 SIGN_IN_PAGE = "sign-in page"
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+# argon2-cffi's own defaults (RFC 9106, low memory) everywhere but the test suite, which signs in thousands of times
+# and may ask for argon2's cheapest parameters (PASSWORD_HASHING = "cheap"; `config.validate` refuses it elsewhere).
+PASSWORD_HASHING = {"standard": PasswordHasher, "cheap": lambda: PasswordHasher.from_parameters(profiles.CHEAPEST)}
+
+
+@dataclass(frozen=True)
+class _Passwords:
+    hasher: PasswordHasher
+    # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
+    dummy_hash: str
+
+    @classmethod
+    @cache
+    def named(cls, profile: str) -> _Passwords:
+        hasher = PASSWORD_HASHING[profile]()
+        return cls(hasher, hasher.hash("not-a-real-password-just-for-timing"))
+
+
+_passwords = _Passwords.named("standard")
+
+
+def use_password_hashing(profile: str) -> None:
+    """Hash and verify passwords with the named parameters from now on (the app factory calls it)."""
+    global _passwords  # noqa: PLW0603 - one choice for the process, made by the app factory
+    _passwords = _Passwords.named(profile)
 
 
 class StaffError(ValueError):
@@ -66,7 +89,7 @@ def create_user(
         raise StaffError("the name young people see can be up to 100 characters")
     user = StaffUser(
         email=email,
-        password_hash=_hasher.hash(password),
+        password_hash=_passwords.hasher.hash(password),
         role=role,
         display_name=display_name.strip(),
         team_id=team_named(session, team).id if team else None,
@@ -109,7 +132,7 @@ def authenticate(
     query = select(StaffUser).where(StaffUser.email == email).with_for_update()
     user = session.scalar(query) if email else None
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _passwords.hasher.verify(user.password_hash if user else _passwords.dummy_hash, password)
         right = True
     except (VerificationError, InvalidHashError):
         right = False
@@ -128,8 +151,8 @@ def authenticate(
         log.warning("sign-in refused: staff user %s is not active", user.id)
         _audit_refusal(user, now, "not active")
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _passwords.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _passwords.hasher.hash(password)
     return user
 
 
@@ -489,13 +512,13 @@ def _check_new_password(password: str, *, field: str | None = None) -> None:
 
 
 def _set_password(user: StaffUser, password: str) -> None:
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _passwords.hasher.hash(password)
     end_sessions(user)
 
 
 def _verifies(password_hash: str, password: str) -> bool:
     try:
-        return bool(_hasher.verify(password_hash, password))
+        return bool(_passwords.hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 
