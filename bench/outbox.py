@@ -63,11 +63,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feedback import create_app
 from feedback.config import DEFAULT_LOCALITIES
-from feedback.db_types import CIPHER_EXTENSION, current_cipher
+from feedback.core.db_types import CIPHER_EXTENSION, current_cipher
 from feedback.extensions import current_session, db
+from feedback.messages import outbox
 from feedback.models import new_pseudonym
-from feedback.services import conversations, outbox, schedules, sending, surveys
-from feedback.services.defaults import load_defaults
+from feedback.ops.defaults import load_defaults
+from feedback.surveys import conversations, schedules, sending
+from feedback.surveys import operations as surveys
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

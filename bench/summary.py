@@ -59,12 +59,12 @@ except ModuleNotFoundError:  # `python bench/summary.py` outside the venv: start
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feedback import create_app
-from feedback.clock import LOCAL_TIME
 from feedback.config import DEFAULT_LOCALITIES
+from feedback.core.clock import LOCAL_TIME
 from feedback.extensions import current_session, db
-from feedback.services.defaults import load_defaults
-from feedback.services.people import AGE_BANDS, CARE_SETTINGS
-from feedback.services.summary import Filters, choices, local_start, parse_filters, summarise
+from feedback.insight.summary import Filters, choices, local_start, parse_filters, summarise
+from feedback.ops.defaults import load_defaults
+from feedback.people.operations import AGE_BANDS, CARE_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1/feedback_bench"

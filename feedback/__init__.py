@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import werkzeug.exceptions
 from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -18,9 +19,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from feedback import config as settings
-from feedback import logs, security
-from feedback.crypto import Cipher
-from feedback.db_types import CIPHER_EXTENSION
+from feedback import security
+from feedback.core import errors, logs
+from feedback.core.crypto import Cipher
+from feedback.core.db_types import CIPHER_EXTENSION
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["ENCRYPTION_KEY"] or app.config["SECRET_KEY"], tuple(app.config.get("ENCRYPTION_OLD_KEYS", ()))
     )
     _init_database(app)
-    from feedback.services import staff as staff_accounts
+    from feedback.accounts import operations as staff_accounts
 
     staff_accounts.use_password_hashing(app.config.get("PASSWORD_HASHING", "standard"))
     csrf.init_app(app)
@@ -64,11 +66,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Production refuses limits counted in one process's memory unless only one web process runs (config.validate).
     limiter.init_app(app)
 
-    from feedback.api import bp as api_bp
     from feedback.channels.sms import views as sms
+    from feedback.channels.sms.twilio_sender import sender_from_config
     from feedback.channels.web import public
     from feedback.channels.web import views as web
-    from feedback.health import bp as health_bp
+    from feedback.insight.api import bp as api_bp
+    from feedback.messages.outbox import SENDER_EXTENSION
+    from feedback.ops.health import bp as health_bp
     from feedback.staff import bp as staff_bp
 
     app.register_blueprint(health_bp)
@@ -84,6 +88,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(web.bp)
     # The API reads only, with a bearer token and no cookie: there is no session to forge a request with.
     csrf.exempt(api_bp)
+
+    # The worker and the commands send through whatever the SMS channel builds from the settings.
+    app.extensions[SENDER_EXTENSION] = sender_from_config
 
     from feedback.cli import register as register_commands
 
@@ -101,7 +108,7 @@ def _init_database(app: Flask) -> None:
     def load_user(user_id: str) -> Any:
         """The signed-in member of staff, on every request, if their session has not been ended on the server
         (signed out, a new password or role, deactivated): `user_id` holds the session version it began with."""
-        from feedback.services import staff
+        from feedback.accounts import operations as staff
 
         return staff.session_user(db.session(), user_id)
 
@@ -142,3 +149,9 @@ def _register_errors(app: Flask) -> None:
         # a clean one.
         db.session.rollback()
         return render_template("errors/http.html", error=error), error.code or 500
+
+    @app.errorhandler(errors.NotFound)
+    def not_found(error: errors.NotFound) -> Any:
+        """A record that is not there, or not this person's to see, wherever a view let it through: 404, answered
+        by whatever answers a 404 on that page (the staff pages, the API, a young person's)."""
+        return app.handle_http_exception(werkzeug.exceptions.NotFound())

@@ -12,6 +12,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from feedback.core.errors import FeedbackError
+
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 TESTING = "testing"
@@ -27,7 +29,7 @@ DEFAULT_HELP_NUMBERS = (
 )
 
 
-class ConfigurationError(RuntimeError):
+class ConfigurationError(FeedbackError, RuntimeError):
     """The service cannot start safely with the settings it was given."""
 
 

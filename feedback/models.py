@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     Column,
     Date,
     Float,
@@ -33,9 +33,151 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.clock import utcnow
-from feedback.db_types import EncryptedJSON, EncryptedText, UTCDateTime
+from feedback.core.clock import utcnow
+from feedback.core.db_types import EncryptedJSON, EncryptedText, UTCDateTime, one_of
 from feedback.extensions import db
+
+# --- the states and kinds each row may be in ---------------------------------------------------------------------
+# Each is a StrEnum (its members are the strings stored), each column holding one has a CHECK constraint (migration
+# 0016) so no other value can be written, and each state machine is moved only by the module named.
+
+
+class Role(StrEnum):
+    """A member of staff's role: what each may do is `feedback.core.permissions`."""
+
+    ADMIN = "admin"
+    CHAMPIONS = "champions"
+    WORKER = "worker"
+    ADVOCACY = "advocacy"
+    MANAGER = "manager"
+
+
+class SurveyPurpose(StrEnum):
+    SURVEY = "survey"
+    STATEMENT = "statement"  # a guided message from a young person to their worker, built like a survey
+
+
+class VersionStatus(StrEnum):
+    """A survey version: a draft staff are writing, or published and frozen (`feedback.surveys.operations`)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Channel(StrEnum):
+    """How a young person reached us, or how we reach them."""
+
+    SMS = "sms"
+    WEB = "web"
+
+
+class ConversationStatus(StrEnum):
+    """One young person's way through one survey; moved only by `feedback.surveys.conversations`."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    REPLACED = "replaced"
+    STOPPED = "stopped"
+    CANCELLED = "cancelled"
+
+
+class InboundStatus(StrEnum):
+    """A stored message: received (stored, not handled yet) -> processed (`feedback.messages.inbound`)."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+
+
+class AnswerStatus(StrEnum):
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+    UNANSWERED = "unanswered"
+
+
+class OutboundStatus(StrEnum):
+    """A message to a young person; moved only by `feedback.messages.outbox`. Ours first, then the statuses Twilio's
+    callbacks report."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    SIMULATED = "simulated"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # Twilio may have taken it: never retried, for a person to check
+    REPLIED = "replied"  # given back in the webhook's own answer (TwiML), not through the outbox
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    READ = "read"
+    CANCELED = "canceled"
+
+
+class AlertTier(StrEnum):
+    """A safeguarding alert's tier (`feedback.safeguarding.alerting` raises them)."""
+
+    RISK = "risk"
+    CONCERN = "concern"
+
+
+class StepKind(StrEnum):
+    """What a member of staff did about an alert."""
+
+    TEXT = "text"
+    CALL = "call"
+    NOTE = "note"
+
+
+class NotificationStatus(StrEnum):
+    """An email or text to staff; moved only by `feedback.safeguarding.delivery`."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    STORED = "stored"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+
+
+class NotificationChannel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class StatementStatus(StrEnum):
+    """A statement to a worker: sent -> read -> replied; moved only by `feedback.statements.operations`."""
+
+    SENT = "sent"
+    READ = "read"
+    REPLIED = "replied"
+
+
+class ThemeSource(StrEnum):
+    """Who filed a message under a theme (`feedback.insight.filing`)."""
+
+    AUTO = "auto"  # the analysis
+    QUESTION = "question"  # the question it answered
+    STAFF = "staff"
+    REMOVED = "removed"  # staff said the message is not about this theme: re-analysis never gives it again
+
+
+class ActionStatus(StrEnum):
+    """ "You said, we did": an action against a theme (`feedback.actions.operations`)."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+
+
+class OfferResponse(StrEnum):
+    """How a young person answered an offer of advocacy (`feedback.advocacy`)."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    THINKING = "thinking"
 
 
 def new_pseudonym() -> str:
@@ -120,6 +262,7 @@ class Survey(db.Model):  # type: ignore[name-defined]
     """A survey, identified by its slug; its content lives in numbered versions."""
 
     __tablename__ = "survey"
+    __table_args__ = (one_of("purpose", SurveyPurpose),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -138,7 +281,10 @@ class SurveyVersion(db.Model):  # type: ignore[name-defined]
     """One imported version of a survey. It never changes: importing again makes a new version."""
 
     __tablename__ = "survey_version"
-    __table_args__ = (UniqueConstraint("survey_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "number"),
+        one_of("status", VersionStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
@@ -209,6 +355,8 @@ class Conversation(db.Model):  # type: ignore[name-defined]
             postgresql_where=text("status = 'active' AND channel = 'sms'"),
         ),
         Index("ix_conversation_status_last_activity", "status", "last_activity_at"),
+        one_of("status", ConversationStatus),
+        one_of("channel", Channel),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,7 +388,11 @@ class InboundMessage(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "inbound_message"
-    __table_args__ = (Index("ix_inbound_message_status_received_at", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbound_message_status_received_at", "status", "received_at"),
+        one_of("status", InboundStatus),
+        one_of("channel", Channel),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -276,7 +428,10 @@ class Answer(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "answer"
-    __table_args__ = (UniqueConstraint("conversation_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "question_id"),
+        one_of("status", AnswerStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
@@ -306,6 +461,8 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined]
         # How senders claim: the most urgent due message first (replies before bulk sends), oldest first; with the id
         # in it a claim reads one index entry, not a bulk send's whole backlog sorted.
         Index("ix_outbound_message_claim", "status", "priority", "next_attempt_at", "id"),
+        one_of("status", OutboundStatus),
+        one_of("channel", Channel),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -335,7 +492,7 @@ class SafeguardingAlert(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "safeguarding_alert"
     __table_args__ = (
-        CheckConstraint("tier IN ('risk', 'concern')", name="ck_safeguarding_alert_tier"),
+        one_of("tier", AlertTier, "ck_safeguarding_alert_tier"),
         Index("ix_safeguarding_alert_open", "acknowledged_at", "severity", "created_at"),
     )
 
@@ -368,7 +525,7 @@ class AlertStep(db.Model):  # type: ignore[name-defined]
     """Something a member of staff did about an alert: a text to the young person, a call, a note."""
 
     __tablename__ = "alert_step"
-    __table_args__ = (CheckConstraint("kind IN ('text', 'call', 'note')", name="ck_alert_step_kind"),)
+    __table_args__ = (one_of("kind", StepKind, "ck_alert_step_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("safeguarding_alert.id"), index=True)
@@ -393,10 +550,8 @@ class Notification(db.Model):  # type: ignore[name-defined]
     __tablename__ = "notification"
     __table_args__ = (
         Index("ix_notification_claim", "status", "next_attempt_at", "id"),
-        CheckConstraint("channel IN ('email', 'sms')", name="ck_notification_channel"),
-        CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'stored', 'failed', 'unconfirmed')", name="ck_notification_status"
-        ),
+        one_of("channel", NotificationChannel, "ck_notification_channel"),
+        one_of("status", NotificationStatus, "ck_notification_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -424,6 +579,7 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     """A member of staff who signs in to the staff pages."""
 
     __tablename__ = "staff_user"
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -454,7 +610,7 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
 
     def get_id(self) -> str:
         """What a signed-in session carries (Flask-Login's user id): the account and its session version, "12:3",
-        checked on every request by `feedback.services.staff.session_user`."""
+        checked on every request by `feedback.accounts.operations.session_user`."""
         return f"{self.id}:{self.session_version}"
 
 
@@ -480,7 +636,10 @@ class Statement(db.Model):  # type: ignore[name-defined]
     it went. The young person sees it move sent -> read -> replied."""
 
     __tablename__ = "statement"
-    __table_args__ = (Index("ix_statement_status_sent_at", "status", "sent_at"),)
+    __table_args__ = (
+        Index("ix_statement_status_sent_at", "status", "sent_at"),
+        one_of("status", StatementStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), unique=True)
@@ -573,6 +732,7 @@ class MessageTheme(ReportFacts, db.Model):  # type: ignore[name-defined]
             "theme_id",
             postgresql_include=["source", "sentiment", "channel", "locality"],
         ),
+        one_of("source", ThemeSource),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -607,6 +767,7 @@ class Action(db.Model):  # type: ignore[name-defined]
     """ "You said, we did": what young people said about a theme, and what was done or will be done about it."""
 
     __tablename__ = "action"
+    __table_args__ = (one_of("status", ActionStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), index=True)
@@ -660,6 +821,7 @@ class AdvocacyOffer(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         UniqueConstraint("person_id", "offered_on", "context"),
         Index("ix_advocacy_offer_offered_on", "offered_on"),
+        one_of("response", OfferResponse),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -44,7 +44,7 @@ target_db = current_app.extensions["migrate"].db
 def render_item(type_, obj, autogen_context):
     """Render the application's column types as the plain types they store, so that migrations never import
     application code: EncryptedText is Text, UTCDateTime is DateTime(timezone=True)."""
-    if type_ == "type" and hasattr(obj, "impl") and obj.__class__.__module__ == "feedback.db_types":
+    if type_ == "type" and hasattr(obj, "impl") and obj.__class__.__module__ == "feedback.core.db_types":
         impl = obj.impl
         if getattr(impl, "timezone", False):
             return "sa.DateTime(timezone=True)"

@@ -30,7 +30,7 @@ from werkzeug.test import TestResponse
 
 from feedback import create_app
 from feedback.extensions import db
-from feedback.services.defaults import load_defaults
+from feedback.ops.defaults import load_defaults
 from tests import log_watch
 from tests.twilio_requests import inbound_sms
 
@@ -221,7 +221,7 @@ class PostgresTemplate:
     few rows costs next to nothing. The defaults are kept in a schema of their own and copied back, and each
     sequence starts where it did, in one round trip. The audit log refuses DELETE through a trigger (migrations
     0012 and 0013); the tests connect as the server's superuser, who may switch ordinary triggers off for this
-    session only (the app's own database role never can: `deploy/roles.sql`, `tests/test_database_roles.py`)."""
+    session only (the app's own database role never can: `deploy/roles.sql`, `tests/ops/test_database_roles.py`)."""
 
     url: str
     reset_sql: str

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from feedback.accounts import operations as staff
 from feedback.extensions import db
 from feedback.models import StaffUser
-from feedback.services import staff
 
 PASSWORD = "a long enough password"
 

@@ -28,7 +28,7 @@ risky (for risk) or that are neither (for concern). ``python -m feedback.analysi
 Better on ROC AUC and at each model's operating point (risk at 2% false alarms; concern at 12%, which it was first
 used at, and 15%, where it is used now); for concern at 3%, where
 it is not used, slightly behind (0.607 against 0.614). On the 977-message development set, never trained on, ROC
-AUC is 0.973 against 0.950 for risk and 0.991 against 0.978 for concern. `tests/test_safeguarding.py`
+AUC is 0.973 against 0.950 for risk and 0.991 against 0.978 for concern. `tests/safeguarding/test_safeguarding.py`
 fails if the model falls behind.
 """
 

@@ -32,23 +32,17 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Integer, and_, exists, false, func, literal, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from feedback.core import errors
 from feedback.models import (
     AdvocacyOffer,
     Conversation,
     InboundMessage,
     Person,
+    Role,
     SafeguardingAlert,
     StaffUser,
     Statement,
 )
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    CHAMPIONS = "champions"
-    WORKER = "worker"
-    ADVOCACY = "advocacy"
-    MANAGER = "manager"
 
 
 class Capability(StrEnum):
@@ -86,7 +80,7 @@ ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 NAMED_WORKER_ROLES = frozenset({Role.WORKER, Role.MANAGER})
 
 
-class Refused(PermissionError):
+class Refused(errors.Refused):
     """This member of staff may not do this, or may not see this record. Pages answer a record they may not see
     exactly as one that does not exist."""
 

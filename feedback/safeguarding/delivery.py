@@ -27,16 +27,24 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from feedback.models import Notification
-from feedback.services import outbox
+from feedback.core.errors import FeedbackError
+from feedback.messages import outbox
+from feedback.models import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
 
-QUEUED, SENDING, SENT, STORED, FAILED, UNCONFIRMED = "queued", "sending", "sent", "stored", "failed", "unconfirmed"
+QUEUED, SENDING, SENT, STORED, FAILED, UNCONFIRMED = (
+    NotificationStatus.QUEUED,
+    NotificationStatus.SENDING,
+    NotificationStatus.SENT,
+    NotificationStatus.STORED,
+    NotificationStatus.FAILED,
+    NotificationStatus.UNCONFIRMED,
+)
 EMAIL, SMS = "email", "sms"
 
 
-class MailError(Exception):
+class MailError(FeedbackError):
     """An email that was not sent. `transient`: worth trying again; `unconfirmed`: the server may have it."""
 
     def __init__(self, message: str, *, transient: bool, unconfirmed: bool = False) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from feedback.models import SafeguardingAlert
 from feedback.safeguarding import notifications
 from feedback.safeguarding.notifications import RISK, NotifyPolicy
-from feedback.services import statements
+from feedback.statements import operations as statements
 
 log = logging.getLogger(__name__)
 

@@ -27,16 +27,27 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.clock import LOCAL_TIME
+from feedback.core.clock import LOCAL_TIME
+from feedback.core.db_types import current_cipher
+from feedback.core.dbutil import insert_or_ignore
+from feedback.core.errors import Invalid
 from feedback.core.permissions import NAMED_WORKER_ROLES, Role
-from feedback.db_types import current_cipher
-from feedback.models import Notification, Person, SafeguardingAlert, StaffUser, Statement, Team
+from feedback.models import (
+    AlertTier,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    Person,
+    SafeguardingAlert,
+    StaffUser,
+    Statement,
+    Team,
+)
 from feedback.safeguarding.office_hours import OfficeHours
-from feedback.services.dbutil import insert_or_ignore
 
-EMAIL, SMS = "email", "sms"
-QUEUED = "queued"
-RISK, CONCERN = "risk", "concern"
+EMAIL, SMS = NotificationChannel.EMAIL, NotificationChannel.SMS
+QUEUED = NotificationStatus.QUEUED
+RISK, CONCERN = AlertTier.RISK, AlertTier.CONCERN
 
 # Who a step of the escalation ladder tells.
 MANAGERS = "managers"
@@ -47,7 +58,7 @@ AUDIENCES = (MANAGERS, OUT_OF_HOURS, HEAD_OF_SERVICE, ADMINS)
 DEFAULT_LADDER = ((MANAGERS,), (OUT_OF_HOURS, HEAD_OF_SERVICE))
 
 
-class LadderError(ValueError):
+class LadderError(Invalid):
     """An escalation ladder that cannot be read; the message says how to write one."""
 
 
@@ -140,7 +151,7 @@ def _policy(
 
 
 def _phone(raw: str | None) -> str | None:
-    from feedback.services.people import normalise_phone
+    from feedback.people.operations import normalise_phone
 
     return normalise_phone(raw) if raw else None
 

@@ -8,14 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from feedback.clock import LOCAL_TIME
+from feedback.core.clock import LOCAL_TIME
+from feedback.core.errors import Invalid
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT = "Mon-Fri 09:00-17:00"
 _SPEC = re.compile(r"^\s*(?P<days>[a-z,\- ]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$", re.I)
 
 
-class OfficeHoursError(ValueError):
+class OfficeHoursError(Invalid):
     """Office hours written in a way that cannot be read; the message says how to write them."""
 
 

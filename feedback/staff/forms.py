@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from feedback.services.csvfile import RowError
+from feedback.core.csvfile import RowError
 
 # With only a CSRF token to check, a form that fails validation is one whose token expired.
 FORM_EXPIRED = "The form had expired: go back, reload the page and try again."

@@ -13,7 +13,7 @@ import json
 from alembic import op
 import sqlalchemy as sa
 
-from feedback.db_types import current_cipher
+from feedback.core.db_types import current_cipher
 
 _BATCH = 1000
 _NO_CHANGE = "the audit log is append-only"

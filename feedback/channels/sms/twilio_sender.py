@@ -7,6 +7,7 @@ always builds `https://api.twilio.com/...` URLs, so the host is rewritten on eac
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,7 +18,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from feedback.services.outbox import SENT, SendError, SendResult
+from feedback.messages.outbox import SENT, Sender, SendError, SendResult, SimulatedSender
 
 # The twilio client logs each request at INFO; those lines are no place for anything about a young person.
 _quiet = logging.getLogger("feedback.twilio")
@@ -86,3 +87,19 @@ def _never_reached_twilio(exc: requests.RequestException) -> bool:
         reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
         return isinstance(reason, NewConnectionError | NameResolutionError)
     return False
+
+
+def sender_from_config(config: Mapping[str, Any]) -> Sender:
+    """Twilio when credentials are configured; otherwise the simulator, which stores and shows messages. The app
+    factory hands this to the worker (`outbox.SENDER_EXTENSION`)."""
+    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+        return SimulatedSender()
+    base = config.get("PUBLIC_BASE_URL")
+    return TwilioSender(
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        auth_token=config["TWILIO_AUTH_TOKEN"],
+        from_number=config.get("TWILIO_FROM_NUMBER"),
+        messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
+        status_callback=f"{base}/sms/status" if base else None,
+        api_base_url=config.get("TWILIO_API_BASE_URL"),
+    )

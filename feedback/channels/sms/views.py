@@ -23,10 +23,12 @@ from flask import Blueprint, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from feedback.clock import now
+from feedback.audit import operations as audit
+from feedback.core.clock import now
 from feedback.extensions import current_session
+from feedback.messages import inbound, outbox
+from feedback.people import operations as people
 from feedback.safeguarding import notifications
-from feedback.services import audit, inbound, outbox, people
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from feedback.actions import operations as actions
 from feedback.extensions import current_session
-from feedback.services import actions
 
 from .phone_links import phone_links
 
@@ -28,7 +28,8 @@ def you_said_we_did() -> str:
 @bp.get("/privacy")
 def privacy() -> str:
     """What we keep, who sees it, when we must tell someone, how long we keep it, their rights and how to stop, in
-    words a 10-year-old can read (tests/test_plain_english.py). docs/privacy.md is the longer version for staff."""
+    words a 10-year-old can read (tests/channels/test_plain_english.py). docs/privacy.md is the longer version for
+    staff."""
     config = current_app.config
     return render_template(
         "young/privacy.html",

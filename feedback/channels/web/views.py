@@ -14,11 +14,14 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from feedback.clock import now
+from feedback.core.clock import now
 from feedback.extensions import current_session, limiter
 from feedback.models import Conversation, Person, Question, SurveyVersion
-from feedback.services import links, statements, surveys, web_responses
-from feedback.services.web_responses import MAX_TEXT_LENGTH, WebPolicy
+from feedback.people import links
+from feedback.statements import operations as statements
+from feedback.surveys import operations as surveys
+from feedback.surveys import web_responses
+from feedback.surveys.web_responses import MAX_TEXT_LENGTH, WebPolicy
 
 from .forms import AnswerForm
 from .phone_links import phone_links

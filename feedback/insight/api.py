@@ -1,0 +1,66 @@
+"""The read-only JSON API for council dashboards: the theme summary, with the same filters and the same
+suppression as the page and the CSV. Authenticated by a bearer token (`feedback tokens create EMAIL`); no cookies,
+so no CSRF, and nothing it answers can change anything."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import resources
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+from feedback.accounts import tokens
+from feedback.audit import operations as audit
+from feedback.core import permissions
+from feedback.core.clock import local_date, now
+from feedback.core.permissions import Capability
+from feedback.extensions import current_session, db
+from feedback.insight import summary as summaries
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="feedback"'
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI description of this API (public: it holds no data), listing this service's own localities."""
+    document = json.loads(resources.files("feedback").joinpath("data", "openapi.json").read_text(encoding="utf-8"))
+    for parameter in document["paths"]["/themes"]["get"]["parameters"]:
+        if parameter["name"] == "locality":
+            parameter["schema"]["enum"] = [*current_app.config["LOCALITIES"], ""]
+    return jsonify(document)
+
+
+@bp.get("/themes")
+def themes() -> Any:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    session = current_session()
+    user = tokens.owner(session, token.strip(), now=now()) if scheme.lower() == "bearer" else None
+    if user is None:
+        db.session.commit()  # a refused token of a switched-off account is audited (`tokens.owner`)
+        return _error(401, "A valid API token is needed: Authorization: Bearer <token>.")
+    db.session.commit()  # when the token was last used
+    if not permissions.can(user, Capability.SEE_SUMMARIES):
+        log.warning("access refused: staff user %s (%s) to the themes API", user.id, user.role)
+        audit.record(session, "refused", now=now(), staff=user, endpoint=request.endpoint, method="GET", status=403)
+        db.session.commit()
+        return _error(403, "This account's role cannot read summaries.")
+    known = summaries.choices(session, current_app.config["LOCALITIES"])
+    try:
+        filters = summaries.parse_filters(request.args, known, today=local_date(now()))
+    except summaries.FilterError as error:
+        return _error(400, str(error))
+    result = summaries.summarise(session, filters, known, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))
+    return jsonify(summaries.report_document(result))

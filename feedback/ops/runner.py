@@ -1,0 +1,355 @@
+"""The long-running processes beside the web workers: the worker (senders) and the scheduler.
+
+Both run inside an app context and share nothing but the database, so any number of workers can run on any
+number of machines; the scheduler runs in exactly one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+
+from feedback.audit import operations as audit
+from feedback.core.clock import LOCAL_TIME, now
+from feedback.extensions import current_session, db
+from feedback.insight import filing as analysis
+from feedback.messages import inbound, outbox
+from feedback.ops import lease, retention
+from feedback.people import privacy
+from feedback.safeguarding import delivery, escalation
+from feedback.safeguarding.notifications import NotifyPolicy
+from feedback.surveys import conversations, reminders, schedules, sending
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+EXPIRY_INTERVAL_MINUTES = 10
+# How long the worker waits for a lock that handling a stored message needs (the young person's other message being
+# handled elsewhere) before leaving it to its next round: one held lock must not hold up the outbox.
+HANDLING_LOCK_WAIT = timedelta(milliseconds=500)
+
+
+def configured_sender() -> outbox.Sender:
+    """What sends this process's texts, as the app factory chose it from the settings (Twilio or the simulator):
+    the worker never imports a channel."""
+    choose: Callable[[Mapping[str, Any]], outbox.Sender] = current_app.extensions[outbox.SENDER_EXTENSION]
+    return choose(current_app.config)
+
+
+def pacer_from_config(config: Mapping[str, Any]) -> outbox.Pacer | None:
+    """One send rate per sending number, shared by every sender process (none when SEND_RATE_PER_SECOND is 0)."""
+    rate = float(config["SEND_RATE_PER_SECOND"])
+    if rate <= 0:
+        return None
+    number = config.get("TWILIO_MESSAGING_SERVICE_SID") or config.get("TWILIO_FROM_NUMBER") or "simulator"
+    return outbox.Pacer(str(number), rate)
+
+
+def retry_policy() -> outbox.RetryPolicy:
+    return outbox.RetryPolicy(
+        max_attempts=current_app.config["SEND_MAX_ATTEMPTS"],
+        base_seconds=current_app.config["SEND_RETRY_BASE_SECONDS"],
+    )
+
+
+def conversation_timeout() -> timedelta:
+    return timedelta(hours=current_app.config["CONVERSATION_TIMEOUT_HOURS"])
+
+
+def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | None = None) -> int:
+    """One round of the worker: stored texts not handled yet first (their webhook failed, or left them to it while
+    a lock was held), then the outbox. Returns how much it did."""
+    moment = now()
+    # Safeguarding notifications to staff first: nothing the worker does is more urgent.
+    told = deliver_notifications(sender, batch)
+    policy = inbound.InboundPolicy.from_config(current_app.config)
+    stranded = inbound.unprocessed(current_session(), moment, limit=batch)
+    busy = 0
+    for message_id in stranded:
+        try:
+            inbound.process(
+                current_session(),
+                message_id,
+                now=moment,
+                policy=policy,
+                reply_inline=False,
+                lock_wait=HANDLING_LOCK_WAIT,
+            )
+        except inbound.Busy:
+            # Not a failure, and no work done: it is still due, and a later round tries again.
+            busy += 1
+            log.info("stored message %s: its handling lock is held elsewhere; next round", message_id)
+        except Exception:
+            # One message that cannot be handled must not hold up the others, nor the outbox.
+            log.exception("handling stored message %s failed", message_id)
+            current_session().rollback()
+            attempts = inbound.note_failed_attempt(current_session(), message_id, moment)
+            if attempts >= inbound.MAX_HANDLING_ATTEMPTS:
+                log.error("stored message %s failed %s times: it needs a person to look", message_id, attempts)
+    report = outbox.flush(
+        current_session(),
+        sender,
+        now=now(),
+        retry=retry_policy(),
+        limit=batch,
+        quiet=outbox.QuietHours.from_config(current_app.config),
+        pacer=pacer,
+        clock=now,
+    )
+    # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
+    analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)
+    return told + len(stranded) - busy + report.handled + analysed
+
+
+def deliver_notifications(texter: outbox.Sender, batch: int = 100) -> int:
+    """Send the emails and texts to staff that are due (committed one by one); returns how many were handled."""
+    config = current_app.config
+    report = delivery.deliver_due(
+        current_session(),
+        now=now(),
+        mailer=delivery.mailer_from_config(config),
+        texter=texter,
+        sender_address=config["MAIL_DEFAULT_SENDER"],
+        retry=retry_policy(),
+        limit=batch,
+    )
+    return report.handled
+
+
+def work_until_idle(batch: int = 100) -> int:
+    """Worker rounds until one does nothing (for cron): everything that may go now goes, at the send rate."""
+    sender = configured_sender()
+    pacer = pacer_from_config(current_app.config)
+    total = 0
+    while done := work_once(sender, batch, pacer=pacer):
+        total += done
+        db.session.remove()
+    return total
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._set)
+
+    def _set(self, signum: int, frame: FrameType | None) -> None:
+        log.info("stopping after the current message")
+        self.event.set()
+
+
+def run_worker(interval: float) -> None:
+    stop = _Stop()
+    sender = configured_sender()
+    pacer = pacer_from_config(current_app.config)
+    log.info("worker started (%s)", type(sender).__name__)
+    if not current_app.config.get("MAIL_SERVER"):
+        # Not a refusal, so `make run` needs no mail server; the channel health page says the same in red.
+        log.warning("MAIL_SERVER is not set: safeguarding emails to staff are stored, not sent")
+    while not stop.event.is_set():
+        try:
+            done = work_once(sender, pacer=pacer)
+        except Exception:
+            # A database outage must not end the worker: log (no message content), wait, try again.
+            log.exception("worker round failed")
+            db.session.rollback()
+            done = 0
+        finally:
+            db.session.remove()
+        if done == 0:
+            stop.event.wait(interval)
+    log.info("worker stopped")
+
+
+def expire_conversations() -> int:
+    count = conversations.expire_silent(current_session(), now(), conversation_timeout())
+    db.session.commit()
+    return count
+
+
+def escalate_statements(moment: datetime | None = None) -> int:
+    """Escalate statements nobody has read in time to their team's managers, who are told by email."""
+    policy = NotifyPolicy.from_config(current_app.config)
+    count = escalation.escalate_statements(current_session(), now=moment or now(), policy=policy)
+    db.session.commit()
+    return count
+
+
+def escalate_alerts(moment: datetime | None = None) -> int:
+    """Move risk alerts nobody acknowledged in time up the escalation ladder; the worker tells the people."""
+    policy = NotifyPolicy.from_config(current_app.config)
+    count = escalation.escalate_alerts(current_session(), now=moment or now(), policy=policy)
+    db.session.commit()
+    if count:
+        log.warning("%s safeguarding alerts escalated: nobody acknowledged them in time", count)
+    return count
+
+
+def run_schedules() -> int:
+    """Send every scheduled survey that is due, once."""
+    runs = schedules.run_due(
+        current_session(), now=now(), links_to=sending.LinkSettings.from_config(current_app.config)
+    )
+    return sum(run.report.queued for run in runs)
+
+
+def send_reminders() -> int:
+    """The one reminder for each survey left unfinished for REMINDER_HOURS."""
+    hours = int(current_app.config["REMINDER_HOURS"])
+    if hours <= 0:
+        return 0
+    count = reminders.send_reminders(
+        current_session(),
+        now=now(),
+        after=timedelta(hours=hours),
+        links_to=sending.LinkSettings.from_config(current_app.config),
+    )
+    db.session.commit()
+    return count
+
+
+def apply_retention() -> int:
+    """The retention policy (words after MESSAGE_RETENTION_DAYS, identifiers of those who left or turned
+    IDENTIFIER_MAX_AGE), then dead links. Logged in the audit log with counts only."""
+    moment = now()
+    done = privacy.apply_retention(current_session(), now=moment, policy=privacy.Policy.from_config(current_app.config))
+    links_removed = retention.apply(current_session(), now=moment)
+    audit.record(current_session(), "retention", now=moment, actor="scheduler", counts=done.as_detail())
+    db.session.commit()
+    return done.messages + done.people + links_removed
+
+
+# Each job, by the name it is stored under, and when it runs. Frequent jobs on an interval; the nightly one at
+# 02:30 UK time. Alerts every minute, so that one is escalated within a minute of its time.
+JOBS: dict[str, Callable[[], int]] = {
+    "run-schedules": run_schedules,
+    "send-reminders": send_reminders,
+    "expire-conversations": expire_conversations,
+    "escalate-statements": escalate_statements,
+    "escalate-alerts": escalate_alerts,
+    "retention": apply_retention,
+}
+TRIGGERS: dict[str, dict[str, Any]] = {
+    "run-schedules": {"trigger": "interval", "minutes": 1},
+    "send-reminders": {"trigger": "interval", "minutes": 5},
+    "expire-conversations": {"trigger": "interval", "minutes": EXPIRY_INTERVAL_MINUTES},
+    "escalate-statements": {"trigger": "interval", "minutes": EXPIRY_INTERVAL_MINUTES},
+    "escalate-alerts": {"trigger": "interval", "minutes": 1},
+    "retention": {"trigger": "cron", "hour": 2, "minute": 30},
+}
+
+# The app and this process's name in the lease, for jobs APScheduler calls by their textual reference.
+_scheduler_app: dict[str, Flask] = {}
+_holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+# Every cron run of `feedback jobs run` shares one name in the lease, so one cron job does not keep out the next.
+CRON_HOLDER = "cron"
+
+
+def run_job_here(name: str, holder: str = CRON_HOLDER) -> bool:
+    """Run one job now in this app context, under the scheduler's lease (committed). False, having done
+    nothing, when another holder has it: a running `feedback scheduler` runs its jobs itself."""
+    if not lease.hold(current_session(), holder, now()):
+        return False
+    result = JOBS[name]()
+    lease.job_ran(current_session(), name, now())
+    log.info("job %s done (%s)", name, result)
+    return True
+
+
+def run_job(name: str) -> None:
+    """What APScheduler calls (as "feedback.ops.runner:run_job", with the job's name, so the job store holds no
+    code): the job, in an app context, only if this process holds the scheduler's lease."""
+    app = _scheduler_app.get("app")
+    if app is None:
+        log.error("job %s: no app; start it with `feedback scheduler`", name)
+        return
+    with app.app_context():
+        try:
+            if not run_job_here(name, _holder):
+                log.warning("job %s not run: another scheduler holds the lease", name)
+        except Exception:
+            log.exception("job %s failed", name)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask) -> BackgroundScheduler:
+    """APScheduler with its jobs in the database (paused: `resume()` starts it). A job already stored keeps its
+    next run time, so one missed while the scheduler was down runs once when it starts (coalesced), not once
+    per miss; a job not stored yet is added, the frequent ones due at once."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    _scheduler_app["app"] = app
+    with app.app_context():
+        engine = db.engine
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        timezone=LOCAL_TIME,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    scheduler.start(paused=True)
+    for name in JOBS:
+        if scheduler.get_job(name) is None:
+            spec = dict(TRIGGERS[name])
+            if spec["trigger"] == "interval":
+                spec["next_run_time"] = datetime.now(UTC)
+            scheduler.add_job("feedback.ops.runner:run_job", args=[name], id=name, name=name, **spec)
+    return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop APScheduler without touching the stored jobs: the job store is detached first, because APScheduler
+    looks for due jobs once more as it shuts down, and would move on (unrun) any job due at that moment."""
+    scheduler.pause()
+    scheduler.remove_jobstore("default", shutdown=True)
+    scheduler.shutdown(wait=True)
+
+
+def run_scheduler() -> None:
+    """The one scheduler: wait for the lease (another may hold it), then run the jobs and keep the heartbeat
+    until stopped, or until the lease is lost."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = _Stop()
+    while not lease.hold(current_session(), _holder, now()):
+        log.warning("another scheduler holds the lease: waiting to take over if it stops")
+        db.session.remove()
+        if stop.event.wait(lease.HEARTBEAT_SECONDS):
+            return
+    db.session.remove()
+    if stop.event.is_set():
+        return
+    scheduler = build_scheduler(app)
+    scheduler.resume()
+    log.info("scheduler started")
+    try:
+        while not stop.event.wait(lease.HEARTBEAT_SECONDS):
+            try:
+                held = lease.hold(current_session(), _holder, now())
+            except Exception:
+                log.exception("scheduler heartbeat failed")
+                db.session.rollback()
+                continue
+            finally:
+                db.session.remove()
+            if not held:
+                log.error("scheduler lease lost to another process: stopping")
+                break
+    finally:
+        stop_scheduler(scheduler)
+        log.info("scheduler stopped")
