@@ -101,6 +101,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_database(app: Flask) -> None:
+    import feedback.models  # noqa: F401 - every feature's models, so that each relationship finds its class
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 

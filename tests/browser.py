@@ -26,10 +26,10 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from feedback import create_app
 from feedback.extensions import db
-from feedback.models import Person
 from feedback.ops.defaults import load_defaults
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person
 from tests.conftest import base_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser
 from feedback.extensions import db
-from feedback.models import StaffUser
 
 PASSWORD = "a long enough password"
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import OutboundMessage
+from feedback.messages.models import OutboundMessage
 from tests.conftest import YOUNG_PERSON, TwilioWebhook, count
 
 OTHER_PERSON = "+447700900456"

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from feedback.accounts import operations as staff
 from feedback.accounts import tokens
+from feedback.accounts.models import Team
 from feedback.audit import operations as audit
 from feedback.core.clock import now
 from feedback.extensions import current_session, db
-from feedback.models import Team
 
 
 @click.group("users")

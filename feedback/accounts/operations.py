@@ -18,12 +18,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
+from feedback.accounts.models import StaffUser, Team
 from feedback.audit import operations as audit
 from feedback.core import permissions
 from feedback.core.db_types import current_cipher
 from feedback.core.errors import Invalid
-from feedback.models import Person, StaffUser, Team
 from feedback.people import operations as people
+from feedback.people.models import Person
 
 ROLES = permissions.ROLES
 # The roles a young person's named worker may have: the ones with an inbox for their statements.

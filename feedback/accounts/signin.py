@@ -26,9 +26,9 @@ from flask import session
 from flask_login import login_user, logout_user
 from werkzeug.urls import iri_to_uri
 
+from feedback.accounts.models import StaffUser
 from feedback.core.clock import utcnow
 from feedback.extensions import db
-from feedback.models import StaffUser
 
 SIGNED_IN_AT = "signed-in-at"
 LAST_SEEN = "last-seen"

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import ApiToken, StaffUser
 from feedback.audit import operations as audit
 from feedback.core.db_types import current_cipher
-from feedback.models import ApiToken, StaffUser
 
 TOKEN_BYTES = 32
 # Who a refused token is from, in the audit log.

@@ -20,11 +20,11 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser, Team
 from feedback.core import permissions
 from feedback.core.clock import now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
-from feedback.models import StaffUser, Team
 from feedback.staff.forms import FORM_EXPIRED, error_sentence
 from feedback.staff.views import bp, refuse, requires
 

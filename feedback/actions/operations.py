@@ -14,18 +14,22 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import Select, bindparam, func, literal, select
+from sqlalchemy import Select, Table, bindparam, func, literal, select
 from sqlalchemy.orm import Session, joinedload
 
+from feedback.actions.models import Action, ActionNotice, ActionStatus
 from feedback.core.clock import local_date
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import Invalid, NotFound
 from feedback.core.segments import count_segments
 from feedback.insight.filing import REMOVED
+from feedback.insight.models import MessageTheme, Theme
 from feedback.messages import outbox
-from feedback.models import Action, ActionNotice, ActionStatus, InboundMessage, MessageTheme, Person, Theme
+from feedback.messages.models import InboundMessage
 from feedback.people import operations as people
+from feedback.people.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +283,7 @@ def notify(session: Session, action_id: int, *, link: str, now: datetime) -> int
         [outbox.Outgoing(person_id=person_id, body=body, kind=NOTICE_KIND) for _, person_id in inserted],
         now=now,
     )
-    table = ActionNotice.__table__
+    table = cast(Table, ActionNotice.__table__)
     session.execute(
         table.update().where(table.c.id == bindparam("notice_id")).values(outbound_message_id=bindparam("message_id")),
         [

@@ -14,6 +14,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from feedback.actions import operations as actions
+from feedback.actions.models import Action
 from feedback.config import ConfigurationError, public_base_url
 from feedback.core import permissions
 from feedback.core.clock import local_date, now
@@ -21,7 +22,7 @@ from feedback.core.permissions import Capability
 from feedback.core.segments import count_segments
 from feedback.extensions import current_session, db
 from feedback.insight import themes
-from feedback.models import Action, Theme
+from feedback.insight.models import Theme
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.views import bp, requires
 

@@ -22,16 +22,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.advocacy import operations as advocacy
+from feedback.advocacy.models import AdvocacyOffer, AdvocacySession, OfferResponse
 from feedback.config import ConfigurationError
 from feedback.core import csvfile
 from feedback.core.clock import local_date
 from feedback.core.csvfile import FileError, RowError
 from feedback.core.errors import NotFound
-from feedback.models import AdvocacyOffer, AdvocacySession, Conversation, OfferResponse, Person
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.surveys import conversations, sending
 from feedback.surveys import operations as surveys
+from feedback.surveys.models import Conversation
 
 ACCEPTED = OfferResponse.ACCEPTED
 OUTCOMES = ("views-heard", "achieved", "partly-achieved", "not-achieved", "withdrew", "other")

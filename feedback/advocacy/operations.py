@@ -29,14 +29,16 @@ from sqlalchemy import ColumnElement, and_, case, extract, func, insert, or_, se
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from feedback.advocacy.models import AdvocacyOffer, OfferResponse
 from feedback.core import csvfile
 from feedback.core.clock import local_date
 from feedback.core.errors import Invalid
 from feedback.insight.summary import EARLIEST, NOT_RECORDED, months_before
-from feedback.models import AdvocacyOffer, Answer, OfferResponse, Person, Question
+from feedback.people.models import Person
 from feedback.people.operations import AGE_BANDS, CARE_SETTINGS
 from feedback.people.register import REF_MAX_LENGTH, RegisterError, RowError
 from feedback.surveys.export import write_table
+from feedback.surveys.models import Answer, Question
 
 COLUMNS = ("ref", "offered_on", "offered_by", "context", "response")
 CONTEXTS = ("looked-after-review", "childrens-hearing", "child-protection", "leaving-care", "complaint", "other")

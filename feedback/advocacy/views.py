@@ -21,11 +21,12 @@ from wtforms.fields.choices import SelectChoice
 
 from feedback.advocacy import cases as advocacy_cases
 from feedback.advocacy import operations as advocacy
+from feedback.advocacy.models import AdvocacyOffer, AdvocacySession
 from feedback.core import permissions
 from feedback.core.clock import local_date, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
-from feedback.models import AdvocacyOffer, AdvocacySession, Person
+from feedback.people.models import Person
 from feedback.people.operations import CARE_SETTING_LABELS
 from feedback.people.register import REF_MAX_LENGTH
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED

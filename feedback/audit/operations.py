@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback.models import AuditEvent, StaffUser
+from feedback.accounts.models import StaffUser
+from feedback.audit.models import AuditEvent
 
 COMMAND_LINE = "command line"
 ACTIONS = (

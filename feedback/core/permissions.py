@@ -32,17 +32,14 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Integer, and_, exists, false, func, literal, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from feedback.accounts.models import Role, StaffUser
+from feedback.advocacy.models import AdvocacyOffer
 from feedback.core import errors
-from feedback.models import (
-    AdvocacyOffer,
-    Conversation,
-    InboundMessage,
-    Person,
-    Role,
-    SafeguardingAlert,
-    StaffUser,
-    Statement,
-)
+from feedback.messages.models import InboundMessage
+from feedback.people.models import Person
+from feedback.safeguarding.models import SafeguardingAlert
+from feedback.statements.models import Statement
+from feedback.surveys.models import Conversation
 
 
 class Capability(StrEnum):

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from feedback.accounts.models import StaffUser
 from feedback.analysis.pipeline import analyse
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
 from feedback.core import permissions
@@ -25,20 +26,11 @@ from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import Invalid
 from feedback.core.permissions import Viewer
 from feedback.insight import themes as taxonomy
-from feedback.models import (
-    Answer,
-    Conversation,
-    InboundMessage,
-    MessageAnalysis,
-    MessageTheme,
-    Person,
-    Question,
-    Recode,
-    StaffUser,
-    Theme,
-    ThemeSource,
-)
+from feedback.insight.models import MessageAnalysis, MessageTheme, Recode, Theme, ThemeSource
+from feedback.messages.models import InboundMessage
+from feedback.people.models import Person
 from feedback.safeguarding import screening
+from feedback.surveys.models import Answer, Conversation, Question
 
 # Bumped when the rules change in a way that should re-file what is stored (`feedback analyse --reprocess`).
 ANALYSER = "rules-1"

@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session
 
 from feedback.core.clock import LOCAL_TIME
 from feedback.core.errors import Invalid
+from feedback.insight.models import MessageAnalysis, MessageTheme, Theme, ThemeSource
 from feedback.insight.suppression import Count, count, hidden, protect_dimension, total_hidden
-from feedback.models import MessageAnalysis, MessageTheme, Survey, SurveyVersion, Theme, ThemeSource
 from feedback.people.operations import AGE_BANDS, CARE_SETTING_LABELS, CARE_SETTINGS
 from feedback.surveys.export import write_table
+from feedback.surveys.models import Survey, SurveyVersion
 
 NOT_RECORDED = "Not recorded"
 CHANNELS = ("sms", "web")

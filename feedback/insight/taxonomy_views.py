@@ -14,7 +14,7 @@ from feedback.core.clock import now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.insight import themes
-from feedback.models import Theme
+from feedback.insight.models import Theme
 from feedback.staff.views import bp, requires
 
 EMERGING_DAYS = 90

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from feedback.core.errors import Invalid
-from feedback.models import InboundMessage, MessageAnalysis, MessageTheme, Theme
+from feedback.insight.models import MessageAnalysis, MessageTheme, Theme
+from feedback.messages.models import InboundMessage
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{1,62}[a-z0-9]$")
 MAX_CUES = 50

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from feedback.core.clock import LOCAL_TIME, local_date
 from feedback.messages import outbox
-from feedback.models import InboundMessage, OutboundMessage
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.ops import lease
 
 FAILURE_WINDOW = timedelta(days=7)

@@ -32,10 +32,12 @@ from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import FeedbackError
 from feedback.messages import outbox
 from feedback.messages.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of, wants_to_stop
+from feedback.messages.models import Channel, InboundMessage, InboundStatus
 from feedback.messages.wording import Wording
-from feedback.models import Channel, InboundMessage, InboundStatus, Person, SafeguardingAlert
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.safeguarding.alerting import raise_alert
+from feedback.safeguarding.models import SafeguardingAlert
 from feedback.safeguarding.notifications import CONCERN as CONCERN_TIER
 from feedback.safeguarding.notifications import RISK as RISK_TIER
 from feedback.safeguarding.notifications import NotifyPolicy

@@ -23,18 +23,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.orm import Session
 
 from feedback.core.clock import LOCAL_TIME
 from feedback.core.db_types import current_cipher
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import FeedbackError
-from feedback.models import Conversation, OutboundMessage, OutboundStatus, Person, SendPace
+from feedback.messages.models import OutboundMessage, OutboundStatus, SendPace
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.surveys import conversations
+from feedback.surveys.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +217,7 @@ def record(session: Session, messages: Sequence[Outgoing], *, now: datetime, rep
     if len(messages) >= BULK_ROWS and session.get_bind().dialect.name == "postgresql":
         return _record_bulk_postgres(session, messages, now=now, replied_inline=replied_inline)
     inserted = session.execute(
-        OutboundMessage.__table__.insert().returning(OutboundMessage.id, sort_by_parameter_order=True),
+        cast(Table, OutboundMessage.__table__).insert().returning(OutboundMessage.id, sort_by_parameter_order=True),
         [
             {
                 "person_id": m.person_id,

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.accounts.operations import team_named
-from feedback.models import Survey, Theme
+from feedback.insight.models import Theme
+from feedback.surveys.models import Survey
 from feedback.surveys.operations import check_definition, import_survey
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.core.dbutil import insert_or_ignore
-from feedback.models import SchedulerLease
+from feedback.ops.models import SchedulerLease
 
 NAME = "scheduler"
 TTL = timedelta(seconds=90)

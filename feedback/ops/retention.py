@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
-from feedback.models import PersonalLink
+from feedback.people.models import PersonalLink
 
 # An expired or revoked link opens nothing, and an unknown one looks the same to whoever holds it, so nothing is
 # lost when it goes; a day's grace keeps the job clear of a link being checked at that moment.

@@ -173,8 +173,9 @@ def run_worker(interval: float) -> None:
     log.info("worker stopped")
 
 
-def expire_conversations() -> int:
-    count = conversations.expire_silent(current_session(), now(), conversation_timeout())
+def expire_conversations(moment: datetime | None = None) -> int:
+    """End conversations silent for longer than CONVERSATION_TIMEOUT_HOURS."""
+    count = conversations.expire_silent(current_session(), moment or now(), conversation_timeout())
     db.session.commit()
     return count
 
@@ -197,12 +198,15 @@ def escalate_alerts(moment: datetime | None = None) -> int:
     return count
 
 
-def run_schedules() -> int:
-    """Send every scheduled survey that is due, once."""
-    runs = schedules.run_due(
-        current_session(), now=now(), links_to=sending.LinkSettings.from_config(current_app.config)
+def run_due_schedules(moment: datetime | None = None) -> list[schedules.Run]:
+    """Send every scheduled survey that is due, once (the scheduler's job and `feedback schedules run-due`)."""
+    return schedules.run_due(
+        current_session(), now=moment or now(), links_to=sending.LinkSettings.from_config(current_app.config)
     )
-    return sum(run.report.queued for run in runs)
+
+
+def run_schedules() -> int:
+    return sum(run.report.queued for run in run_due_schedules())
 
 
 def send_reminders() -> int:

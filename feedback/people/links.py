@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedback.core.db_types import current_cipher
-from feedback.models import Person, PersonalLink
+from feedback.people.models import Person, PersonalLink
 
 TOKEN_BYTES = 16  # 128 bits, 22 characters in a URL
 

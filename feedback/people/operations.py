@@ -12,7 +12,7 @@ from feedback.core.clock import now
 from feedback.core.db_types import current_cipher
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import Invalid, NotFound
-from feedback.models import Person, new_pseudonym
+from feedback.people.models import Person, new_pseudonym
 
 DEFAULT_REGION = "GB"
 # How the register describes young people, as summaries break down by them.

@@ -23,28 +23,19 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from feedback.advocacy.models import AdvocacyOffer, AdvocacySession
 from feedback.core.clock import local_date
 from feedback.insight.filing import ERASED
-from feedback.models import (
-    AdvocacyOffer,
-    AdvocacySession,
-    Answer,
-    Conversation,
-    InboundMessage,
-    MessageAnalysis,
-    OutboundMessage,
-    Person,
-    PersonalLink,
-    Question,
-    SafeguardingAlert,
-    Statement,
-    StatementReply,
-    Survey,
-)
+from feedback.insight.models import MessageAnalysis
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person, PersonalLink
 from feedback.people.operations import PersonNotFound
+from feedback.safeguarding.models import SafeguardingAlert
+from feedback.statements.models import Statement, StatementReply
 from feedback.surveys.export import write_table
+from feedback.surveys.models import Answer, Conversation, Question, Survey
 
 # What replaces removed words: the columns are required, and an empty text says nothing. The analysis leaves such
 # a message's themes as they were (`analysis.ERASED`).

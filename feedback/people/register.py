@@ -32,12 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser
 from feedback.core import csvfile, permissions
 from feedback.core.clock import local_date
 from feedback.core.csvfile import FileError, RowError
 from feedback.core.db_types import current_cipher
-from feedback.models import Person, StaffUser, new_pseudonym
 from feedback.people import operations as people
+from feedback.people.models import Person, new_pseudonym
 from feedback.people.operations import (
     AGE_BANDS,
     CARE_SETTING_LABELS,

@@ -20,12 +20,13 @@ from sqlalchemy.orm import undefer
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from feedback.accounts.models import StaffUser
 from feedback.core import permissions
 from feedback.core.clock import local_date, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
-from feedback.models import Person, StaffUser
 from feedback.people import register
+from feedback.people.models import Person
 from feedback.people.operations import CARE_SETTING_LABELS, CARE_SETTINGS
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.forms import show_errors

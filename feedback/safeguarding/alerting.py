@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.models import SafeguardingAlert
 from feedback.safeguarding import notifications
+from feedback.safeguarding.models import SafeguardingAlert
 from feedback.safeguarding.notifications import NotifyPolicy
 
 

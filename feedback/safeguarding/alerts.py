@@ -22,27 +22,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from feedback.accounts.models import StaffUser, Team
 from feedback.core import permissions
 from feedback.core.clock import LOCAL_TIME, local_date, local_month
 from feedback.core.errors import Invalid, NotFound
 from feedback.core.permissions import Viewer
 from feedback.messages import outbox
-from feedback.models import (
-    AlertStep,
-    Answer,
-    Conversation,
-    InboundMessage,
-    Notification,
-    OutboundMessage,
-    Person,
-    Question,
-    SafeguardingAlert,
-    StaffUser,
-    Statement,
-    SurveyVersion,
-    Team,
-)
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.people import register
+from feedback.people.models import Person
+from feedback.safeguarding.models import AlertStep, Notification, SafeguardingAlert
+from feedback.statements.models import Statement
+from feedback.surveys.models import Answer, Conversation, Question, SurveyVersion
 
 MAX_NOTE_LENGTH = 2000
 # A text to a young person about an alert: short enough for a few SMS segments, long enough to say who and why.

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from feedback.core.errors import FeedbackError
 from feedback.messages import outbox
-from feedback.models import Notification, NotificationStatus
+from feedback.safeguarding.models import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
 

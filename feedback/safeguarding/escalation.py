@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from feedback.models import SafeguardingAlert
 from feedback.safeguarding import notifications
+from feedback.safeguarding.models import SafeguardingAlert
 from feedback.safeguarding.notifications import RISK, NotifyPolicy
 from feedback.statements import operations as statements
 

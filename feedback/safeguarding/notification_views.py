@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from feedback.core.clock import LOCAL_TIME
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session
-from feedback.models import Notification
+from feedback.safeguarding.models import Notification
 from feedback.staff.views import bp, requires
 
 PAGE_SIZE = 50

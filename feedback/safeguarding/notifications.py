@@ -27,23 +27,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback.accounts.models import StaffUser, Team
 from feedback.core.clock import LOCAL_TIME
 from feedback.core.db_types import current_cipher
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import Invalid
 from feedback.core.permissions import NAMED_WORKER_ROLES, Role
-from feedback.models import (
+from feedback.people.models import Person
+from feedback.safeguarding.models import (
     AlertTier,
     Notification,
     NotificationChannel,
     NotificationStatus,
-    Person,
     SafeguardingAlert,
-    StaffUser,
-    Statement,
-    Team,
 )
 from feedback.safeguarding.office_hours import OfficeHours
+from feedback.statements.models import Statement
 
 EMAIL, SMS = NotificationChannel.EMAIL, NotificationChannel.SMS
 QUEUED = NotificationStatus.QUEUED

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from feedback.analysis import risk_model
 from feedback.analysis.risk_model import LinearScreen
 from feedback.analysis.safeguarding import Screening, screen
-from feedback.models import InboundMessage, Recode
+from feedback.insight.models import Recode
+from feedback.messages.models import InboundMessage
 
 REVIEWS = ("confirm-risk", "clear-risk")
 # A message staff reviewed is a real one from this service: it counts as this many shipped examples.

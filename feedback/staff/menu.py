@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from feedback.accounts.models import StaffUser
 from feedback.core import permissions
-from feedback.models import StaffUser
 
 
 @dataclass(frozen=True)

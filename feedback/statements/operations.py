@@ -16,22 +16,15 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser, Team
 from feedback.core import permissions
 from feedback.core.clock import LOCAL_TIME
 from feedback.core.errors import Invalid, Refused
 from feedback.core.permissions import Viewer
 from feedback.messages import outbox
-from feedback.models import (
-    Answer,
-    Conversation,
-    Person,
-    Question,
-    StaffUser,
-    Statement,
-    StatementReply,
-    StatementStatus,
-    Team,
-)
+from feedback.people.models import Person
+from feedback.statements.models import Statement, StatementReply, StatementStatus
+from feedback.surveys.models import Answer, Conversation, Question
 
 SENT = StatementStatus.SENT
 READ = StatementStatus.READ

@@ -17,10 +17,10 @@ from feedback.core.clock import now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.insight import themes
-from feedback.models import SurveyVersion
 from feedback.staff.forms import SurveyForm
 from feedback.staff.views import bp, requires
 from feedback.surveys import operations as surveys
+from feedback.surveys.models import SurveyVersion
 from feedback.surveys.web_responses import MAX_TEXT_LENGTH
 
 

@@ -15,11 +15,11 @@ from flask.cli import with_appcontext
 from feedback.audit import operations as audit
 from feedback.config import ConfigurationError
 from feedback.core.clock import LOCAL_TIME, now
-from feedback.core.commands import Instant, now_or
+from feedback.core.commands import Instant
 from feedback.extensions import current_session, db
 from feedback.ops import runner
 from feedback.people import operations as people
-from feedback.surveys import conversations, export, schedules, sending
+from feedback.surveys import export, schedules, sending
 from feedback.surveys import operations as surveys
 
 
@@ -187,9 +187,7 @@ def schedules_remove(schedule_id: int) -> None:
 def schedules_run_due(moment: datetime | None) -> None:
     """Send whatever is due at this moment, once, and exit (for cron, or to check a schedule). Running it again
     for the same moment sends nothing more."""
-    runs = schedules.run_due(
-        current_session(), now=now_or(moment), links_to=sending.LinkSettings.from_config(current_app.config)
-    )
+    runs = runner.run_due_schedules(moment)
     if not runs:
         click.echo("Nothing due.")
     for run in runs:
@@ -214,8 +212,7 @@ def conversations_group() -> None:
 @with_appcontext
 def conversations_expire(moment: datetime | None) -> None:
     """Expire conversations silent for longer than CONVERSATION_TIMEOUT_HOURS."""
-    count = conversations.expire_silent(current_session(), now_or(moment), runner.conversation_timeout())
-    db.session.commit()
+    count = runner.expire_conversations(moment)
     click.echo(f"Expired {count} conversations.")
 
 

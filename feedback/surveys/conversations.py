@@ -18,17 +18,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from feedback.core.dbutil import insert_or_ignore
 from feedback.messages.keywords import SKIP_WORD, keyword_of
-from feedback.models import (
-    Answer,
-    Channel,
-    Conversation,
-    ConversationStatus,
-    InboundMessage,
-    Person,
-    Question,
-    SurveyVersion,
-)
+from feedback.messages.models import Channel, InboundMessage
+from feedback.people.models import Person
 from feedback.surveys.answer_parsing import Invalid, Parsed, parse_answer
+from feedback.surveys.models import Answer, Conversation, ConversationStatus, Question, SurveyVersion
 from feedback.surveys.operations import first_message
 
 ACTIVE = ConversationStatus.ACTIVE

@@ -14,7 +14,8 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.models import Answer, Conversation, Person, Question, Survey, SurveyVersion
+from feedback.people.models import Person
+from feedback.surveys.models import Answer, Conversation, Question, Survey, SurveyVersion
 from feedback.surveys.operations import SURVEY
 
 COLUMNS = (

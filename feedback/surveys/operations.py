@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from feedback.analysis.readability import MAX_READING_AGE, reading
 from feedback.core.errors import Invalid, NotFound
 from feedback.core.segments import count_segments
+from feedback.insight.models import Theme
 from feedback.messages.keywords import RESERVED_KEYWORDS
-from feedback.models import Question, Survey, SurveyPurpose, SurveyVersion, Theme, VersionStatus
+from feedback.surveys.models import Question, Survey, SurveyPurpose, SurveyVersion, VersionStatus
 
 DRAFT = VersionStatus.DRAFT
 PUBLISHED = VersionStatus.PUBLISHED

@@ -14,10 +14,12 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.messages import outbox
-from feedback.models import Conversation, OutboundMessage, Person, Survey, SurveyVersion
+from feedback.messages.models import OutboundMessage
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.surveys import conversations, sending
+from feedback.surveys.models import Conversation, Survey, SurveyVersion
 from feedback.surveys.operations import SURVEY
 
 log = logging.getLogger(__name__)

@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from feedback.core.clock import LOCAL_TIME, local_date
 from feedback.core.errors import Invalid, NotFound
-from feedback.models import Person, Schedule, Survey
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.people.operations import AGE_BANDS, CARE_SETTINGS
 from feedback.people.register import age_band_bounds
 from feedback.surveys import operations as surveys
 from feedback.surveys import sending
+from feedback.surveys.models import Schedule, Survey
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from feedback.config import ConfigurationError, public_base_url
 from feedback.core.errors import Invalid
 from feedback.messages import outbox
-from feedback.models import Person, SurveyVersion
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.surveys import conversations
+from feedback.surveys.models import SurveyVersion
 from feedback.surveys.operations import STATEMENT
 
 BATCH = 1000

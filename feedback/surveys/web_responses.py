@@ -23,16 +23,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from feedback.core.dbutil import insert_or_ignore
 from feedback.messages import inbound
-from feedback.models import (
-    Answer,
-    Conversation,
-    InboundMessage,
-    InboundStatus,
-    Person,
-    Question,
-    Survey,
-    SurveyVersion,
-)
+from feedback.messages.models import InboundMessage, InboundStatus
+from feedback.people.models import Person
 from feedback.safeguarding.alerting import raise_alert
 from feedback.safeguarding.notifications import CONCERN as CONCERN_TIER
 from feedback.safeguarding.notifications import RISK as RISK_TIER
@@ -40,6 +32,7 @@ from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.safeguarding.screening import screen_message
 from feedback.statements import operations as statements
 from feedback.surveys import conversations
+from feedback.surveys.models import Answer, Conversation, Question, Survey, SurveyVersion
 from feedback.surveys.operations import STATEMENT
 
 WEB = conversations.WEB

@@ -1,5 +1,5 @@
 """Every status, role and source column holds one of its known values and nothing else: a CHECK constraint on
-each, from the StrEnums in feedback/models.py (the values are written out here, as they were at this revision, so
+each, from the StrEnums beside each feature's models (the values are written out here, as they were at this revision, so
 the migration never changes when the code does).
 
 Revision ID: 0016

@@ -20,10 +20,11 @@ from sqlalchemy import select, text
 from feedback import create_app
 from feedback.accounts import operations as staff
 from feedback.accounts import signin
+from feedback.accounts.models import StaffUser
+from feedback.audit.models import AuditEvent
 from feedback.config import ConfigurationError, from_environment
 from feedback.core.clock import utcnow
 from feedback.extensions import db
-from feedback.models import AuditEvent, StaffUser
 from feedback.security import CONTENT_SECURITY_POLICY
 from tests.conftest import Clock, TwilioWebhook, base_config
 

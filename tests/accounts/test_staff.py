@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from feedback.accounts import operations as staff
 from feedback.extensions import db
-from feedback.models import InboundMessage, OutboundMessage
+from feedback.messages.models import InboundMessage, OutboundMessage
 
 PASSWORD = "a long enough password"
 STAFF_PAGES = ["/staff/", "/staff/simulator", "/staff/alerts"]
@@ -97,7 +97,7 @@ def test_users_create_refuses_a_short_password_or_unknown_role(app: Any, runner:
 
 def test_passwords_are_stored_as_argon2_hashes(app: Any) -> None:
     make_user()
-    from feedback.models import StaffUser
+    from feedback.accounts.models import StaffUser
 
     stored = db.session.scalars(select(StaffUser.password_hash)).one()
     assert stored.startswith("$argon2id$")
@@ -133,7 +133,7 @@ class TestSimulator:
 
     def test_a_real_persons_thread_cannot_be_opened(self, app: Any, client: Any, twilio: Any) -> None:
         twilio.replies("hello", sender="+447911123456")
-        from feedback.models import Person
+        from feedback.people.models import Person
 
         pseudonym = db.session.scalars(select(Person.pseudonym)).one()
         assert client.get(f"/staff/simulator?p={pseudonym}").status_code == 404

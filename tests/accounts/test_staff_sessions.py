@@ -18,9 +18,10 @@ from werkzeug.urls import iri_to_uri
 
 from feedback.accounts import operations as staff
 from feedback.accounts import signin, tokens
+from feedback.accounts.models import StaffUser
+from feedback.audit.models import AuditEvent
 from feedback.core.clock import now
 from feedback.extensions import db
-from feedback.models import AuditEvent, StaffUser
 from feedback.people import operations as people
 from tests.conftest import PUBLIC_BASE_URL, Clock
 from tests.staff_client import PASSWORD, signed_in

@@ -12,15 +12,18 @@ import pytest
 from sqlalchemy import select
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser
 from feedback.actions import operations as actions
+from feedback.actions.models import Action, ActionNotice
 from feedback.analysis.readability import MAX_READING_AGE, reading
 from feedback.core.clock import now
 from feedback.core.segments import count_segments
 from feedback.extensions import current_session, db
 from feedback.insight import filing as analysis
 from feedback.insight import themes
-from feedback.models import Action, ActionNotice, OutboundMessage, Person, StaffUser
+from feedback.messages.models import OutboundMessage
 from feedback.people import operations as people
+from feedback.people.models import Person
 from tests.channels.test_plain_english import visible_text
 from tests.conftest import PUBLIC_BASE_URL, TwilioWebhook, count
 from tests.insight.test_message_analysis import message_with

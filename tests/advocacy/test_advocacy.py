@@ -19,11 +19,12 @@ from sqlalchemy import select
 
 from feedback.accounts import operations as staff
 from feedback.advocacy import operations as advocacy
+from feedback.advocacy.models import AdvocacyOffer
 from feedback.config import DEFAULT_LOCALITIES, ConfigurationError, from_environment
 from feedback.core.clock import now
 from feedback.extensions import db
-from feedback.models import AdvocacyOffer, Person
 from feedback.people import register
+from feedback.people.models import Person
 from tests.conftest import count
 from tests.staff_client import signed_in
 

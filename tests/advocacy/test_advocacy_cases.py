@@ -17,9 +17,12 @@ import pytest
 from sqlalchemy import select
 
 from feedback.advocacy import cases as advocacy_cases
+from feedback.advocacy.models import AdvocacyOffer, AdvocacySession
 from feedback.extensions import db
-from feedback.models import AdvocacyOffer, AdvocacySession, Conversation, OutboundMessage, Person
+from feedback.messages.models import OutboundMessage
+from feedback.people.models import Person
 from feedback.surveys import sending
+from feedback.surveys.models import Conversation
 from tests.conftest import Clock, TwilioWebhook, count
 from tests.staff_client import signed_in
 from tests.web_client import Respondent

@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from feedback.extensions import db
+from feedback.messages.models import InboundMessage
 from feedback.messages.wording import Wording
-from feedback.models import Answer, Conversation, InboundMessage, Person, Question, SafeguardingAlert
+from feedback.people.models import Person
+from feedback.safeguarding.models import SafeguardingAlert
+from feedback.surveys.models import Answer, Conversation, Question
 from tests.conftest import Clock, TwilioWebhook, count
 
 FIRST = "How are things where you live"

@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from feedback.extensions import db
 from feedback.messages import inbound
-from feedback.models import InboundMessage, OutboundMessage, Person
+from feedback.messages.models import InboundMessage, OutboundMessage
+from feedback.people.models import Person
 from feedback.surveys import conversations
 from tests.conftest import PUBLIC_BASE_URL, YOUNG_PERSON, TwilioWebhook, count, twiml_messages
 
@@ -283,7 +284,7 @@ def test_any_parameters_get_an_answer_never_a_server_error(
 def test_a_risky_message_whose_handling_fails_still_raises_its_alert_and_gets_help_once(
     app: Any, twilio: TwilioWebhook
 ) -> None:
-    from feedback.models import SafeguardingAlert
+    from feedback.safeguarding.models import SafeguardingAlert
 
     sid = twilio.new_sid()
     with database_fails_in(app, conversations, "active_conversation"):

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from feedback.channels.sms.twilio_sender import RedirectingHttpClient
 from feedback.extensions import db
 from feedback.messages import outbox
-from feedback.models import OutboundMessage
+from feedback.messages.models import OutboundMessage
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_NUMBER
 
 ROOT = Path(__file__).resolve().parents[2]

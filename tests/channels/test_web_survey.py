@@ -16,10 +16,12 @@ from sqlalchemy import select
 
 from feedback.core.clock import now
 from feedback.extensions import db
-from feedback.models import Answer, Conversation, InboundMessage, SafeguardingAlert
+from feedback.messages.models import InboundMessage
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.safeguarding.models import SafeguardingAlert
 from feedback.surveys import export
+from feedback.surveys.models import Answer, Conversation
 from tests.conftest import YOUNG_PERSON, Clock, TwilioWebhook, count
 from tests.web_client import Respondent, hidden_fields
 

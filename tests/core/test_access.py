@@ -18,24 +18,19 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.accounts import operations as staff
+from feedback.advocacy.models import AdvocacyOffer
+from feedback.audit.models import AuditEvent
 from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.insight import filing as analysis
-from feedback.models import (
-    AdvocacyOffer,
-    AlertStep,
-    AuditEvent,
-    Conversation,
-    InboundMessage,
-    OutboundMessage,
-    Person,
-    Recode,
-    SafeguardingAlert,
-    Statement,
-    StatementReply,
-)
+from feedback.insight.models import Recode
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person
+from feedback.safeguarding.models import AlertStep, SafeguardingAlert
+from feedback.statements.models import Statement, StatementReply
+from feedback.surveys.models import Conversation
 from tests.conftest import YOUNG_PERSON, TwilioWebhook
 from tests.staff_client import signed_in
 from tests.web_client import Respondent

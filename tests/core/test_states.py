@@ -11,29 +11,36 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from feedback import models
+from feedback.accounts.models import Role
+from feedback.actions.models import ActionStatus
+from feedback.advocacy.models import OfferResponse
 from feedback.extensions import db
+from feedback.insight.models import ThemeSource
+from feedback.messages.models import Channel, InboundStatus, OutboundStatus
+from feedback.safeguarding.models import AlertTier, NotificationChannel, NotificationStatus, StepKind
+from feedback.statements.models import StatementStatus
+from feedback.surveys.models import AnswerStatus, ConversationStatus, SurveyPurpose, VersionStatus
 from tests.staff_client import signed_in
 
 COLUMNS: list[tuple[str, str, type[StrEnum]]] = [
-    ("survey", "purpose", models.SurveyPurpose),
-    ("survey_version", "status", models.VersionStatus),
-    ("conversation", "status", models.ConversationStatus),
-    ("conversation", "channel", models.Channel),
-    ("inbound_message", "status", models.InboundStatus),
-    ("inbound_message", "channel", models.Channel),
-    ("answer", "status", models.AnswerStatus),
-    ("outbound_message", "status", models.OutboundStatus),
-    ("outbound_message", "channel", models.Channel),
-    ("safeguarding_alert", "tier", models.AlertTier),
-    ("alert_step", "kind", models.StepKind),
-    ("notification", "status", models.NotificationStatus),
-    ("notification", "channel", models.NotificationChannel),
-    ("staff_user", "role", models.Role),
-    ("statement", "status", models.StatementStatus),
-    ("message_theme", "source", models.ThemeSource),
-    ("action", "status", models.ActionStatus),
-    ("advocacy_offer", "response", models.OfferResponse),
+    ("survey", "purpose", SurveyPurpose),
+    ("survey_version", "status", VersionStatus),
+    ("conversation", "status", ConversationStatus),
+    ("conversation", "channel", Channel),
+    ("inbound_message", "status", InboundStatus),
+    ("inbound_message", "channel", Channel),
+    ("answer", "status", AnswerStatus),
+    ("outbound_message", "status", OutboundStatus),
+    ("outbound_message", "channel", Channel),
+    ("safeguarding_alert", "tier", AlertTier),
+    ("alert_step", "kind", StepKind),
+    ("notification", "status", NotificationStatus),
+    ("notification", "channel", NotificationChannel),
+    ("staff_user", "role", Role),
+    ("statement", "status", StatementStatus),
+    ("message_theme", "source", ThemeSource),
+    ("action", "status", ActionStatus),
+    ("advocacy_offer", "response", OfferResponse),
 ]
 
 
@@ -77,5 +84,5 @@ def test_a_value_the_code_does_not_know_is_refused(app: Any, statement: str) -> 
 
 
 def test_members_are_the_strings_stored() -> None:
-    assert models.ConversationStatus.ACTIVE == "active"
-    assert f"{models.ActionStatus.IN_PROGRESS}" == "in-progress"
+    assert ConversationStatus.ACTIVE == "active"
+    assert f"{ActionStatus.IN_PROGRESS}" == "in-progress"

@@ -28,9 +28,12 @@ from sqlalchemy import select, update
 from feedback.core.clock import LOCAL_TIME
 from feedback.extensions import db
 from feedback.insight import summary as summaries
+from feedback.insight.models import MessageAnalysis, MessageTheme, Theme
 from feedback.insight.summary import NOT_RECORDED, Quarter
 from feedback.insight.suppression import hidden, protect_dimension, total_hidden
-from feedback.models import InboundMessage, MessageAnalysis, MessageTheme, Person, Survey, Theme
+from feedback.messages.models import InboundMessage
+from feedback.people.models import Person
+from feedback.surveys.models import Survey
 
 THRESHOLD = 4  # small, so that random data has shown and hidden cells side by side
 TODAY = date(2026, 11, 23)  # the tests' clock (tests/conftest.py)

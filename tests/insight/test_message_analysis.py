@@ -11,8 +11,9 @@ from sqlalchemy import select
 from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.insight import filing as analysis
+from feedback.insight.models import MessageAnalysis, MessageTheme, Theme
+from feedback.messages.models import InboundMessage
 from feedback.messages.outbox import SimulatedSender
-from feedback.models import InboundMessage, MessageAnalysis, MessageTheme, Theme
 from feedback.ops import runner as processes
 from tests.conftest import TwilioWebhook, count
 from tests.web_client import Respondent

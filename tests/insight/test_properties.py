@@ -22,9 +22,10 @@ from feedback.accounts import operations as staff
 from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.messages import inbound
-from feedback.models import InboundMessage, Person
+from feedback.messages.models import InboundMessage
 from feedback.people import links, register
 from feedback.people import operations as people
+from feedback.people.models import Person
 from tests.conftest import ACCOUNT_SID, SERVICE_NUMBER, TwilioWebhook, count
 from tests.web_client import Respondent, hidden_fields
 

@@ -13,7 +13,8 @@ from feedback.analysis.safeguarding import LEARNED
 from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.insight import filing as analysis
-from feedback.models import InboundMessage, Recode
+from feedback.insight.models import Recode
+from feedback.messages.models import InboundMessage
 from feedback.people import operations as people
 from tests.conftest import YOUNG_PERSON, TwilioWebhook
 from tests.insight.test_message_analysis import message_with, themes_of

@@ -17,8 +17,10 @@ from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.insight import filing as analysis
 from feedback.insight import summary as summaries
+from feedback.insight.models import MessageAnalysis
 from feedback.insight.suppression import count, hidden, protect_dimension, protect_row, total_hidden
-from feedback.models import InboundMessage, MessageAnalysis, Person
+from feedback.messages.models import InboundMessage
+from feedback.people.models import Person
 from tests.conftest import Clock, TwilioWebhook
 
 THRESHOLD = 10

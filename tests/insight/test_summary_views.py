@@ -18,7 +18,7 @@ from feedback.accounts import operations as staff
 from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.insight import filing as analysis
-from feedback.models import Person
+from feedback.people.models import Person
 from tests.conftest import TwilioWebhook
 from tests.staff_client import signed_in
 

@@ -12,7 +12,7 @@ from feedback.accounts import operations as staff
 from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.insight import filing as analysis
-from feedback.models import Theme
+from feedback.insight.models import Theme
 from tests.conftest import TwilioWebhook
 from tests.insight.test_message_analysis import message_with, themes_of
 

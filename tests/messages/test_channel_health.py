@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.messages import channel_health, outbox
-from feedback.models import InboundMessage, OutboundMessage
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.ops import lease
 from feedback.people import operations as people
 from tests.conftest import YOUNG_PERSON, Clock

@@ -10,7 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from feedback.extensions import current_session, db
 from feedback.messages import inbound
-from feedback.models import Answer, InboundMessage, OutboundMessage
+from feedback.messages.models import InboundMessage, OutboundMessage
+from feedback.surveys.models import Answer
 from tests.conftest import YOUNG_PERSON, Clock, TwilioWebhook
 
 
@@ -107,8 +108,8 @@ def answer_at_once(app: Any, pages: list[tuple[str, str]], clock: Clock, person_
 
 
 def test_a_web_page_submitted_twice_at_once_records_one_answer_in_one_conversation(app: Any, clock: Clock) -> None:
-    from feedback.models import Conversation
     from feedback.people import operations as people
+    from feedback.surveys.models import Conversation
 
     person_id = people.get_or_create_person(current_session(), YOUNG_PERSON).id
     db.session.commit()  # and no transaction left open here: on SQLite it would hold the write lock

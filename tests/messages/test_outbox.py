@@ -28,11 +28,13 @@ from werkzeug.wrappers import Request, Response
 from feedback.channels.sms import twilio_sender
 from feedback.extensions import db
 from feedback.messages import inbound, outbox
-from feedback.models import Answer, Conversation, InboundMessage, OutboundMessage, Person
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.ops import runner as worker
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.surveys import conversations, sending
 from feedback.surveys import operations as surveys
+from feedback.surveys.models import Answer, Conversation
 from tests.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,

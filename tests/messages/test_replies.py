@@ -25,11 +25,14 @@ from feedback.extensions import db
 from feedback.insight import filing as analysis
 from feedback.messages import inbound
 from feedback.messages.keywords import wants_to_stop
+from feedback.messages.models import InboundMessage
 from feedback.messages.wording import HELP_REPLY_MAX_CHARACTERS, Wording
-from feedback.models import Answer, Conversation, InboundMessage, Person, Question, SafeguardingAlert
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person
+from feedback.safeguarding.models import SafeguardingAlert
 from feedback.surveys import conversations
+from feedback.surveys.models import Answer, Conversation, Question
 from tests import log_watch
 from tests.browser import (
     CHROMIUM_ARGS,

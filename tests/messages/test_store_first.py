@@ -20,9 +20,12 @@ from sqlalchemy import func, select
 from feedback.channels.sms import views as sms_views
 from feedback.extensions import db
 from feedback.messages import inbound, outbox
-from feedback.models import Answer, InboundMessage, OutboundMessage, Person, SafeguardingAlert
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.ops import runner as processes
+from feedback.people.models import Person
+from feedback.safeguarding.models import SafeguardingAlert
 from feedback.surveys import web_responses
+from feedback.surveys.models import Answer
 from tests.conftest import YOUNG_PERSON, Clock, TwilioWebhook, twiml_messages
 from tests.web_client import Respondent
 

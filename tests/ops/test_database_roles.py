@@ -23,9 +23,10 @@ from psycopg import errors
 from sqlalchemy import func, select
 
 from feedback import create_app
+from feedback.audit.models import AuditEvent
 from feedback.extensions import db
 from feedback.messages import inbound, outbox
-from feedback.models import AuditEvent, InboundMessage, OutboundMessage
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.ops import runner as processes
 from tests.conftest import POSTGRES_SERVER, Clock, TwilioWebhook, base_config, serving, twiml_messages
 from tests.staff_client import signed_in

@@ -102,8 +102,10 @@ def test_key_phrases_are_encrypted_by_0012_and_readable_again_after_a_downgrade(
     from datetime import UTC, datetime
 
     from feedback.insight.filing import analyse_pending
-    from feedback.models import InboundMessage, MessageAnalysis, Person
+    from feedback.insight.models import MessageAnalysis
+    from feedback.messages.models import InboundMessage
     from feedback.ops.defaults import load_defaults
+    from feedback.people.models import Person
 
     upgrade()
     load_defaults(db.session)

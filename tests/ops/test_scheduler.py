@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import Conversation
 from feedback.ops import runner as processes
+from feedback.surveys.models import Conversation
 from tests.conftest import Clock, TwilioWebhook
 
 

@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser
 from feedback.config import DEFAULT_LOCALITIES
 from feedback.core.clock import now
 from feedback.extensions import db
-from feedback.models import Person, StaffUser
 from feedback.people import operations as people
 from feedback.people import register
+from feedback.people.models import Person
 from tests.conftest import Clock, count
 from tests.staff_client import signed_in as sign_in
 

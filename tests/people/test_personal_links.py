@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import Conversation, OutboundMessage, PersonalLink
+from feedback.messages.models import OutboundMessage
 from feedback.people import operations as people
+from feedback.people.models import PersonalLink
 from feedback.surveys import operations as surveys
+from feedback.surveys.models import Conversation
 from tests.conftest import PUBLIC_BASE_URL, YOUNG_PERSON, TwilioWebhook, count
 from tests.web_client import Respondent
 

@@ -16,20 +16,17 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from feedback.advocacy.models import AdvocacyOffer
+from feedback.audit.models import AuditEvent
 from feedback.extensions import db
 from feedback.insight import filing as analysis
-from feedback.models import (
-    AdvocacyOffer,
-    Answer,
-    AuditEvent,
-    InboundMessage,
-    MessageAnalysis,
-    OutboundMessage,
-    Person,
-    SafeguardingAlert,
-)
+from feedback.insight.models import MessageAnalysis
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.ops import runner as processes
 from feedback.people import operations as people
+from feedback.people.models import Person
+from feedback.safeguarding.models import SafeguardingAlert
+from feedback.surveys.models import Answer
 from tests.conftest import YOUNG_PERSON, Clock, TwilioWebhook, count
 from tests.staff_client import signed_in
 
@@ -257,7 +254,7 @@ def test_the_raw_database_holds_no_phone_number_and_no_message_in_plain_text(
     import subprocess
     from pathlib import Path
 
-    from feedback.models import SafeguardingAlert
+    from feedback.safeguarding.models import SafeguardingAlert
 
     disclosure = "my mums boyfriend hits me when she is at work"
     twilio.replies(disclosure, sender="+447700900777")

@@ -18,9 +18,10 @@ from feedback.accounts import operations as staff
 from feedback.config import DEFAULT_LOCALITIES
 from feedback.core.clock import now
 from feedback.extensions import db
-from feedback.models import Conversation, Person
 from feedback.people import operations as people
 from feedback.people import register
+from feedback.people.models import Person
+from feedback.surveys.models import Conversation
 from tests.conftest import Clock, count
 
 PASSWORD = "a long enough password"

@@ -18,26 +18,19 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser
+from feedback.audit.models import AuditEvent
 from feedback.core.permissions import Viewer
 from feedback.extensions import db
 from feedback.messages import outbox
-from feedback.models import (
-    AlertStep,
-    Answer,
-    AuditEvent,
-    Conversation,
-    InboundMessage,
-    Notification,
-    OutboundMessage,
-    Person,
-    SafeguardingAlert,
-    StaffUser,
-    Statement,
-    Survey,
-)
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.people import operations as people
+from feedback.people.models import Person
 from feedback.safeguarding import alerts
+from feedback.safeguarding.models import AlertStep, Notification, SafeguardingAlert
 from feedback.safeguarding.views import duration, uk_when
+from feedback.statements.models import Statement
+from feedback.surveys.models import Answer, Conversation, Survey
 from tests import log_watch
 from tests.conftest import YOUNG_PERSON, Clock
 from tests.staff_client import PASSWORD, signed_in

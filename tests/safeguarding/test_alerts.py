@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from feedback.accounts import operations as staff
 from feedback.extensions import db
-from feedback.models import SafeguardingAlert
 from feedback.ops import runner as processes
+from feedback.safeguarding.models import SafeguardingAlert
 from tests.conftest import Clock, TwilioWebhook
 from tests.staff_client import signed_in as sign_in
 

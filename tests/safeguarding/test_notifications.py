@@ -24,13 +24,15 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser, Team
 from feedback.config import ConfigurationError, from_environment, validate
 from feedback.extensions import db
 from feedback.messages import outbox
-from feedback.models import InboundMessage, Notification, SafeguardingAlert, StaffUser, Team
+from feedback.messages.models import InboundMessage
 from feedback.ops import runner
 from feedback.people import operations as people
 from feedback.safeguarding import delivery, escalation
+from feedback.safeguarding.models import Notification, SafeguardingAlert
 from feedback.safeguarding.notifications import LadderError, NotifyPolicy, parse_ladder
 from feedback.safeguarding.office_hours import OfficeHours, OfficeHoursError
 from tests.conftest import PUBLIC_BASE_URL, YOUNG_PERSON
@@ -453,12 +455,13 @@ def test_a_staff_mobile_is_encrypted_unique_and_never_a_young_persons(app: Flask
 def test_an_unread_statement_past_its_days_emails_the_managers(
     app: Flask, clock: Any, inbox: Inbox, texter: Texter
 ) -> None:
-    from feedback.models import Conversation, Statement
+    from feedback.statements.models import Statement
+    from feedback.surveys.models import Conversation
 
     sam = _worker_with_young_person(app)
     person = people.find_person(db.session, YOUNG_PERSON)
     assert person is not None
-    from feedback.models import SurveyVersion
+    from feedback.surveys.models import SurveyVersion
 
     version = db.session.scalars(select(SurveyVersion)).first()
     assert version is not None

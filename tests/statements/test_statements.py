@@ -11,13 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser
 from feedback.core.clock import now
 from feedback.core.permissions import Viewer
 from feedback.extensions import db
-from feedback.models import OutboundMessage, Person, SafeguardingAlert, StaffUser, Statement
+from feedback.messages.models import OutboundMessage
 from feedback.people import links
 from feedback.people import operations as people
+from feedback.people.models import Person
+from feedback.safeguarding.models import SafeguardingAlert
 from feedback.statements import operations as statements
+from feedback.statements.models import Statement
 from tests.conftest import YOUNG_PERSON, Clock, count
 from tests.web_client import Respondent
 

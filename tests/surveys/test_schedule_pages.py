@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from feedback.core.clock import LOCAL_TIME
 from feedback.extensions import db
-from feedback.models import Schedule
+from feedback.surveys.models import Schedule
 from tests.conftest import count
 from tests.staff_client import signed_in
 

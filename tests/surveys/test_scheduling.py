@@ -14,11 +14,13 @@ from sqlalchemy import select, text
 
 from feedback.extensions import db
 from feedback.messages import outbox
-from feedback.models import Conversation, OutboundMessage, Person
+from feedback.messages.models import OutboundMessage
 from feedback.ops import lease
 from feedback.ops import runner as processes
+from feedback.people.models import Person
 from feedback.surveys import operations as surveys
 from feedback.surveys import reminders, schedules, sending
+from feedback.surveys.models import Conversation
 from tests.conftest import Clock, TwilioWebhook, count
 
 PEOPLE = """ref,phone,date_of_birth,locality,care_setting,worker_email,consent_sms

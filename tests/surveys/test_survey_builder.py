@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from feedback.accounts import operations as staff
 from feedback.extensions import db
-from feedback.models import SurveyVersion
 from feedback.surveys import operations as surveys
+from feedback.surveys.models import SurveyVersion
 from tests.conftest import count
 
 PASSWORD = "a long enough password"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import Survey
 from feedback.surveys import operations as surveys
+from feedback.surveys.models import Survey
 from tests.conftest import count
 
 ISSUE_EXAMPLE = {

@@ -18,8 +18,9 @@ from feedback.core import permissions
 from feedback.core.errors import Invalid
 from feedback.core.permissions import Viewer
 from feedback.messages import inbound
-from feedback.models import InboundMessage, OutboundMessage, Person
+from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.people import operations as people
+from feedback.people.models import Person
 
 SID_PREFIX = "SMsim"
 

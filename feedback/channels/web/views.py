@@ -16,11 +16,12 @@ from werkzeug.exceptions import HTTPException
 
 from feedback.core.clock import now
 from feedback.extensions import current_session, limiter
-from feedback.models import Conversation, Person, Question, SurveyVersion
 from feedback.people import links
+from feedback.people.models import Person
 from feedback.statements import operations as statements
 from feedback.surveys import operations as surveys
 from feedback.surveys import web_responses
+from feedback.surveys.models import Conversation, Question, SurveyVersion
 from feedback.surveys.web_responses import MAX_TEXT_LENGTH, WebPolicy
 
 from .forms import AnswerForm

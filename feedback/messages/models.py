@@ -1,0 +1,147 @@
+"""Every message in from a young person and out to one, and the send pace shared by every sender."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.core.clock import utcnow
+from feedback.core.db_types import EncryptedText, UTCDateTime, one_of
+from feedback.extensions import Model
+
+if TYPE_CHECKING:
+    from feedback.people.models import Person
+
+
+class Channel(StrEnum):
+    """How a young person reached us, or how we reach them."""
+
+    SMS = "sms"
+    WEB = "web"
+
+
+class InboundStatus(StrEnum):
+    """A stored message: received (stored, not handled yet) -> processed (`feedback.messages.inbound`)."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+
+
+class OutboundStatus(StrEnum):
+    """A message to a young person; moved only by `feedback.messages.outbox`. Ours first, then the statuses Twilio's
+    callbacks report."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    SIMULATED = "simulated"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # Twilio may have taken it: never retried, for a person to check
+    REPLIED = "replied"  # given back in the webhook's own answer (TwiML), not through the outbox
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    READ = "read"
+    CANCELED = "canceled"
+
+
+class InboundMessage(Model):
+    """A message as a young person sent it, stored before anything else happens to it.
+
+    `provider_sid` (Twilio's MessageSid) is unique, so a redelivered webhook is recognised. `status` is
+    `received` until processing commits, so a message whose processing failed is processed again by the
+    retry or by the worker's sweep, never lost.
+    """
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        Index("ix_inbound_message_status_received_at", "status", "received_at"),
+        one_of("status", InboundStatus),
+        one_of("channel", Channel),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    body: Mapped[str] = mapped_column(EncryptedText())
+    num_media: Mapped[int] = mapped_column(Integer, default=0)
+    opt_out_type: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received | processed
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Failed attempts by the worker to handle a message its webhook stored but never handled, and when to try
+    # again: a message that keeps failing waits longer each time and never holds up the others.
+    handling_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the message turned out to be: answer, invalid-answer, survey-start, opt-out, opt-in, help,
+    # feedback, ignored.
+    handling: Mapped[str | None] = mapped_column(String(32))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"), index=True)
+    risk: Mapped[bool | None] = mapped_column(Boolean)
+    risk_reason: Mapped[str | None] = mapped_column(String(200))
+    # A member of staff's view of the risk flag: confirmed (True) or cleared (False), kept beside the screen's own.
+    risk_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+
+    person: Mapped[Person] = relationship()
+
+
+class OutboundMessage(Model):
+    """A message to a young person: a reply given in TwiML, or one queued in the outbox for a sender.
+
+    Queued messages move queued -> sending (claimed by exactly one sender) -> sent | simulated | failed |
+    skipped, and then follow Twilio's status callbacks (delivered, undelivered, failed).
+    """
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (
+        Index("ix_outbound_message_status_next_attempt_at", "status", "next_attempt_at"),
+        # How senders claim: the most urgent due message first (replies before bulk sends), oldest first; with the id
+        # in it a claim reads one index entry, not a bulk send's whole backlog sorted.
+        Index("ix_outbound_message_claim", "status", "priority", "next_attempt_at", "id"),
+        one_of("status", OutboundStatus),
+        one_of("channel", Channel),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"), index=True)
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="sms")
+    kind: Mapped[str] = mapped_column(String(32))
+    # 0: a reply to the young person's own message, which also goes in quiet hours; 1: one message to one person
+    # (a worker's reply, a link); 2: a bulk send (invitations, reminders, notices). Lower goes first.
+    priority: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    body: Mapped[str] = mapped_column(EncryptedText())
+    status: Mapped[str] = mapped_column(String(16))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship()
+
+
+class SendPace(Model):
+    """The next moment a sending number may send, shared by every sender process so that together they keep to
+    SEND_RATE_PER_SECOND: each send takes the next slot in one UPDATE."""
+
+    __tablename__ = "send_pace"
+
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
