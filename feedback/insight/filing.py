@@ -25,6 +25,7 @@ from feedback.core.clock import local_month
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import Invalid
 from feedback.core.permissions import Viewer
+from feedback.core.transactions import commits
 from feedback.insight import themes as taxonomy
 from feedback.insight.models import MessageAnalysis, MessageTheme, Recode, Theme, ThemeSource
 from feedback.messages.models import InboundMessage
@@ -62,6 +63,7 @@ def pending(session: Session, limit: int = 200) -> list[int]:
     )
 
 
+@commits("each batch of analyses is kept as it is done, so a long run that stops keeps what it did")
 def analyse_messages(
     session: Session, message_ids: Sequence[int], *, now: datetime, rules: ThemeRules | None = None
 ) -> int:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from feedback.analysis.safeguarding import LEARNED_CONCERN
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import FeedbackError
+from feedback.core.transactions import commits
 from feedback.messages import outbox
 from feedback.messages.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of, wants_to_stop
 from feedback.messages.models import Channel, InboundMessage, InboundStatus
@@ -119,6 +120,7 @@ class Arrival:
     opt_out_type: str | None = None
 
 
+@commits("store first: what a young person sent is kept before anything else may fail")
 def receive(session: Session, arrival: Arrival, *, now: datetime) -> Received:
     """Store an inbound message durably (committed) and say whether it was already stored."""
     person_id = people.person_id_for(session, people.sender_address(arrival.sender))
@@ -181,6 +183,7 @@ def process(
         raise Busy(f"message {message_id}: a lock its handling needs is held elsewhere") from exc
 
 
+@commits("handling one stored message is a transaction of its own, its replies recorded with it")
 def _process(
     session: Session,
     message_id: int,
@@ -363,6 +366,7 @@ def concern_reason(screening: Screening) -> str:
     return screening.reason or (ASKS_FOR_HELP if screening.asks_for_help else CONCERN_TIER)
 
 
+@commits("a safeguarding alert already raised is kept even if the handling after it fails")
 def _handle_keeping_alert(
     session: Session,
     message: InboundMessage,
@@ -550,6 +554,7 @@ def unprocessed(session: Session, now: datetime, limit: int = 100) -> list[int]:
     )
 
 
+@commits("the alert is kept before anything else may fail, and before its reply is sent")
 def raise_alert_first(
     session: Session, message_id: int, *, now: datetime, policy: InboundPolicy, lock_wait: timedelta | None = None
 ) -> list[str]:
@@ -596,6 +601,7 @@ def raise_alert_first(
     return replies
 
 
+@commits("the worker must see the message is due at once, whatever the webhook does next")
 def leave_to_worker(session: Session, message_id: int, now: datetime, *, lock_wait: timedelta | None = None) -> bool:
     """A stored message its webhook could not handle now (`Busy`): due for the worker at once, not counted as a
     failed attempt (committed). False if even that had to wait too long: the worker then finds it STRANDED_AFTER
@@ -616,6 +622,7 @@ def leave_to_worker(session: Session, message_id: int, now: datetime, *, lock_wa
     return True
 
 
+@commits("a failed attempt is counted though the handling it belongs to was rolled back")
 def note_failed_attempt(session: Session, message_id: int, now: datetime) -> int:
     """Record that handling a stored message failed (committed): it waits 2, 4, 8... minutes before the next try.
     The message itself is kept whatever happens. Returns the number of attempts so far."""

@@ -32,6 +32,7 @@ from feedback.core.clock import LOCAL_TIME
 from feedback.core.db_types import current_cipher
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import FeedbackError
+from feedback.core.transactions import commits
 from feedback.messages.models import OutboundMessage, OutboundStatus, SendPace
 from feedback.people import operations as people
 from feedback.people.models import Person
@@ -173,6 +174,7 @@ class Pacer:
         self.sleep = sleep
         self.clock = clock
 
+    @commits("a send slot is taken for every sender process at once")
     def wait(self, session: Session) -> None:
         moment = self.clock()
         session.execute(
@@ -316,6 +318,7 @@ def queue(session: Session, message: Outgoing, *, now: datetime) -> int:
     return record(session, [message], now=now)[0]
 
 
+@commits("a claim must be seen by every other sender before the message is sent, so only one sends it")
 def claim_next(session: Session, now: datetime, quiet: QuietHours = NO_QUIET_HOURS) -> int | None:
     """Claim the most urgent due message for this sender (committed), or None when nothing may go now: in quiet
     hours, only replies to a young person's own message."""
@@ -379,6 +382,7 @@ def deliver(session: Session, message_id: int, sender: Sender, *, now: datetime,
     return Delivery(_finish(session, message, result.status, now))
 
 
+@commits("what became of a send is kept the moment it is known, so a message is never sent twice")
 def _failed(
     session: Session,
     message: OutboundMessage,
@@ -404,6 +408,7 @@ def _failed(
     return _finish(session, message, FAILED, now)
 
 
+@commits("what became of a send is kept the moment it is known, so a message is never sent twice")
 def _finish(session: Session, message: OutboundMessage, status: str, now: datetime) -> str:
     message.status = status
     message.updated_at = now
@@ -472,7 +477,7 @@ def record_status(session: Session, provider_sid: str, status: str, error_code: 
             message.error_code = error_code
             if error_code == TWILIO_UNSUBSCRIBED:
                 people.opt_out(message.person, now)
-    session.commit()
+    session.flush()
     return changed
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from feedback.core.crypto import Cipher
 from feedback.core.db_types import EncryptedJSON, EncryptedText
 from feedback.core.errors import FeedbackError
+from feedback.core.transactions import commits
 from feedback.extensions import db
 
 BATCH = 500
@@ -49,6 +50,7 @@ def encrypted_columns() -> Iterator[tuple[str, str]]:
                 yield table.name, column.name
 
 
+@commits("a key rotation runs in batches, each kept as it is done, so a stop part-way loses nothing")
 def rotate(session: Session, cipher: Cipher, *, batch: int = BATCH) -> Rotated:
     """Re-encrypt everything under the current key and recompute phone lookup hashes (commits batch by batch)."""
     if not cipher.rotating:
@@ -79,6 +81,7 @@ def rotate(session: Session, cipher: Cipher, *, batch: int = BATCH) -> Rotated:
     return done
 
 
+@commits("a key rotation runs in batches, each kept as it is done, so a stop part-way loses nothing")
 def _rehash_phones(session: Session, cipher: Cipher, batch: int) -> int:
     person = sa.table("person", sa.column("id"), sa.column("phone"), sa.column("phone_hash"))
     count, last = 0, 0

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.core.dbutil import insert_or_ignore
+from feedback.core.transactions import commits
 from feedback.ops.models import SchedulerLease
 
 NAME = "scheduler"
@@ -19,6 +20,7 @@ TTL = timedelta(seconds=90)
 HEARTBEAT_SECONDS = 20.0
 
 
+@commits("the lease says which scheduler runs: every other process must see it at once")
 def hold(session: Session, holder: str, now: datetime, ttl: timedelta = TTL) -> bool:
     """Take or renew the lease for `holder` (committed). False while another holder's heartbeat is fresh."""
     session.execute(
@@ -33,6 +35,7 @@ def hold(session: Session, holder: str, now: datetime, ttl: timedelta = TTL) -> 
     return mine
 
 
+@commits("when a job last ran is read by every process")
 def job_ran(session: Session, job: str, now: datetime) -> None:
     lease = session.get(SchedulerLease, NAME)
     if lease is not None:

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from feedback.core.errors import FeedbackError
+from feedback.core.transactions import commits
 from feedback.messages import outbox
 from feedback.safeguarding.models import Notification, NotificationStatus
 
@@ -161,6 +162,7 @@ class DeliveryReport:
         return self.sent + self.stored + self.failed + self.unconfirmed + self.retrying
 
 
+@commits("a claim must be seen by every other worker before the email or text goes, so only one sends it")
 def claim_next(session: Session, now: datetime) -> int | None:
     """Claim the oldest due notification for this worker (committed), or None."""
     first = (
@@ -208,6 +210,7 @@ def deliver_due(
     return report
 
 
+@commits("what became of a send is kept the moment it is known, so staff are never told twice")
 def deliver(
     session: Session,
     notification_id: int,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from feedback.core.clock import LOCAL_TIME, local_date
 from feedback.core.errors import Invalid, NotFound
+from feedback.core.transactions import commits
 from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.people.operations import AGE_BANDS, CARE_SETTINGS
@@ -230,6 +231,7 @@ class Run:
     report: sending.SendReport
 
 
+@commits("each schedule's run is kept as it goes, so one that fails does not undo the others")
 def run_due(session: Session, *, now: datetime, links_to: sending.LinkSettings | None = None) -> list[Run]:
     """Run every schedule due at `now`, each once (committed one by one)."""
     due_ids = list(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.core.dbutil import insert_or_ignore
+from feedback.core.transactions import commits
 from feedback.messages import inbound
 from feedback.messages.models import InboundMessage, InboundStatus
 from feedback.people.models import Person
@@ -180,6 +181,7 @@ def take_up(session: Session, person_id: int, version: SurveyVersion, *, now: da
     return conversation
 
 
+@commits("store first: a young person's answer is kept before anything else may fail")
 def answer_page(
     session: Session,
     person_id: int,
@@ -243,6 +245,7 @@ def answer_page(
     )
 
 
+@commits("store first: a young person's answer is kept before anything else may fail")
 def _take_up_and_record(
     session: Session,
     person_id: int,
@@ -296,6 +299,7 @@ def _empty_error(question: Question) -> str:
     return "Choose an answer" + (", or press Skip." if question.optional else ".")
 
 
+@commits("store first: a young person's answer is kept before anything else may fail")
 def _store_and_screen(
     session: Session,
     person_id: int,
@@ -380,6 +384,7 @@ def _finish(
     session.execute(update(InboundMessage).where(InboundMessage.id == message_id).values(values))
 
 
+@commits("store first: a young person's answer is kept before anything else may fail")
 def _record(
     session: Session,
     conversation_id: int,

@@ -25,7 +25,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from feedback.audit import operations as audit
 from feedback.core.clock import now
-from feedback.extensions import current_session
+from feedback.extensions import current_session, db
 from feedback.messages import inbound, outbox
 from feedback.people import operations as people
 from feedback.safeguarding import notifications
@@ -164,4 +164,5 @@ def delivery_status() -> tuple[str, int]:
     sid = _sid("MessageSid")
     status = _required("MessageStatus")
     outbox.record_status(current_session(), sid, status, _optional_int("ErrorCode", MAX_ERROR_CODE), now())
+    db.session.commit()
     return "", 204
