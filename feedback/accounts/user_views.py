@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -48,13 +49,13 @@ class Account:
 
 @bp.get("/users")
 @requires(Capability.ADMINISTER)
-def user_list() -> Any:
+def user_list() -> ResponseReturnValue:
     return _page()
 
 
 @bp.post("/users/<int:user_id>/role")
 @requires(Capability.ADMINISTER)
-def user_role(user_id: int) -> Any:
+def user_role(user_id: int) -> ResponseReturnValue:
     user = _account(user_id)
     form = _role_form(user, formdata=True)
     if not form.validate():
@@ -79,7 +80,7 @@ def user_role(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/deactivate")
 @requires(Capability.ADMINISTER)
-def user_deactivate(user_id: int) -> Any:
+def user_deactivate(user_id: int) -> ResponseReturnValue:
     user = _account(user_id)
     if not FlaskForm().validate():
         abort(400, description=FORM_EXPIRED)
@@ -111,7 +112,7 @@ def user_deactivate(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/reactivate")
 @requires(Capability.ADMINISTER)
-def user_reactivate(user_id: int) -> Any:
+def user_reactivate(user_id: int) -> ResponseReturnValue:
     user = _account(user_id)
     if not FlaskForm().validate():
         abort(400, description=FORM_EXPIRED)

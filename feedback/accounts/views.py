@@ -4,12 +4,11 @@ two-factor sign-in, a new password and a mobile for urgent texts."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.wrappers import Response
 from wtforms import BooleanField, PasswordField, StringField
 
 from feedback.accounts import operations as staff
@@ -42,7 +41,7 @@ def login_attempts() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_attempts, methods=["POST"], scope="staff-login")
-def login() -> Any:
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         user = staff.authenticate(
@@ -67,7 +66,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     """Sign out everywhere: the account's session version moves on, so every session of it ends, on this device and
     any other, whoever holds a copy of its cookie."""
     staff.sign_out(current_user._get_current_object(), now=now())
@@ -79,7 +78,7 @@ def logout() -> Response:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(login_attempts, methods=["POST"], scope="staff-login-code")
-def login_code() -> Any:
+def login_code() -> ResponseReturnValue:
     user = signin.pending_user()
     if user is None:
         # Never gave a password here, or took more than a few minutes: start again.
@@ -105,7 +104,7 @@ def login_code() -> Any:
 # Their own account's pages: every signed-in member of staff, whatever their role (tests/core/test_routes.py).
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @limiter.limit(login_attempts, methods=["POST"], scope="staff-two-factor")
-def two_factor() -> Any:
+def two_factor() -> ResponseReturnValue:
     """Turn the second factor on (a new secret, confirmed with a code) or off (with a current code)."""
     user = current_user._get_current_object()
     form = CodeForm()
@@ -150,7 +149,7 @@ class PasswordForm(FlaskForm):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @limiter.limit(login_attempts, methods=["POST"], scope="staff-password")
-def password() -> Any:
+def password() -> ResponseReturnValue:
     """Change one's own password. Every other session of the account ends (a phone left signed in, a browser
     someone else saw it typed in); this browser carries on, with the account's new session version."""
     user = current_user._get_current_object()
@@ -189,7 +188,7 @@ class MobileForm(FlaskForm):
 
 
 @bp.route("/account/mobile", methods=["GET", "POST"])
-def mobile() -> Any:
+def mobile() -> ResponseReturnValue:
     """One's own mobile for urgent safeguarding texts: kept encrypted; texts back to the service's number from it are
     recognised and never filed as a young person's message."""
     user = current_user._get_current_object()

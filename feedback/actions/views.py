@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -88,7 +88,7 @@ def _public_link() -> str:
 
 @bp.get("/actions")
 @requires(Capability.SEE_SUMMARIES)
-def action_list() -> str:
+def action_list() -> ResponseReturnValue:
     session = current_session()
     editor = permissions.can(current_user, Capability.RECORD_ACTIONS)
     return render_template(
@@ -103,7 +103,7 @@ def action_list() -> str:
 
 @bp.route("/actions/new", methods=["GET", "POST"])
 @requires(Capability.RECORD_ACTIONS)
-def action_new() -> Any:
+def action_new() -> ResponseReturnValue:
     form = ActionForm()
     form.theme.choices = _theme_choices()
     if not form.is_submitted():
@@ -123,7 +123,7 @@ def action_new() -> Any:
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
 @requires(Capability.RECORD_ACTIONS)
-def action_edit(action_id: int) -> Any:
+def action_edit(action_id: int) -> ResponseReturnValue:
     action = actions.get(current_session(), action_id)
     form = ActionForm(obj=None if request.method == "POST" else _Fields(action))
     form.theme.choices = _theme_choices(action.theme)
@@ -142,7 +142,7 @@ def action_edit(action_id: int) -> Any:
 
 @bp.post("/actions/<int:action_id>/text")
 @requires(Capability.RECORD_ACTIONS)
-def action_text(action_id: int) -> Response:
+def action_text(action_id: int) -> ResponseReturnValue:
     if not NoticeForm().validate_on_submit():
         abort(400, description=EXPIRED)
     action = actions.get(current_session(), action_id)

@@ -12,6 +12,7 @@ from math import ceil
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
@@ -100,7 +101,7 @@ class CloseForm(FlaskForm):
 
 @bp.get("/advocacy")
 @requires(Capability.LOG_ADVOCACY)
-def advocacy_report() -> Any:
+def advocacy_report() -> ResponseReturnValue:
     today = local_date(now())
     try:
         since, until = advocacy.parse_period(request.args.get("since"), request.args.get("until"), today=today)
@@ -125,7 +126,7 @@ def advocacy_report() -> Any:
 
 @bp.get("/advocacy/offers")
 @requires(Capability.LOG_ADVOCACY)
-def offer_list() -> Any:
+def offer_list() -> ResponseReturnValue:
     show = request.args.get("show", "all")
     if show not in SHOWS:
         abort(400, description=f"show must be one of: {', '.join(SHOWS)}.")
@@ -182,7 +183,7 @@ def _listed(show: str, search: str) -> Select[Any]:
 
 @bp.route("/advocacy/offers/new", methods=["GET", "POST"])
 @requires(Capability.LOG_ADVOCACY)
-def offer_new() -> Any:
+def offer_new() -> ResponseReturnValue:
     form = OfferForm()
     if not form.is_submitted():
         form.ref.data = request.args.get("ref", "")[:REF_MAX_LENGTH]
@@ -212,7 +213,7 @@ def offer_new() -> Any:
 
 @bp.get("/advocacy/offers/<int:offer_id>")
 @requires(Capability.LOG_ADVOCACY)
-def offer_view(offer_id: int) -> Any:
+def offer_view(offer_id: int) -> ResponseReturnValue:
     offer = _offer(offer_id)
     audited("view", "advocacy-offer", offer.id)
     return _offer_page(offer)
@@ -220,7 +221,7 @@ def offer_view(offer_id: int) -> Any:
 
 @bp.post("/advocacy/offers/<int:offer_id>")
 @requires(Capability.LOG_ADVOCACY)
-def offer_update(offer_id: int) -> Any:
+def offer_update(offer_id: int) -> ResponseReturnValue:
     offer = _offer(offer_id)
     form = UpdateForm(prefix="update")
     if not form.validate():
@@ -245,7 +246,7 @@ def offer_update(offer_id: int) -> Any:
 
 @bp.post("/advocacy/offers/<int:offer_id>/sessions")
 @requires(Capability.LOG_ADVOCACY)
-def offer_session(offer_id: int) -> Any:
+def offer_session(offer_id: int) -> ResponseReturnValue:
     offer = _offer(offer_id)
     form = SessionForm(prefix="session")
     if not form.validate():
@@ -266,7 +267,7 @@ def offer_session(offer_id: int) -> Any:
 
 @bp.post("/advocacy/offers/<int:offer_id>/close")
 @requires(Capability.LOG_ADVOCACY)
-def offer_close(offer_id: int) -> Any:
+def offer_close(offer_id: int) -> ResponseReturnValue:
     offer = _offer(offer_id)
     form = CloseForm(prefix="close")
     if not form.validate():

@@ -4,6 +4,7 @@ What a page records there is `feedback.staff.views.audited`."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
 
 from feedback.audit import operations as audit
 from feedback.core.permissions import Capability
@@ -13,7 +14,7 @@ from feedback.staff.views import bp, requires
 
 @bp.get("/audit")
 @requires(Capability.ADMINISTER)
-def audit_log() -> str:
+def audit_log() -> ResponseReturnValue:
     action = request.args.get("action", "")
     if action and action not in audit.ACTIONS:
         abort(400, description=f"action must be one of: {', '.join(audit.ACTIONS)}.")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import logging
 from importlib import resources
-from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from feedback.accounts import tokens
@@ -33,7 +33,7 @@ def _error(status: int, message: str) -> Response:
 
 
 @bp.get("/openapi.json")
-def openapi() -> Any:
+def openapi() -> ResponseReturnValue:
     """The OpenAPI description of this API (public: it holds no data), listing this service's own localities."""
     document = json.loads(resources.files("feedback").joinpath("data", "openapi.json").read_text(encoding="utf-8"))
     for parameter in document["paths"]["/themes"]["get"]["parameters"]:
@@ -43,7 +43,7 @@ def openapi() -> Any:
 
 
 @bp.get("/themes")
-def themes() -> Any:
+def themes() -> ResponseReturnValue:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     session = current_session()

@@ -3,11 +3,9 @@ the messages of young people this member of staff may see (`permissions.messages
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from feedback.core.clock import now
 from feedback.core.permissions import Capability
@@ -19,7 +17,7 @@ from feedback.staff.views import audited, bp, refuse, requires, viewer
 
 @bp.get("/messages")
 @requires(Capability.READ_MESSAGES)
-def messages() -> str:
+def messages() -> ResponseReturnValue:
     rows = analysis.recent(current_session(), viewer())
     audited("view", "message-list", None, shown=len(rows))
     return render_template("insight/messages.html", rows=rows)
@@ -27,7 +25,7 @@ def messages() -> str:
 
 @bp.get("/messages/<int:message_id>")
 @requires(Capability.READ_MESSAGES)
-def message(message_id: int) -> str:
+def message(message_id: int) -> ResponseReturnValue:
     item = analysis.filed(current_session(), message_id, viewer())
     if item is None:
         refuse(404, "message", message_id)
@@ -37,7 +35,7 @@ def message(message_id: int) -> str:
 
 @bp.post("/messages/<int:message_id>/themes")
 @requires(Capability.RECODE)
-def recode(message_id: int) -> Response:
+def recode(message_id: int) -> ResponseReturnValue:
     _readable(message_id)
     try:
         added, removed = analysis.recode_themes(
@@ -54,7 +52,7 @@ def recode(message_id: int) -> Response:
 
 @bp.post("/messages/<int:message_id>/risk")
 @requires(Capability.REVIEW_RISK)
-def review_risk(message_id: int) -> Any:
+def review_risk(message_id: int) -> ResponseReturnValue:
     _readable(message_id)
     decision = request.form.get("decision")
     if decision not in {"confirm", "clear"}:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -40,7 +41,7 @@ def _phrases(raw: str | None) -> list[str]:
 
 @bp.get("/themes")
 @requires(Capability.ADMINISTER)
-def theme_list() -> Any:
+def theme_list() -> ResponseReturnValue:
     return _page()
 
 
@@ -57,7 +58,7 @@ def _failed(exc: themes.ThemeError) -> Any:
 
 @bp.post("/themes")
 @requires(Capability.ADMINISTER)
-def theme_add() -> Any:
+def theme_add() -> ResponseReturnValue:
     try:
         theme = themes.add(
             current_session(),
@@ -73,7 +74,7 @@ def theme_add() -> Any:
 
 @bp.post("/themes/<slug>")
 @requires(Capability.ADMINISTER)
-def theme_edit(slug: str) -> Any:
+def theme_edit(slug: str) -> ResponseReturnValue:
     try:
         theme = themes.edit(
             current_session(),
@@ -89,7 +90,7 @@ def theme_edit(slug: str) -> Any:
 
 @bp.post("/themes/<slug>/retire")
 @requires(Capability.ADMINISTER)
-def theme_retire(slug: str) -> Any:
+def theme_retire(slug: str) -> ResponseReturnValue:
     try:
         theme = themes.retire(current_session(), slug, now=now())
     except themes.ThemeError as exc:
@@ -99,7 +100,7 @@ def theme_retire(slug: str) -> Any:
 
 @bp.post("/themes/<slug>/merge")
 @requires(Capability.ADMINISTER)
-def theme_merge(slug: str) -> Any:
+def theme_merge(slug: str) -> ResponseReturnValue:
     try:
         moved = themes.merge(current_session(), slug, request.form.get("into", ""), now=now())
     except themes.ThemeError as exc:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from feedback.actions import operations as actions
@@ -77,7 +78,7 @@ def _charts(trend: summaries.Trend, themes: list[summaries.ThemeSummary]) -> dic
 
 @bp.get("/summary")
 @requires(Capability.SEE_SUMMARIES)
-def summary() -> Any:
+def summary() -> ResponseReturnValue:
     known = _known()
     filters = _filters(known)
     if moved := _canonical(filters):
@@ -98,7 +99,7 @@ def summary() -> Any:
 
 @bp.get("/summary/themes/<slug>")
 @requires(Capability.SEE_SUMMARIES)
-def summary_theme(slug: str) -> Any:
+def summary_theme(slug: str) -> ResponseReturnValue:
     """A theme's figures, trend and quotes. Quotes are for everyone in the quarter only: the page for one group
     says why, and links to everyone's."""
     known = _known()
@@ -126,7 +127,7 @@ def summary_theme(slug: str) -> Any:
 
 @bp.get("/summary.csv")
 @requires(Capability.SEE_SUMMARIES)
-def summary_csv() -> Any:
+def summary_csv() -> ResponseReturnValue:
     known = _known()
     filters = _filters(known)
     rows = summaries.report_rows(summaries.summarise(current_session(), filters, known, threshold=_threshold()))
@@ -141,7 +142,7 @@ def summary_csv() -> Any:
 
 @bp.get("/report")
 @requires(Capability.SEE_SUMMARIES)
-def report() -> Any:
+def report() -> ResponseReturnValue:
     """One page to print for a Champions Board meeting: top and rising themes with their trends and quotes (for
     everyone only), and what was done about them."""
     known = _known()

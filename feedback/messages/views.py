@@ -6,9 +6,9 @@ about safeguarding alerts (sent, waiting, failed). Counts only, from
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from flask import current_app, render_template
+from flask.typing import ResponseReturnValue
 
 from feedback.core.clock import LOCAL_TIME, now
 from feedback.core.permissions import Capability
@@ -21,7 +21,7 @@ from feedback.staff.views import bp, requires
 
 @bp.get("/channels")
 @requires(Capability.RUN_SURVEYS)
-def channels() -> Any:
+def channels() -> ResponseReturnValue:
     moment = now()
     quiet = outbox.QuietHours.from_config(current_app.config)
     health = channel_health.report(current_session(), now=moment, quiet=quiet)

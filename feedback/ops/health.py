@@ -5,9 +5,9 @@ purpose: it says nothing about any young person."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
-def healthz() -> tuple[dict[str, Any], int]:
+def healthz() -> ResponseReturnValue:
     moment = now()
     try:
         db.session.execute(text("SELECT 1"))

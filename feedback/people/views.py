@@ -13,6 +13,7 @@ from math import ceil
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
@@ -99,7 +100,7 @@ class Listed:
 
 @bp.get("/people")
 @requires(Capability.READ_REGISTER)
-def people_list() -> str:
+def people_list() -> ResponseReturnValue:
     session = current_session()
     search = request.args.get("q", "").replace("\x00", "").strip()[: register.REF_MAX_LENGTH]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -131,7 +132,7 @@ def people_list() -> str:
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @requires(Capability.KEEP_REGISTER)
-def person_new() -> Any:
+def person_new() -> ResponseReturnValue:
     form = _form(None)
     if not form.is_submitted():
         return _form_page(form, None)
@@ -142,7 +143,7 @@ def person_new() -> Any:
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 @requires(Capability.READ_REGISTER)
-def person_edit(person_id: int) -> Any:
+def person_edit(person_id: int) -> ResponseReturnValue:
     person = _person(person_id)
     form = _form(person)
     if not form.is_submitted():

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, NoReturn, TypeVar, cast
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -110,7 +111,7 @@ def viewer() -> Viewer:
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> ResponseReturnValue:
     return render_template("staff/home.html", waiting=statements.waiting(current_session(), viewer()))
 
 

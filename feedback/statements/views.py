@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from feedback.core.clock import now
 from feedback.core.permissions import Capability
@@ -26,7 +26,7 @@ def _statement(statement_id: int) -> Any:
 
 @bp.get("/inbox")
 @requires(Capability.READ_MESSAGES)
-def inbox() -> str:
+def inbox() -> ResponseReturnValue:
     found = statements.inbox(current_session(), viewer())
     audited("view", "statement-list", None, shown=len(found))
     return render_template("statements/inbox.html", statements=found)
@@ -34,7 +34,7 @@ def inbox() -> str:
 
 @bp.get("/statements/<int:statement_id>")
 @requires(Capability.READ_MESSAGES)
-def statement(statement_id: int) -> str:
+def statement(statement_id: int) -> ResponseReturnValue:
     item = _statement(statement_id)
     audited("view", "statement", item.id)
     return render_template(
@@ -47,7 +47,7 @@ def statement(statement_id: int) -> str:
 
 @bp.post("/statements/<int:statement_id>/acknowledge")
 @requires(Capability.ANSWER_STATEMENTS)
-def acknowledge(statement_id: int) -> Response:
+def acknowledge(statement_id: int) -> ResponseReturnValue:
     item = _statement(statement_id)
     statements.acknowledge(current_session(), item, current_user, now=now())
     db.session.commit()
@@ -57,7 +57,7 @@ def acknowledge(statement_id: int) -> Response:
 
 @bp.post("/statements/<int:statement_id>/reply")
 @requires(Capability.ANSWER_STATEMENTS)
-def reply(statement_id: int) -> Any:
+def reply(statement_id: int) -> ResponseReturnValue:
     item = _statement(statement_id)
     form = ReplyForm()
     if form.validate_on_submit():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
+from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
 from feedback.core.clock import now
@@ -122,13 +122,13 @@ def _save(form: SurveyForm, slug: str, purpose: str) -> SurveyVersion | None:
 
 @bp.get("/surveys", endpoint="surveys")
 @requires(Capability.RUN_SURVEYS)
-def surveys_page() -> str:
+def surveys_page() -> ResponseReturnValue:
     return render_template("surveys/surveys.html", surveys=surveys.list_surveys(current_session()))
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
 @requires(Capability.RUN_SURVEYS)
-def survey_new() -> Any:
+def survey_new() -> ResponseReturnValue:
     form = _prepare(SurveyForm())
     if request.method == "GET":
         _fill(form, {})
@@ -157,14 +157,14 @@ def _exists(slug: str) -> bool:
 
 @bp.get("/surveys/<slug>")
 @requires(Capability.RUN_SURVEYS)
-def survey_page(slug: str) -> str:
+def survey_page(slug: str) -> ResponseReturnValue:
     survey = surveys.find_survey(current_session(), slug)
     return render_template("surveys/survey.html", survey=survey, versions=list(reversed(survey.versions)))
 
 
 @bp.route("/surveys/<slug>/edit", methods=["GET", "POST"])
 @requires(Capability.RUN_SURVEYS)
-def survey_edit(slug: str) -> Any:
+def survey_edit(slug: str) -> ResponseReturnValue:
     survey = surveys.find_survey(current_session(), slug)
     form = _prepare(SurveyForm())
     if request.method == "GET":
@@ -179,7 +179,7 @@ def survey_edit(slug: str) -> Any:
 
 @bp.post("/surveys/<slug>/publish")
 @requires(Capability.RUN_SURVEYS)
-def survey_publish(slug: str) -> Response:
+def survey_publish(slug: str) -> ResponseReturnValue:
     surveys.find_survey(current_session(), slug)
     try:
         version = surveys.publish(current_session(), slug)
@@ -194,7 +194,7 @@ def survey_publish(slug: str) -> Response:
 
 @bp.post("/surveys/<slug>/close")
 @requires(Capability.RUN_SURVEYS)
-def survey_close(slug: str) -> Response:
+def survey_close(slug: str) -> ResponseReturnValue:
     surveys.find_survey(current_session(), slug)
     surveys.close(current_session(), slug, now())
     db.session.commit()
@@ -205,7 +205,7 @@ def survey_close(slug: str) -> Response:
 @bp.get("/surveys/<slug>/preview/<int:number>")
 @bp.get("/surveys/<slug>/preview/<int:number>/<int:position>")
 @requires(Capability.RUN_SURVEYS)
-def survey_preview(slug: str, number: int, position: int = 1) -> str:
+def survey_preview(slug: str, number: int, position: int = 1) -> ResponseReturnValue:
     """The survey as a young person's phone shows it, one question at a time (nothing can be answered)."""
     version = surveys.get_version(current_session(), slug, number)
     questions = version.questions

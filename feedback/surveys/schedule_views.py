@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
@@ -126,14 +127,14 @@ def _page(form: ScheduleForm, listed: Sequence[surveys.SurveySummary], general: 
 
 @bp.get("/schedules")
 @requires(Capability.RUN_SURVEYS)
-def schedule_list() -> Any:
+def schedule_list() -> ResponseReturnValue:
     listed = surveys.list_surveys(current_session())
     return _page(_form(listed), listed, [])
 
 
 @bp.post("/schedules")
 @requires(Capability.RUN_SURVEYS)
-def schedule_add() -> Any:
+def schedule_add() -> ResponseReturnValue:
     session = current_session()
     listed = surveys.list_surveys(session)
     form = _form(listed)
@@ -162,7 +163,7 @@ def schedule_add() -> Any:
 
 @bp.post("/schedules/<int:schedule_id>/remove")
 @requires(Capability.RUN_SURVEYS)
-def schedule_remove(schedule_id: int) -> Any:
+def schedule_remove(schedule_id: int) -> ResponseReturnValue:
     if not StopForm().validate():
         abort(400, description=EXPIRED)
     schedule = schedules.remove(current_session(), schedule_id)

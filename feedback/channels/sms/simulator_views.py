@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
+from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
 from feedback.channels.sms import simulator
@@ -23,7 +23,7 @@ from feedback.surveys.sending import LinkSettings, send_survey
 
 @bp.get("/simulator")
 @requires(Capability.USE_SIMULATOR)
-def simulator_page() -> str:
+def simulator_page() -> ResponseReturnValue:
     person = None
     pseudonym = request.args.get("p")
     if pseudonym:
@@ -63,7 +63,7 @@ def _send_form() -> SimulatedSendForm:
 
 @bp.post("/simulator/text")
 @requires(Capability.USE_SIMULATOR)
-def simulator_text() -> Any:
+def simulator_text() -> ResponseReturnValue:
     form = SimulatedTextForm()
     if not form.validate_on_submit():
         abort(400, description="A pretend number and a message are needed.")
@@ -84,7 +84,7 @@ def simulator_text() -> Any:
 
 @bp.post("/simulator/send/<pseudonym>")
 @requires(Capability.USE_SIMULATOR)
-def simulator_send(pseudonym: str) -> Response:
+def simulator_send(pseudonym: str) -> ResponseReturnValue:
     person = _simulated(pseudonym)
     form = _send_form()
     if not form.validate_on_submit():

@@ -20,6 +20,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, abort, current_app, g, request
+from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -116,7 +117,7 @@ def twiml(replies: list[str]) -> Response:
 
 @bp.post("/inbound")
 @twilio_signed
-def inbound_message() -> Response:
+def inbound_message() -> ResponseReturnValue:
     sid = _sid("MessageSid")
     sender = _required("From")
     body = _required("Body", allow_empty=True)  # an MMS with only a picture has an empty Body
@@ -160,7 +161,7 @@ def inbound_message() -> Response:
 
 @bp.post("/status")
 @twilio_signed
-def delivery_status() -> tuple[str, int]:
+def delivery_status() -> ResponseReturnValue:
     sid = _sid("MessageSid")
     status = _required("MessageStatus")
     outbox.record_status(current_session(), sid, status, _optional_int("ErrorCode", MAX_ERROR_CODE), now())

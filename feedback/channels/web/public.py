@@ -5,6 +5,7 @@ need no login and may be shared."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
+from flask.typing import ResponseReturnValue
 
 from feedback.actions import operations as actions
 from feedback.extensions import current_session
@@ -17,7 +18,7 @@ bp.add_app_template_filter(phone_links, "phone_links")
 
 
 @bp.get("/you-said-we-did")
-def you_said_we_did() -> str:
+def you_said_we_did() -> ResponseReturnValue:
     return render_template(
         "young/you_said_we_did.html",
         groups=actions.by_theme(current_session()),
@@ -26,7 +27,7 @@ def you_said_we_did() -> str:
 
 
 @bp.get("/privacy")
-def privacy() -> str:
+def privacy() -> ResponseReturnValue:
     """What we keep, who sees it, when we must tell someone, how long we keep it, their rights and how to stop, in
     words a 10-year-old can read (tests/channels/test_plain_english.py). docs/privacy.md is the longer version for
     staff."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from feedback.core.clock import now
@@ -149,7 +150,7 @@ def _done_already(flow: Flow) -> bool:
 
 @bp.get("/s/<slug>", endpoint="open_start")
 @bp.get("/s/<slug>/<token>", endpoint="personal_start")
-def start(slug: str, token: str | None = None) -> Any:
+def start(slug: str, token: str | None = None) -> ResponseReturnValue:
     flow = _flow(slug, token)
     if _done_already(flow):
         return redirect(flow.url("done"))
@@ -173,7 +174,7 @@ def start(slug: str, token: str | None = None) -> Any:
     exempt_when=_personal,
     scope="open-link-answers",
 )
-def question(slug: str, number: int, token: str | None = None) -> Any:
+def question(slug: str, number: int, token: str | None = None) -> ResponseReturnValue:
     flow = _flow(slug, token)
     if not 1 <= number <= len(flow.questions):
         return redirect(flow.url("question", number=1))
@@ -243,7 +244,7 @@ def question(slug: str, number: int, token: str | None = None) -> Any:
 
 @bp.get("/s/<slug>/help", endpoint="open_help")
 @bp.get("/s/<slug>/<token>/help", endpoint="personal_help")
-def help_now(slug: str, token: str | None = None) -> str:
+def help_now(slug: str, token: str | None = None) -> ResponseReturnValue:
     """Where to get help now, after an answer that may show a risk or that asks for help; then on with the survey.
     Opened again (or directly), it still lists the help numbers, and carries on from the survey's first page."""
     flow = _flow(slug, token)
@@ -265,7 +266,7 @@ def help_now(slug: str, token: str | None = None) -> str:
 
 @bp.get("/s/<slug>/done", endpoint="open_done")
 @bp.get("/s/<slug>/<token>/done", endpoint="personal_done")
-def done(slug: str, token: str | None = None) -> str:
+def done(slug: str, token: str | None = None) -> ResponseReturnValue:
     flow = _flow(slug, token)
     return render_template(
         "young/done.html",
@@ -277,7 +278,7 @@ def done(slug: str, token: str | None = None) -> str:
 
 
 @bp.get("/me/<token>")
-def my_page(token: str) -> str:
+def my_page(token: str) -> ResponseReturnValue:
     db = current_session()
     person = _person_for(token)
     assert person is not None  # noqa: S101 - a token always names a person, or LinkNotValid was raised
