@@ -53,7 +53,7 @@ lint: $(STAMP)
 # The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server), and the young
 # person's pages in Chromium, spread over every core (each pytest-xdist worker has its own databases).
 test: $(STAMP) $(PRISM) $(AXE) chromium lint
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python bench/webhook.py

@@ -101,8 +101,12 @@ def start(
 ) -> Conversation:
     """Start `version` for `person` at once (they texted its keyword), replacing anything in progress."""
     end_active(session, person.id, REPLACED, now)
+    return _begin(session, person.id, version, channel, now)
+
+
+def _begin(session: Session, person_id: int, version: SurveyVersion, channel: str, now: datetime) -> Conversation:
     conversation = Conversation(
-        person_id=person.id,
+        person_id=person_id,
         survey_id=version.survey_id,
         survey_version_id=version.id,
         channel=channel,
@@ -186,18 +190,7 @@ def _invite_postgres(
 
 def begin_on_web(session: Session, person_id: int, version: SurveyVersion, now: datetime) -> Conversation:
     """A survey begun on a web page, with nothing open to carry on."""
-    conversation = Conversation(
-        person_id=person_id,
-        survey_id=version.survey_id,
-        survey_version_id=version.id,
-        channel=WEB,
-        status=ACTIVE,
-        started_at=now,
-        last_activity_at=now,
-    )
-    session.add(conversation)
-    session.flush()
-    return conversation
+    return _begin(session, person_id, version, WEB, now)
 
 
 def carry_on_on_web(session: Session, conversation: Conversation, now: datetime) -> None:

@@ -4,6 +4,7 @@ rule, checked in the source so that a shortcut elsewhere fails here rather than 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ NAMES = {
 }
 
 
+@cache
 def _sources() -> list[tuple[str, ast.AST]]:
     return [
         (str(path.relative_to(PACKAGE)), ast.parse(path.read_text(encoding="utf-8")))

@@ -5,6 +5,7 @@ scheduler's jobs (`feedback/ops/runner.py`)."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "feedback"
@@ -34,6 +35,7 @@ def _commits(function: ast.AST) -> bool:
     )
 
 
+@cache
 def _functions_below_the_callers() -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
