@@ -66,8 +66,8 @@ from feedback.config import DEFAULT_LOCALITIES
 from feedback.core.db_types import CIPHER_EXTENSION, current_cipher
 from feedback.extensions import current_session, db
 from feedback.messages import outbox
-from feedback.models import new_pseudonym
 from feedback.ops.defaults import load_defaults
+from feedback.people.models import new_pseudonym
 from feedback.surveys import conversations, schedules, sending
 from feedback.surveys import operations as surveys
 
