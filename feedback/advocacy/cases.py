@@ -5,7 +5,7 @@ the young person's response, a follow-up date and notes, the sessions held, and 
 Closing asks the young person "Did you feel your voice was heard?" (1 to 5, and a comment): by text when they can
 be texted, otherwise by a personal web link the worker gives them, shown once. Each offer is asked at most once:
 the conversation is one (person, survey, occurrence) named after the offer, and the offer keeps it, so the answer
-comes back into the report beside the target (`services.advocacy`).
+comes back into the report beside the target (`advocacy.operations`).
 
 Every change is checked in full before anything is written; a bad field changes nothing and is named.
 """

@@ -2,7 +2,7 @@
 are offered or accept it (the Promise).
 
 Historical offers come in as a CSV (`feedback advocacy import`) checked the same careful way as the register
-(`services.register`): every row is checked before anything is written, every problem is reported at once by row
+(`people.register`): every row is checked before anything is written, every problem is reported at once by row
 (numbered as a spreadsheet numbers them, the header being row 1) and field, and nothing is written unless the
 whole file is good, or, when asked (`skip_bad`), the good rows are loaded and the bad ones reported. Messages never
 repeat what a cell held.
@@ -48,7 +48,7 @@ CONTEXT_LABELS = {
 }  # fmt: skip
 RESPONSES = tuple(OfferResponse)
 OFFERED_BY_MAX_LENGTH = 200
-# Asked when advocacy closes (`services.advocacy_cases`): the rating question's key in that survey, 1 to 5.
+# Asked when advocacy closes (`advocacy.cases`): the rating question's key in that survey, 1 to 5.
 VOICE_SURVEY = "advocacy-voice"
 VOICE_QUESTION = "heard"
 # A rating of 4 or 5 counts as feeling heard.

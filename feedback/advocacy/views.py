@@ -1,8 +1,8 @@
 """The advocacy pages: the share of eligible young people offered or accepting advocacy against the target, by
 locality, care setting and age band, offers by month, "Did you feel your voice was heard?" beside it, and the
 young people with no offer yet; and the log of offers, where advocacy workers record an offer, the young person's
-response, sessions and the outcome. Thin: the figures come from `services.advocacy` and every change goes
-through `services.advocacy_cases`. Managers' figures, unsuppressed, and young people's refs: the champions role
+response, sessions and the outcome. Thin: the figures come from `advocacy.operations` and every change goes
+through `advocacy.cases`. Managers' figures, unsuppressed, and young people's refs: the champions role
 never sees these pages.
 """
 

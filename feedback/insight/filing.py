@@ -45,7 +45,7 @@ LEARN_AFTER = 3
 # with the safeguarding help or a worker's call to come (kept as free text, not as answers). Keywords, opt-outs and
 # HELP are instructions, not views.
 ANALYSED_HANDLING = ("feedback", "answer", "safeguarding", "help-request")
-# What an erased message's text becomes (`services.privacy`).
+# What an erased message's text becomes (`people.privacy`).
 ERASED = ""
 _ANALYSABLE = (InboundMessage.status == "processed", InboundMessage.handling.in_(ANALYSED_HANDLING))
 

@@ -1,7 +1,7 @@
 """Small numbers never leave the system, even by arithmetic: statistical disclosure control for every figure a
 summary publishes.
 
-What is published (see `services.summary`) is a family of one-way tables, one per quarter and dimension (month,
+What is published (see `insight.summary`) is a family of one-way tables, one per quarter and dimension (month,
 channel, survey, locality, age band, care setting): for all messages, and for each theme, a count per group of that
 dimension. "Not recorded" is a group of its own, so each row of groups adds up to its quarter's count. Figures of
 different quarters never overlap, and no view combines two dimensions. Within one table the relations an attacker

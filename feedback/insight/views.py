@@ -1,5 +1,5 @@
 """The Champions Board view: the theme summary for a quarter, for everyone or one group, or broken down, a theme's
-trend and quotes, the CSV, and the printable report for a meeting. Thin: the figures come from `services.summary`,
+trend and quotes, the CSV, and the printable report for a meeting. Thin: the figures come from `insight.summary`,
 already protected.
 """
 

@@ -1,7 +1,7 @@
 """The channel health page: is the service texting? Messages in and out today, failures by Twilio error code,
 the outbox backlog, what waits for quiet hours, the scheduler's heartbeat, and the emails and texts that tell staff
 about safeguarding alerts (sent, waiting, failed). Counts only, from
-`services.channel_health`: no message and no phone number is shown here."""
+`messages.channel_health`: no message and no phone number is shown here."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The nightly tidy-up of what the service no longer needs: personal links long expired or revoked (their hashes
 say nothing, but there is no reason to keep them). The retention policy for young people's words and identifiers
-(`services.privacy.apply_retention`) runs in the same nightly job."""
+(`people.privacy.apply_retention`) runs in the same nightly job."""
 
 from __future__ import annotations
 

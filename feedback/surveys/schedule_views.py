@@ -1,7 +1,7 @@
 """Scheduled surveys in the browser: the schedules that will run, a form to add one (once at a UK date and time,
 or on a rule made from plain choices, or a cron rule for those who want one) for everyone or a group, and a button
 to stop one. Thin: the form's choices become the same rule and group text `feedback schedules add` takes, and
-`services.schedules` checks and saves them.
+`surveys.schedules` checks and saves them.
 """
 
 from __future__ import annotations
