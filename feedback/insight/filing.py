@@ -28,7 +28,7 @@ from feedback.core.permissions import Viewer
 from feedback.core.transactions import commits
 from feedback.insight import themes as taxonomy
 from feedback.insight.models import MessageAnalysis, MessageTheme, Recode, Theme, ThemeSource
-from feedback.messages.models import InboundMessage
+from feedback.messages.models import InboundMessage, InboundStatus
 from feedback.people.models import Person
 from feedback.safeguarding import screening
 from feedback.surveys.models import Answer, Conversation, Question
@@ -45,9 +45,9 @@ LEARN_AFTER = 3
 # with the safeguarding help or a worker's call to come (kept as free text, not as answers). Keywords, opt-outs and
 # HELP are instructions, not views.
 ANALYSED_HANDLING = ("feedback", "answer", "safeguarding", "help-request")
-# What an erased message's text becomes (`people.privacy`).
+# What an erased message's text becomes (`people.privacy`: retention and erasure).
 ERASED = ""
-_ANALYSABLE = (InboundMessage.status == "processed", InboundMessage.handling.in_(ANALYSED_HANDLING))
+_ANALYSABLE = (InboundMessage.status == InboundStatus.PROCESSED, InboundMessage.handling.in_(ANALYSED_HANDLING))
 
 
 def pending(session: Session, limit: int = 200) -> list[int]:

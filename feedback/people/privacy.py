@@ -37,9 +37,8 @@ from feedback.statements.models import Statement, StatementReply
 from feedback.surveys.export import write_table
 from feedback.surveys.models import Answer, Conversation, Question, Survey
 
-# What replaces removed words: the columns are required, and an empty text says nothing. The analysis leaves such
-# a message's themes as they were (`analysis.ERASED`).
-REMOVED = ERASED
+# Removed words become `filing.ERASED`: the columns are required, and an empty text says nothing. The analysis
+# leaves such a message's themes as they were.
 
 
 def find(session: Session, *, ref: str | None = None, phone: str | None = None) -> Person:
@@ -236,11 +235,11 @@ def _erase_words(session: Session, person_ids: Sequence[int] | None, *, before: 
 
     messages = select(InboundMessage.id).where(*whose(InboundMessage.person_id, InboundMessage.received_at))
     done.messages = blank(
-        InboundMessage, {"body": REMOVED}, *whose(InboundMessage.person_id, InboundMessage.received_at)
+        InboundMessage, {"body": ERASED}, *whose(InboundMessage.person_id, InboundMessage.received_at)
     )
     blank(
         MessageAnalysis,
-        {"redacted": REMOVED, "key_phrases": [], "why": {}},
+        {"redacted": ERASED, "key_phrases": [], "why": {}},
         MessageAnalysis.inbound_message_id.in_(messages),
     )
     conversations = select(Conversation.id).where(*whose(Conversation.person_id, Conversation.started_at))
@@ -250,9 +249,9 @@ def _erase_words(session: Session, person_ids: Sequence[int] | None, *, before: 
     else:
         answered = [Answer.answered_at < before] if before is not None else []
     done.answers = blank(Answer, {"raw_text": None, "value_text": None}, *answered)
-    done.sent = blank(OutboundMessage, {"body": REMOVED}, *whose(OutboundMessage.person_id, OutboundMessage.created_at))
+    done.sent = blank(OutboundMessage, {"body": ERASED}, *whose(OutboundMessage.person_id, OutboundMessage.created_at))
     statements = select(Statement.id).where(*whose(Statement.person_id, Statement.sent_at))
-    done.notes += blank(StatementReply, {"body": REMOVED}, StatementReply.statement_id.in_(statements))
+    done.notes += blank(StatementReply, {"body": ERASED}, StatementReply.statement_id.in_(statements))
     done.notes += blank(
         SafeguardingAlert, {"action_note": None}, *whose(SafeguardingAlert.person_id, SafeguardingAlert.created_at)
     )
