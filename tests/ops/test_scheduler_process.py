@@ -5,6 +5,7 @@ restart keeps the stored jobs. Real processes against a SQLite file of their own
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -52,10 +53,11 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
         raise
 
 
-def test_one_scheduler_runs_a_second_waits_and_both_stop_cleanly(tmp_path: Path) -> None:
+def test_one_scheduler_runs_a_second_waits_and_both_stop_cleanly(tmp_path: Path, sqlite_template: Path) -> None:
     env = _environment(tmp_path)
-    subprocess.run([str(BIN / "feedback"), "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([str(BIN / "feedback"), "defaults", "load"], env=env, check=True, capture_output=True)
+    # The session's database, migrated and with the defaults (`feedback db upgrade` and `feedback defaults load`
+    # as processes are tested elsewhere): the processes here are the schedulers.
+    shutil.copy(sqlite_template, tmp_path / "x.db")
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     first = _start(env, first_log)
     second = None
