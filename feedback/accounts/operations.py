@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import pyotp
@@ -44,14 +44,17 @@ PASSWORD_HASHING = {"standard": PasswordHasher, "cheap": lambda: PasswordHasher.
 @dataclass(frozen=True)
 class _Passwords:
     hasher: PasswordHasher
-    # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-    dummy_hash: str
+
+    @cached_property
+    def dummy_hash(self) -> str:
+        """Verified against when the email is unknown, so a wrong email takes as long as a wrong password. Made at
+        the first sign-in, not at import: a hash costs a tenth of a second, and most processes never sign anyone in."""
+        return self.hasher.hash("not-a-real-password-just-for-timing")
 
     @classmethod
     @cache
     def named(cls, profile: str) -> _Passwords:
-        hasher = PASSWORD_HASHING[profile]()
-        return cls(hasher, hasher.hash("not-a-real-password-just-for-timing"))
+        return cls(PASSWORD_HASHING[profile]())
 
 
 _passwords = _Passwords.named("standard")

@@ -4,8 +4,6 @@ of emerging themes."""
 
 from __future__ import annotations
 
-from textblob.en import tag
-
 _NOUN = {"NN", "NNS", "NNP", "NNPS"}
 _MODIFIER = {"JJ", "JJR", "JJS", "VBG", "NN", "NNS"}
 # Words too general to be a phrase on their own.
@@ -26,6 +24,8 @@ COMPOUNDS = frozenset(
 
 
 def _tagged(clean: str) -> list[tuple[str, str]]:
+    from textblob.en import tag  # here, not at import: textblob brings NLTK and SciPy, 2 s a process that never tags
+
     tagged = tag(clean)
     for i in range(len(tagged) - 1):
         if (tagged[i][0], tagged[i + 1][0]) in COMPOUNDS:

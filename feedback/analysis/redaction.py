@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from textblob.en import lexicon
-
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d\s\-()]{6,}\d(?![\w])")
@@ -68,6 +66,8 @@ def _school(match: re.Match[str]) -> str:
 
 
 def _unknown(word: str) -> bool:
+    from textblob.en import lexicon  # here, not at import (`phrases._tagged` says why)
+
     lower = word.lower()
     return lower not in _NOT_NAMES and lower not in lexicon and lower.rstrip("'s") not in lexicon
 

@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from textblob.en import sentiment as pattern_sentiment
-
 from feedback.analysis.learned import NaiveBayes, shipped_rows
 from feedback.analysis.text import normalise
 
@@ -185,6 +183,8 @@ def sentiment(text: str, *, clean: str | None = None) -> Sentiment:
     # Laughter and kisses carry no feeling of their own ("lol" would read as very positive).
     # TextBlob's pattern sentiment, as its PatternAnalyzer gives it (called directly: the analyser builds a new
     # named tuple type on every call, which cost more than the rest of the reading).
+    from textblob.en import sentiment as pattern_sentiment  # here, not at import (`phrases._tagged` says why)
+
     base, _subjectivity = pattern_sentiment(_LAUGHTER.sub(" ", clean))
     combined = math.tanh(total) * 0.9 + base * 0.35 if because else base
     if _ACKNOWLEDGEMENT.match(clean):
