@@ -24,6 +24,7 @@ from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.people.operations import CARE_SETTING_LABELS
 from feedback.safeguarding import alerts as alert_service
+from feedback.safeguarding import queries as alert_queries
 from feedback.safeguarding.notifications import LadderError, parse_ladder
 from feedback.staff.forms import FORM_EXPIRED
 from feedback.staff.views import audited, bp, refuse, requires, viewer
@@ -84,11 +85,11 @@ def _today() -> date:
     return local_date(now())
 
 
-def _alert(alert_id: int) -> alert_service.Listed:
+def _alert(alert_id: int) -> alert_queries.Listed:
     """An alert this member of staff may see; 404 (audited) for any other, so none is given away."""
     try:
-        return alert_service.get_for(current_session(), alert_id, viewer(), today=_today())
-    except alert_service.NoSuchAlert:
+        return alert_queries.get_for(current_session(), alert_id, viewer(), today=_today())
+    except alert_queries.NoSuchAlert:
         refuse(404, "alert", alert_id)
 
 
@@ -98,7 +99,7 @@ def _alert(alert_id: int) -> alert_service.Listed:
 @bp.get("/alerts")
 @requires(Capability.REVIEW_RISK)
 def alerts() -> ResponseReturnValue:
-    found = alert_service.open_alerts(current_session(), viewer(), today=_today())
+    found = alert_queries.open_alerts(current_session(), viewer(), today=_today())
     audited("view", "alert-list", None, shown=len(found))
     return render_template("safeguarding/alerts.html", rows=found)
 
@@ -111,14 +112,14 @@ def alert(alert_id: int) -> ResponseReturnValue:
     return _alert_page(listed, _forms())
 
 
-def _alert_page(listed: alert_service.Listed, forms: dict[str, FlaskForm], *, status: int = 200) -> Any:
+def _alert_page(listed: alert_queries.Listed, forms: dict[str, FlaskForm], *, status: int = 200) -> Any:
     session = current_session()
-    history, record = alert_service.may_see_person(session, listed.alert.person_id, viewer())
+    history, record = alert_queries.may_see_person(session, listed.alert.person_id, viewer())
     return render_template(
         "safeguarding/alert.html",
         row=listed,
-        told=alert_service.notifications(session, listed.alert.id),
-        steps=alert_service.steps(session, [listed.alert.id]).get(listed.alert.id, []),
+        told=alert_queries.notifications(session, listed.alert.id),
+        steps=alert_queries.steps(session, [listed.alert.id]).get(listed.alert.id, []),
         history_link=history,
         record_link=record,
         **forms,
@@ -134,7 +135,7 @@ def alert_text(alert_id: int) -> ResponseReturnValue:
         alert_service.text_young_person(
             current_session(), alert_id, current_user, form.body.data or "", now=now(), viewer=viewer()
         )
-    except alert_service.AlertError as exc:
+    except alert_queries.AlertError as exc:
         return _not_done(alert_id, forms, form.body, exc)
     return _done(alert_id, "text", "Text queued: it goes to them straight away, even in quiet hours.")
 
@@ -148,7 +149,7 @@ def alert_call(alert_id: int) -> ResponseReturnValue:
         alert_service.log_call(
             current_session(), alert_id, current_user, form.note.data or "", now=now(), viewer=viewer()
         )
-    except alert_service.AlertError as exc:
+    except alert_queries.AlertError as exc:
         return _not_done(alert_id, forms, form.note, exc)
     return _done(alert_id, "call", "Call logged.")
 
@@ -162,7 +163,7 @@ def acknowledge_alert(alert_id: int) -> ResponseReturnValue:
         alert_service.acknowledge(
             current_session(), alert_id, current_user, form.note.data or "", now=now(), viewer=viewer()
         )
-    except alert_service.AlertError as exc:
+    except alert_queries.AlertError as exc:
         return _not_done(alert_id, forms, form.note, exc)
     # On to the next one.
     return _done(alert_id, "acknowledge", "Alert acknowledged, with your note.", then=url_for("staff.alerts"))
@@ -174,10 +175,10 @@ def _submitted(form: Any) -> Any:
     return form
 
 
-def _not_done(alert_id: int, forms: dict[str, FlaskForm], field: Any, exc: alert_service.AlertError) -> Any:
+def _not_done(alert_id: int, forms: dict[str, FlaskForm], field: Any, exc: alert_queries.AlertError) -> Any:
     """Not theirs: refused as if it did not exist. A mistake: the page again, the reason beside the box and what
     they wrote still in it."""
-    if isinstance(exc, alert_service.NoSuchAlert):
+    if isinstance(exc, alert_queries.NoSuchAlert):
         refuse(404, "alert", alert_id)
     db.session.rollback()
     field.errors = [str(exc)]
@@ -197,10 +198,10 @@ def _done(alert_id: int, step: str, message: str, *, then: str | None = None) ->
 def alerts_history() -> ResponseReturnValue:
     session = current_session()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    found = alert_service.acknowledged(session, viewer(), page=page, today=_today())
+    found = alert_queries.acknowledged(session, viewer(), page=page, today=_today())
     months = None
     if permissions.can(current_user, Capability.SEE_SUMMARIES):  # managers and admins: how fast, by month
-        months = alert_service.time_to_acknowledge(session, viewer(), now=now(), aim=_aim())
+        months = alert_queries.time_to_acknowledge(session, viewer(), now=now(), aim=_aim())
     audited("view", "alert-history", None, page=found.page, shown=len(found.rows))
     return render_template("safeguarding/alerts_history.html", found=found, months=months, aim=_aim())
 
@@ -210,11 +211,11 @@ def alerts_history() -> ResponseReturnValue:
 def person_history(person_id: int) -> ResponseReturnValue:
     session = current_session()
     try:
-        subject = alert_service.person_for(session, person_id, viewer(), today=_today())
-    except alert_service.NoSuchPerson:
+        subject = alert_queries.person_for(session, person_id, viewer(), today=_today())
+    except alert_queries.NoSuchPerson:
         refuse(404, "person", person_id)
-    found = alert_service.history(session, person_id, viewer())
-    _, record = alert_service.may_see_person(session, person_id, viewer())
+    found = alert_queries.history(session, person_id, viewer())
+    _, record = alert_queries.may_see_person(session, person_id, viewer())
     audited("view", "person-history", person_id, shown=len(found.entries))
     return render_template("safeguarding/person_history.html", subject=subject, found=found, record_link=record)
 
@@ -230,7 +231,7 @@ def _aim() -> timedelta:
 def alert_words() -> dict[str, Any]:
     return {
         "care_settings": CARE_SETTING_LABELS,
-        "severities": alert_service.SEVERITIES,
+        "severities": alert_queries.SEVERITIES,
         "notification_status": NOTIFICATION_STATUS_WORDS,
         "delivery_words": DELIVERY_WORDS,
         "escalated_to": escalated_to,

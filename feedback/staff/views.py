@@ -20,7 +20,7 @@ from feedback.core import permissions
 from feedback.core.clock import now
 from feedback.core.permissions import Capability, Viewer
 from feedback.extensions import current_session, db
-from feedback.safeguarding import alerts as alert_service
+from feedback.safeguarding import queries as alert_queries
 from feedback.staff import menu
 from feedback.statements import operations as statements
 
@@ -124,7 +124,7 @@ def staff_menu() -> dict[str, Any]:
         return {"alert_banner": None, "menu": [], "can": _cannot, "Capability": Capability}
     banner = None
     if permissions.can(current_user, Capability.REVIEW_RISK):
-        banner = alert_service.count_open(current_session(), viewer())
+        banner = alert_queries.count_open(current_session(), viewer())
     return {"alert_banner": banner, "menu": menu.for_user(current_user), "can": _can, "Capability": Capability}
 
 

@@ -26,7 +26,7 @@ from feedback.messages import outbox
 from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.people import operations as people
 from feedback.people.models import Person
-from feedback.safeguarding import alerts
+from feedback.safeguarding import queries as alert_queries
 from feedback.safeguarding.models import AlertStep, Notification, SafeguardingAlert
 from feedback.safeguarding.views import duration, uk_when
 from feedback.statements.models import Statement
@@ -274,7 +274,7 @@ def test_the_history_of_acknowledged_alerts_is_newest_first_a_page_at_a_time(
     app: Any, world: World, clock: Clock
 ) -> None:
     start = clock()
-    for n in range(alerts.HISTORY_PAGE_SIZE + 1):
+    for n in range(alert_queries.HISTORY_PAGE_SIZE + 1):
         alert = raise_alert(world.person, f"worry number {n}", at=start - timedelta(days=3, minutes=n))
         alert.acknowledged_at, alert.acknowledged_by_id = start - timedelta(minutes=n), world.sam.id
         alert.action_note = f"note {n:02d}."
@@ -308,7 +308,7 @@ def test_time_to_acknowledge_by_month_median_and_90th_percentile(app: Any, world
     manager = staff.create_user(db.session, "pat@example.org", PASSWORD, "manager", team="Hamilton")
     db.session.commit()
     viewer = Viewer.of(manager, None)
-    months = alerts.time_to_acknowledge(db.session, viewer, now=clock(), aim=timedelta(minutes=30))
+    months = alert_queries.time_to_acknowledge(db.session, viewer, now=clock(), aim=timedelta(minutes=30))
     assert [m.month for m in months[:3]] == ["2026-11", "2026-10", "2026-09"] and len(months) == 12
     oct_ = months[1]
     assert (oct_.raised, oct_.acknowledged, oct_.still_open, oct_.within_aim) == (7, 6, 1, 3)
@@ -324,10 +324,10 @@ def test_time_to_acknowledge_by_month_median_and_90th_percentile(app: Any, world
 
 
 def test_percentiles_between_the_nearest_ranks() -> None:
-    assert alerts.percentile([5.0], 0.9) == 5.0
-    assert alerts.percentile([10.0, 20.0, 30.0, 40.0, 50.0], 0.5) == 30.0
-    assert alerts.percentile([10.0, 20.0, 30.0, 40.0, 50.0], 0.9) == 46.0
-    assert alerts.percentile([1.0, 2.0], 0.5) == 1.5
+    assert alert_queries.percentile([5.0], 0.9) == 5.0
+    assert alert_queries.percentile([10.0, 20.0, 30.0, 40.0, 50.0], 0.5) == 30.0
+    assert alert_queries.percentile([10.0, 20.0, 30.0, 40.0, 50.0], 0.9) == 46.0
+    assert alert_queries.percentile([1.0, 2.0], 0.5) == 1.5
 
 
 # --- the young person's history ---------------------------------------------------------------------------------
@@ -403,7 +403,7 @@ def test_the_young_persons_history_has_their_messages_answers_statements_and_ear
     viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "person-history")).one()
     assert viewed.subject_id == str(person.id)
 
-    capped = alerts.history(db.session, person.id, Viewer.of(world.sam, None), limit=3)
+    capped = alert_queries.history(db.session, person.id, Viewer.of(world.sam, None), limit=3)
     assert len(capped.entries) == 3 and capped.total == 7 and capped.capped
 
 
