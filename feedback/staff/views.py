@@ -22,7 +22,7 @@ from feedback.core.permissions import Capability, Viewer
 from feedback.extensions import current_session, db
 from feedback.safeguarding import queries as alert_queries
 from feedback.staff import menu
-from feedback.statements import operations as statements
+from feedback.statements import queries as statement_queries
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def viewer() -> Viewer:
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("staff/home.html", waiting=statements.waiting(current_session(), viewer()))
+    return render_template("staff/home.html", waiting=statement_queries.waiting(current_session(), viewer()))
 
 
 @bp.app_context_processor
@@ -137,4 +137,4 @@ def _cannot(capability: Capability) -> bool:
 
 
 def _duty_team_id() -> int | None:
-    return statements.duty_team_id(current_session(), current_app.config["DUTY_TEAM_NAME"])
+    return statement_queries.duty_team_id(current_session(), current_app.config["DUTY_TEAM_NAME"])

@@ -4,50 +4,39 @@ A statement is a completed conversation of a survey whose purpose is "statement"
 any survey). It goes to the young person's named worker or, with none, to their team's duty inbox. The young person
 sees it move from sent to read (a worker acknowledged it) to replied. One left unread for `escalate_after` working
 days is escalated to the team's managers.
+
+This module writes; what a member of staff may see is `feedback.statements.queries`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from feedback.accounts import operations as staff
-from feedback.accounts.models import StaffUser, Team
-from feedback.core import permissions
+from feedback.accounts.models import StaffUser
 from feedback.core.clock import LOCAL_TIME
-from feedback.core.errors import Invalid, Refused
-from feedback.core.permissions import Viewer
+from feedback.core.errors import Invalid
 from feedback.messages import outbox
 from feedback.people.models import Person
 from feedback.statements.models import Statement, StatementReply, StatementStatus
-from feedback.surveys.models import Answer, Conversation, Question
+from feedback.surveys.models import Conversation
 
 SENT = StatementStatus.SENT
+
 READ = StatementStatus.READ
+
 REPLIED = StatementStatus.REPLIED
+
 MAX_REPLY_LENGTH = 1000
+
 REPLY_KIND = "statement-reply"
 
 
 class StatementError(Invalid):
     """A statement action that cannot be done; the message says why, for the member of staff."""
-
-
-class NotAllowed(Refused):
-    """This member of staff may not see this statement."""
-
-
-@dataclass(frozen=True)
-class Line:
-    """One question of a statement and the young person's answer, as the worker reads it."""
-
-    question: str
-    answer: str | None
-    skipped: bool
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -59,11 +48,6 @@ def add_working_days(start: datetime, days: int) -> datetime:
         if local.weekday() < 5:
             counted += 1
     return local.astimezone(start.tzinfo)
-
-
-def duty_team_id(session: Session, name: str) -> int | None:
-    """The duty team's id, if it exists (read only: pages never create it)."""
-    return session.scalar(select(Team.id).where(Team.name == name))
 
 
 def create(
@@ -88,58 +72,6 @@ def create(
     session.add(statement)
     session.flush()
     return statement
-
-
-def inbox(session: Session, viewer: Viewer, limit: int = 200) -> Sequence[Statement]:
-    """The statements this member of staff may read (`permissions.statements`): unread first (oldest first), then
-    the rest, newest first."""
-    return session.scalars(
-        select(Statement)
-        .where(permissions.statements(viewer))
-        .options(joinedload(Statement.conversation).joinedload(Conversation.version), joinedload(Statement.person))
-        .order_by((Statement.status == SENT).desc(), Statement.sent_at)
-        .limit(limit)
-    ).all()
-
-
-@dataclass(frozen=True)
-class Waiting:
-    unread: int
-    escalated: int
-
-
-def waiting(session: Session, viewer: Viewer) -> Waiting:
-    """How many statements wait unread on this member of staff (one who answers statements), and how many of those
-    have been escalated."""
-    if viewer.role not in permissions.NAMED_WORKER_ROLES:
-        return Waiting(0, 0)
-    unread, escalated = session.execute(
-        select(func.count(), func.count(Statement.escalated_at)).where(
-            permissions.statements(viewer), Statement.status == SENT
-        )
-    ).one()
-    return Waiting(int(unread), int(escalated))
-
-
-def get_for(session: Session, statement_id: int, viewer: Viewer) -> Statement:
-    statement = session.scalar(select(Statement).where(Statement.id == statement_id, permissions.statements(viewer)))
-    if statement is None:
-        # The same answer for one that does not exist and one that is not theirs.
-        raise NotAllowed("no such statement for you")
-    return statement
-
-
-def lines(session: Session, statement: Statement) -> list[Line]:
-    """The statement as questions and answers, in the order it was asked."""
-    rows = session.execute(
-        select(Question.text, Question.web_text, Answer.value_text, Answer.raw_text, Answer.status)
-        .join(Answer, and_(Answer.question_id == Question.id, Answer.conversation_id == statement.conversation_id))
-        .order_by(Question.position)
-    ).all()
-    return [
-        Line(question=web_text or text, answer=value or raw or None, skipped=status != "answered")
-        for text, web_text, value, raw, status in rows
-    ]
 
 
 def acknowledge(session: Session, statement: Statement, user: StaffUser, *, now: datetime) -> bool:
@@ -196,17 +128,3 @@ def escalate_overdue(session: Session, *, now: datetime) -> list[Statement]:
         statement.escalated_at = now
     session.flush()
     return list(due)
-
-
-def for_person(session: Session, person_id: int) -> Sequence[Statement]:
-    """A young person's own statements, newest first, with their replies: what their page shows them."""
-    return (
-        session.scalars(
-            select(Statement)
-            .where(Statement.person_id == person_id)
-            .options(joinedload(Statement.replies), joinedload(Statement.conversation).joinedload(Conversation.version))
-            .order_by(Statement.sent_at.desc())
-        )
-        .unique()
-        .all()
-    )

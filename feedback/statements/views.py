@@ -15,19 +15,20 @@ from feedback.extensions import current_session, db
 from feedback.staff.forms import ReplyForm
 from feedback.staff.views import audited, bp, refuse, requires, viewer
 from feedback.statements import operations as statements
+from feedback.statements import queries as statement_queries
 
 
 def _statement(statement_id: int) -> Any:
     try:
-        return statements.get_for(current_session(), statement_id, viewer())
-    except statements.NotAllowed:
+        return statement_queries.get_for(current_session(), statement_id, viewer())
+    except statement_queries.NotAllowed:
         refuse(404, "statement", statement_id)  # not theirs looks the same as not there
 
 
 @bp.get("/inbox")
 @requires(Capability.READ_MESSAGES)
 def inbox() -> ResponseReturnValue:
-    found = statements.inbox(current_session(), viewer())
+    found = statement_queries.inbox(current_session(), viewer())
     audited("view", "statement-list", None, shown=len(found))
     return render_template("statements/inbox.html", statements=found)
 
@@ -40,7 +41,7 @@ def statement(statement_id: int) -> ResponseReturnValue:
     return render_template(
         "statements/statement.html",
         statement=item,
-        lines=statements.lines(current_session(), item),
+        lines=statement_queries.lines(current_session(), item),
         form=ReplyForm(),
     )
 
@@ -75,5 +76,5 @@ def reply(statement_id: int) -> ResponseReturnValue:
             return redirect(url_for("staff.statement", statement_id=item.id))
     # The reply stays in the box with the reason it was not sent.
     return render_template(
-        "statements/statement.html", statement=item, lines=statements.lines(current_session(), item), form=form
+        "statements/statement.html", statement=item, lines=statement_queries.lines(current_session(), item), form=form
     ), 400

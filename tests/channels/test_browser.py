@@ -26,6 +26,7 @@ from feedback.core.clock import local_date, now
 from feedback.insight import filing as analysis
 from feedback.people import operations as people
 from feedback.statements import operations as statements
+from feedback.statements import queries as statement_queries
 from feedback.surveys import export
 from tests.browser import (
     CHROMIUM_ARGS,
@@ -479,7 +480,7 @@ def test_a_young_person_sends_a_worry_to_their_worker(live: LiveApp, page: Page)
 
     with live.context() as session:
         person = people.get_or_create_person(session, phone)
-        filed = statements.for_person(session, person.id)
+        filed = statement_queries.for_person(session, person.id)
         assert [s.status for s in filed] == [statements.SENT]
 
 

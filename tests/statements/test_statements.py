@@ -21,6 +21,7 @@ from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.safeguarding.models import SafeguardingAlert
 from feedback.statements import operations as statements
+from feedback.statements import queries as statement_queries
 from feedback.statements.models import Statement
 from tests.conftest import YOUNG_PERSON, Clock, count
 from tests.web_client import Respondent
@@ -151,10 +152,10 @@ def test_with_no_named_worker_a_statement_goes_to_the_duty_inbox(app: Any, clien
 
 def sees(user: StaffUser, statement: Statement) -> bool:
     """Whether `user` may read `statement`, by the one rule every page uses (`permissions.statements`)."""
-    viewer = Viewer.of(user, statements.duty_team_id(db.session, "Duty team"))
+    viewer = Viewer.of(user, statement_queries.duty_team_id(db.session, "Duty team"))
     try:
-        statements.get_for(db.session, statement.id, viewer)
-    except statements.NotAllowed:
+        statement_queries.get_for(db.session, statement.id, viewer)
+    except statement_queries.NotAllowed:
         return False
     return True
 

@@ -19,7 +19,7 @@ from feedback.core.clock import now
 from feedback.extensions import current_session, limiter
 from feedback.people import links
 from feedback.people.models import Person
-from feedback.statements import operations as statements
+from feedback.statements import queries as statement_queries
 from feedback.surveys import operations as surveys
 from feedback.surveys import web_responses
 from feedback.surveys.models import Conversation, Question, SurveyVersion
@@ -288,7 +288,7 @@ def my_page(token: str) -> ResponseReturnValue:
         person=person,
         kinds=surveys.open_statements(db),
         own_surveys=web_responses.surveys_for(db, person.id),
-        sent=statements.for_person(db, person.id),
+        sent=statement_queries.for_person(db, person.id),
         help_numbers=current_app.config["HELP_NUMBERS"],
     )
 
