@@ -18,7 +18,6 @@ def commits(why: str) -> Callable[[F], F]:
     """Mark a function that commits its own transaction, saying why it must."""
 
     def mark(function: F) -> F:
-        function.commits = why  # type: ignore[attr-defined]
-        return function
+        return function  # the mark is for the reader and the test, which read it in the source
 
     return mark

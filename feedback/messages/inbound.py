@@ -38,9 +38,7 @@ from feedback.messages.wording import Wording
 from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.safeguarding.alerting import raise_alert
-from feedback.safeguarding.models import SafeguardingAlert
-from feedback.safeguarding.notifications import CONCERN as CONCERN_TIER
-from feedback.safeguarding.notifications import RISK as RISK_TIER
+from feedback.safeguarding.models import AlertTier, SafeguardingAlert
 from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.safeguarding.screening import Screening, screen_message
 from feedback.surveys import conversations
@@ -326,7 +324,7 @@ def _raise_alert(
         message_id=message.id,
         person_id=person.id,
         reason=reason,
-        tier=RISK_TIER,
+        tier=AlertTier.RISK,
         severity=severity,
         now=now,
         policy=policy.notify,
@@ -354,7 +352,7 @@ def _raise_concern(
         message_id=message.id,
         person_id=person.id,
         reason=concern_reason(screening),
-        tier=CONCERN_TIER,
+        tier=AlertTier.CONCERN,
         severity=screening.severity,
         now=now,
         policy=policy.notify,
@@ -363,7 +361,7 @@ def _raise_concern(
 
 def concern_reason(screening: Screening) -> str:
     """What the alert says the concern is: the screen's categories, never the young person's words."""
-    return screening.reason or (ASKS_FOR_HELP if screening.asks_for_help else CONCERN_TIER)
+    return screening.reason or (ASKS_FOR_HELP if screening.asks_for_help else AlertTier.CONCERN)
 
 
 @commits("a safeguarding alert already raised is kept even if the handling after it fails")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.safeguarding import notifications
-from feedback.safeguarding.models import SafeguardingAlert
+from feedback.safeguarding.models import AlertTier, SafeguardingAlert
 from feedback.safeguarding.notifications import NotifyPolicy
 
 
@@ -37,7 +37,7 @@ def raise_alert(
         reason=reason[:200],
         tier=tier,
         # The screen gives one whenever it reads risk or concern; the least urgent of the tier otherwise.
-        severity=severity if severity is not None else (3 if tier == "risk" else 4),
+        severity=severity if severity is not None else (3 if tier == AlertTier.RISK else 4),
         created_at=now,
     )
     session.add(alert)

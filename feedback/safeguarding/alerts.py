@@ -15,7 +15,7 @@ from feedback.core import permissions
 from feedback.core.clock import local_date
 from feedback.core.permissions import Viewer
 from feedback.messages import outbox
-from feedback.safeguarding.models import AlertStep, SafeguardingAlert
+from feedback.safeguarding.models import AlertStep, SafeguardingAlert, StepKind
 from feedback.safeguarding.queries import AlertError, NoSuchAlert, describe
 
 MAX_NOTE_LENGTH = 2000
@@ -85,7 +85,7 @@ def text_young_person(
     step = AlertStep(
         alert_id=alert.id,
         staff_user_id=user.id,
-        kind="text",
+        kind=StepKind.TEXT,
         note=body,
         outbound_message_id=outbound_id,
         created_at=now,
@@ -101,7 +101,7 @@ def log_call(
     """Keep a note of a call about an alert (to the young person, their carer, the police...) as a step."""
     alert = _locked(session, alert_id, viewer)
     note = _checked(note, empty="Write a note of the call.", limit=MAX_NOTE_LENGTH, what="The note")
-    step = AlertStep(alert_id=alert.id, staff_user_id=user.id, kind="call", note=note, created_at=now)
+    step = AlertStep(alert_id=alert.id, staff_user_id=user.id, kind=StepKind.CALL, note=note, created_at=now)
     session.add(step)
     session.flush()
     return step

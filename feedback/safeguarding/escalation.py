@@ -17,8 +17,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.safeguarding import notifications
-from feedback.safeguarding.models import SafeguardingAlert
-from feedback.safeguarding.notifications import RISK, NotifyPolicy
+from feedback.safeguarding.models import AlertTier, SafeguardingAlert
+from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.statements import operations as statements
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def escalate_alerts(session: Session, *, now: datetime, policy: NotifyPolicy) ->
         select(SafeguardingAlert)
         .where(
             SafeguardingAlert.acknowledged_at.is_(None),
-            SafeguardingAlert.tier == RISK,
+            SafeguardingAlert.tier == AlertTier.RISK,
             or_(
                 and_(SafeguardingAlert.escalation_step == 0, SafeguardingAlert.created_at <= overdue),
                 and_(SafeguardingAlert.escalation_step > 0, SafeguardingAlert.escalated_at <= overdue),

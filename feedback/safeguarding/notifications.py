@@ -46,7 +46,6 @@ from feedback.statements.models import Statement
 
 EMAIL, SMS = NotificationChannel.EMAIL, NotificationChannel.SMS
 QUEUED = NotificationStatus.QUEUED
-RISK, CONCERN = AlertTier.RISK, AlertTier.CONCERN
 
 # Who a step of the escalation ladder tells.
 MANAGERS = "managers"
@@ -234,7 +233,7 @@ def first_recipients(
     session: Session, alert: SafeguardingAlert, whom: Who, *, now: datetime, policy: NotifyPolicy
 ) -> list[Recipient]:
     """Who hears of a new alert at once."""
-    urgent = alert.tier == RISK
+    urgent = alert.tier == AlertTier.RISK
     found: list[Recipient] = []
     if whom.worker is not None:
         found += _staff(whom.worker, "named worker", text=urgent)
@@ -300,7 +299,7 @@ def _short_when(moment: datetime) -> str:
 
 
 def kind_of(alert: SafeguardingAlert) -> str:
-    return alert.reason or ("a possible risk of harm" if alert.tier == RISK else "a concern")
+    return alert.reason or ("a possible risk of harm" if alert.tier == AlertTier.RISK else "a concern")
 
 
 def alert_link(policy: NotifyPolicy, alert: SafeguardingAlert) -> str:
@@ -311,7 +310,7 @@ def compose_alert(
     alert: SafeguardingAlert, whom: Who, *, step: int, policy: NotifyPolicy, channel: str
 ) -> tuple[str, str]:
     """The subject and body of a notification about an alert: no words of the young person, no phone number."""
-    urgent = alert.tier == RISK
+    urgent = alert.tier == AlertTier.RISK
     title = "Safeguarding alert" if urgent else "Safeguarding concern"
     kind = kind_of(alert)
     link = alert_link(policy, alert)

@@ -32,11 +32,9 @@ from feedback.core.permissions import Viewer
 from feedback.messages.models import InboundMessage, OutboundMessage
 from feedback.people import register
 from feedback.people.models import Person
-from feedback.safeguarding.models import AlertStep, Notification, SafeguardingAlert
+from feedback.safeguarding.models import AlertStep, AlertTier, Notification, SafeguardingAlert
 from feedback.statements.models import Statement
 from feedback.surveys.models import Answer, Conversation, Question, SurveyVersion
-
-RISK, CONCERN = "risk", "concern"
 
 SEVERITIES = {
     1: "suicide or self-harm",
@@ -174,12 +172,12 @@ def open_alerts(session: Session, viewer: Viewer, *, today: date) -> list[Listed
 def count_open(session: Session, viewer: Viewer) -> tuple[int, int, int]:
     """How many urgent alerts wait on this member of staff, how many of those were escalated, and how many concerns
     (to read today) wait besides: the banner on every staff page."""
-    risk = SafeguardingAlert.tier == RISK
+    risk = SafeguardingAlert.tier == AlertTier.RISK
     waiting, escalated, concerns = session.execute(
         select(
             func.count().filter(risk),
             func.count(SafeguardingAlert.escalated_at).filter(risk),
-            func.count().filter(SafeguardingAlert.tier == CONCERN),
+            func.count().filter(SafeguardingAlert.tier == AlertTier.CONCERN),
         ).where(SafeguardingAlert.acknowledged_at.is_(None), permissions.alerts(viewer))
     ).one()
     return int(waiting), int(escalated), int(concerns)
@@ -343,7 +341,7 @@ def time_to_acknowledge(
     start = datetime(int(oldest[:4]), int(oldest[5:]), 1, tzinfo=LOCAL_TIME)
     rows = session.execute(
         select(SafeguardingAlert.created_at, SafeguardingAlert.acknowledged_at).where(
-            SafeguardingAlert.tier == RISK, SafeguardingAlert.created_at >= start, permissions.alerts(viewer)
+            SafeguardingAlert.tier == AlertTier.RISK, SafeguardingAlert.created_at >= start, permissions.alerts(viewer)
         )
     )
     taken: dict[str, list[float]] = defaultdict(list)

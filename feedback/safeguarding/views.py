@@ -135,7 +135,7 @@ def alert_text(alert_id: int) -> ResponseReturnValue:
         alert_service.text_young_person(
             current_session(), alert_id, current_user, form.body.data or "", now=now(), viewer=viewer()
         )
-    except alert_queries.AlertError as exc:
+    except alert_service.AlertError as exc:
         return _not_done(alert_id, forms, form.body, exc)
     return _done(alert_id, "text", "Text queued: it goes to them straight away, even in quiet hours.")
 
@@ -149,7 +149,7 @@ def alert_call(alert_id: int) -> ResponseReturnValue:
         alert_service.log_call(
             current_session(), alert_id, current_user, form.note.data or "", now=now(), viewer=viewer()
         )
-    except alert_queries.AlertError as exc:
+    except alert_service.AlertError as exc:
         return _not_done(alert_id, forms, form.note, exc)
     return _done(alert_id, "call", "Call logged.")
 
@@ -163,7 +163,7 @@ def acknowledge_alert(alert_id: int) -> ResponseReturnValue:
         alert_service.acknowledge(
             current_session(), alert_id, current_user, form.note.data or "", now=now(), viewer=viewer()
         )
-    except alert_queries.AlertError as exc:
+    except alert_service.AlertError as exc:
         return _not_done(alert_id, forms, form.note, exc)
     # On to the next one.
     return _done(alert_id, "acknowledge", "Alert acknowledged, with your note.", then=url_for("staff.alerts"))

@@ -27,8 +27,7 @@ from feedback.messages import inbound
 from feedback.messages.models import InboundMessage, InboundStatus
 from feedback.people.models import Person
 from feedback.safeguarding.alerting import raise_alert
-from feedback.safeguarding.notifications import CONCERN as CONCERN_TIER
-from feedback.safeguarding.notifications import RISK as RISK_TIER
+from feedback.safeguarding.models import AlertTier
 from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.safeguarding.screening import screen_message
 from feedback.statements import operations as statements
@@ -355,7 +354,7 @@ def _store_and_screen(
             message_id=message_id,
             person_id=person_id,
             reason=screening.reason,
-            tier=RISK_TIER,
+            tier=AlertTier.RISK,
             severity=screening.severity,
             now=now,
             policy=notify,
@@ -366,7 +365,7 @@ def _store_and_screen(
             message_id=message_id,
             person_id=person_id,
             reason=inbound.concern_reason(screening),
-            tier=CONCERN_TIER,
+            tier=AlertTier.CONCERN,
             severity=screening.severity,
             now=now,
             policy=notify,

@@ -8,11 +8,11 @@ import ast
 from functools import cache
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "feedback"
+from tests.core.source import parsed
 
 
-def _module(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def _module(relative: Path) -> str:
+    parts = ("feedback", *relative.with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -32,9 +32,9 @@ def _may_import_pages(module: str) -> bool:
 @cache
 def _imports() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path, tree in parsed():
         names = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(tree):
             ours = isinstance(node, ast.ImportFrom) and (node.module or "").startswith("feedback") and not node.level
             if ours and isinstance(node, ast.ImportFrom) and node.module:
                 names.add(node.module)

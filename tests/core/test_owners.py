@@ -4,12 +4,10 @@ rule, checked in the source so that a shortcut elsewhere fails here rather than 
 from __future__ import annotations
 
 import ast
-from functools import cache
-from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "feedback"
+from tests.core.source import parsed
 
 # model -> (the attributes that hold its state, the modules that may make its rows or change those attributes)
 OWNERS: dict[str, tuple[set[str], set[str]]] = {
@@ -32,14 +30,6 @@ NAMES = {
 }
 
 
-@cache
-def _sources() -> list[tuple[str, ast.AST]]:
-    return [
-        (str(path.relative_to(PACKAGE)), ast.parse(path.read_text(encoding="utf-8")))
-        for path in sorted(PACKAGE.rglob("*.py"))
-    ]
-
-
 def _statement_on(node: ast.AST, model: str) -> bool:
     """Whether a chain of calls (`update(Model).where(...)`) starts from `update(Model)`."""
     while isinstance(node, ast.Call):
@@ -52,7 +42,8 @@ def _statement_on(node: ast.AST, model: str) -> bool:
 def _writers(model: str) -> set[str]:
     fields, _ = OWNERS[model]
     found = set()
-    for name, tree in _sources():
+    for path, tree in parsed():
+        name = str(path)
         for node in ast.walk(tree):
             made = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == model
             # update(Model)....values(status=...): a bulk change of state (not of, say, when a reminder went).

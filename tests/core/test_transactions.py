@@ -8,14 +8,13 @@ import ast
 from functools import cache
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "feedback"
+from tests.core.source import parsed
 
 
-def _is_caller(path: Path) -> bool:
-    relative = path.relative_to(PACKAGE)
+def _is_caller(relative: Path) -> bool:
     return (
-        path.name.endswith("views.py")
-        or path.name == "cli.py"
+        relative.name.endswith("views.py")
+        or relative.name == "cli.py"
         or relative.parts[0] in {"channels", "staff"}
         or str(relative) in {"__init__.py", "ops/runner.py", "ops/health.py", "insight/api.py", "core/commands.py"}
     )
@@ -38,12 +37,12 @@ def _commits(function: ast.AST) -> bool:
 @cache
 def _functions_below_the_callers() -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
     found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if _is_caller(path) or "analysis" in path.relative_to(PACKAGE).parts:
+    for path, tree in parsed():
+        if _is_caller(path) or "analysis" in path.parts:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                found.append((f"{path.relative_to(PACKAGE)}:{node.name}", node))
+                found.append((f"{path}:{node.name}", node))
     return found
 
 
