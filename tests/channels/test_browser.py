@@ -147,6 +147,8 @@ def press(page: Page, button: str) -> None:
 def expect_question(page: Page, number: int, total: int = 4) -> None:
     expect(page.get_by_text(f"Question {number} of {total}", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/q/{number}$"))
+    # The text shows before the stylesheet is in on a loaded machine: styles are read only once the page is loaded.
+    page.wait_for_load_state("load")
 
 
 def answers_of(live: LiveApp, respondent: str, survey: str = "monthly-checkin") -> list[dict[str, Any]]:
