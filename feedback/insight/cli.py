@@ -71,7 +71,7 @@ def _analyse_stored(*, reprocess: bool) -> None:
 def report_themes(fmt: str, **options: str | None) -> None:
     """Each theme's count in a calendar quarter, for everyone or one group (one filter at most), its change on the
     quarter before, its share and sentiment: the same protected figures as the pages, any hidden count written as
-    "<10" (SUPPRESSION_THRESHOLD)."""
+    "[c]" (hidden: under SUPPRESSION_THRESHOLD, or hidden so that a smaller number cannot be worked out)."""
     session = current_session()
     known = summaries.choices(session, current_app.config["LOCALITIES"])
     try:

@@ -749,7 +749,7 @@ def quotes(
 
 def report_rows(summary: Summary) -> list[dict[str, Any]]:
     """The summary as rows for a CSV, the command line and the API: one per theme, or one per theme and group with
-    a breakdown; a hidden count is the string "<10" and takes its change, share and sentiment with it."""
+    a breakdown; a hidden count is the mark "[c]" and takes its change, share and sentiment with it."""
     rows = []
     for theme in summary.themes:
         base = {

@@ -49,11 +49,23 @@ def hidden(value: int, threshold: int) -> bool:
     return 0 < value < threshold
 
 
+# The one mark every hidden count carries, in every page, chart, CSV, JSON document, API answer and command: the
+# symbol the Government Statistical Service uses for a figure withheld to protect confidentiality. It says nothing
+# about the size of what it hides: a count hidden because it is small and one hidden so that a small one cannot be
+# worked out look the same, and nothing of 10 or more is ever written as "under 10".
+MARK = "[c]"
+FOOTNOTE = "[c] hidden: fewer than {threshold}, or hidden so that a smaller number cannot be worked out"
+
+
+def footnote(threshold: int) -> str:
+    return FOOTNOTE.format(threshold=threshold)
+
+
 @dataclass(frozen=True)
 class Count:
-    """A count as it may be shown: the number, or `<threshold` in its place. Every hidden count is shown the same
-    way, whether it is small itself or hidden so that a small one cannot be worked out: telling them apart would
-    say which of two hidden cells is the small one."""
+    """A count as it may be shown: the number, or `MARK` in its place. Every hidden count is shown the same way,
+    whether it is small itself or hidden so that a small one cannot be worked out: telling them apart would say
+    which of two hidden cells is the small one."""
 
     value: int
     suppressed: bool
@@ -61,11 +73,11 @@ class Count:
 
     @property
     def shown(self) -> str:
-        return f"<{self.threshold}" if self.suppressed else str(self.value)
+        return MARK if self.suppressed else str(self.value)
 
     def public(self) -> int | str:
-        """The count for a CSV or JSON: the number, or the string "<10"."""
-        return self.shown if self.suppressed else self.value
+        """The count for a CSV or JSON: the number, or the mark."""
+        return MARK if self.suppressed else self.value
 
     def __str__(self) -> str:
         return self.shown

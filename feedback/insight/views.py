@@ -18,11 +18,16 @@ from feedback.core.clock import local_date, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session
 from feedback.insight import summary as summaries
+from feedback.insight import suppression
 from feedback.insight.charts import line_chart
 from feedback.staff.views import bp, requires
 
 REPORT_THEMES = 6
 REPORT_QUOTES = 3
+
+
+# The suppression mark's footnote, worded once (`insight.suppression`), for every page and macro that shows a count.
+bp.add_app_template_global(suppression.footnote, "hidden_footnote")
 
 
 def _threshold() -> int:

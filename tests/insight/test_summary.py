@@ -27,8 +27,8 @@ THRESHOLD = 10
 
 
 def test_small_counts_are_hidden_and_zero_is_not() -> None:
-    assert [count(n, THRESHOLD).shown for n in (0, 1, 9, 10, 250)] == ["0", "<10", "<10", "10", "250"]
-    assert count(3, THRESHOLD).public() == "<10" and count(12, THRESHOLD).public() == 12
+    assert [count(n, THRESHOLD).shown for n in (0, 1, 9, 10, 250)] == ["0", "[c]", "[c]", "10", "250"]
+    assert count(3, THRESHOLD).public() == "[c]" and count(12, THRESHOLD).public() == 12
 
 
 def test_the_hidden_cells_of_a_row_add_up_to_none_or_at_least_the_threshold() -> None:
@@ -122,7 +122,7 @@ def test_the_summary_matches_an_independent_count_and_hides_small_ones(
     assert transport is not None and money is not None
     assert transport.count.value == by_hand["transport"] == 13  # twelve buses and a fare
     assert transport.count.shown == "13" and transport.share == pytest.approx(13 / 25)
-    assert money.count.value == by_hand["money"] and money.count.shown == "<10"
+    assert money.count.value == by_hand["money"] and money.count.shown == "[c]"
     assert money.sentiment is None and money.share is None and money.change is None
     assert result.total.shown == "25" and result.filters.quarter == summaries.Quarter(2026, 4)
     assert result.themes[0].slug == "transport"  # largest first
@@ -138,12 +138,12 @@ def test_the_summary_matches_an_independent_count_and_hides_small_ones(
     # Hamilton 10, Clydesdale 2, not recorded 1: 2 and 1 are hidden, and Hamilton with them, or 13 less 10 would
     # give the 3 elsewhere away.
     assert {key: cell.shown for key, cell in cells.groups.items() if cell.value} == {
-        "Hamilton": "<10",
-        "Clydesdale": "<10",
-        summaries.NOT_RECORDED: "<10",
+        "Hamilton": "[c]",
+        "Clydesdale": "[c]",
+        summaries.NOT_RECORDED: "[c]",
     }
     rows = summaries.report_rows(by_place)
-    assert {"slug": "transport", "group": "Clydesdale", "group_count": "<10"}.items() <= next(
+    assert {"slug": "transport", "group": "Clydesdale", "group_count": "[c]"}.items() <= next(
         r for r in rows if r["slug"] == "transport" and r["group"] == "Clydesdale"
     ).items()
     assert all(not isinstance(r["group_count"], int) or r["group_count"] == 0 or r["group_count"] >= 10 for r in rows)

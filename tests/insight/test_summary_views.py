@@ -68,14 +68,14 @@ def _counts_are_protected(values: list[Any]) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
             assert value == 0 or value >= 10, value
         else:
-            assert value in (None, "<10") or (str(value).isdigit() and (int(value) == 0 or int(value) >= 10)), value
+            assert value in (None, "[c]") or (str(value).isdigit() and (int(value) == 0 or int(value) >= 10)), value
 
 
 @pytest.mark.usefixtures("messages")
 def test_champions_see_the_summary_trends_quotes_and_report_without_small_numbers(app: Any) -> None:
     champion = signed_in(app, "champions")
     page = champion.get("/staff/summary").get_data(as_text=True)
-    assert "Getting around" in page and "&lt;10" in page
+    assert "Getting around" in page and "[c]" in page and "[c] hidden: fewer than 10, or hidden so that a smaller number cannot be worked out" in page
     assert "<svg" in page and "<table" in page  # a chart, with its numbers in a table behind it
     assert not PHONE.search(page)
 
@@ -89,7 +89,7 @@ def test_champions_see_the_summary_trends_quotes_and_report_without_small_number
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
     by_slug = {row["slug"]: row for row in rows}
-    assert by_slug["transport"]["count"] == "12" and by_slug["money"]["count"] == "<10"
+    assert by_slug["transport"]["count"] == "12" and by_slug["money"]["count"] == "[c]"
     assert 'filename="themes-2026-Q4.csv"' in exported.headers["Content-Disposition"]
     _counts_are_protected([row["count"] for row in rows] + [row["previous"] for row in rows])
 
@@ -151,7 +151,7 @@ def test_the_report_command_prints_the_same_protected_figures(app: Any, runner: 
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     themes = {row["slug"]: row for row in document["themes"]}
-    assert themes["transport"]["count"] == 12 and themes["money"]["count"] == "<10"
+    assert themes["transport"]["count"] == 12 and themes["money"]["count"] == "[c]"
     assert document["messages"] == 25 and document["threshold"] == 10
     assert (document["period"], document["since"], document["until"]) == ("2026-Q4", "2026-10-01", "2026-12-31")
     assert document["complete"] is False
@@ -197,7 +197,7 @@ def test_the_api_answers_with_a_token_and_the_same_suppression(app: Any, runner:
     answer = api.get("/api/v1/themes?by=channel", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200
     themes = {row["slug"]: row for row in answer.get_json()["themes"] if row["group"] == "Text message"}
-    assert themes["transport"]["group_count"] == 12 and themes["money"]["count"] == "<10"
+    assert themes["transport"]["group_count"] == 12 and themes["money"]["count"] == "[c]"
     _counts_are_protected([row["group_count"] for row in answer.get_json()["themes"]])
     assert answer.get_json()["groups"] == [
         {"group": "Text message", "messages": 25},
@@ -250,15 +250,15 @@ def test_three_elsewhere_cannot_be_worked_out_from_any_view(app: Any, runner: An
     # Hamilton's 16 beside everyone's 19 would say 3 elsewhere: the other groups hold 3 between them, so Hamilton's
     # cell is hidden with theirs, in the view of Hamilton as in the breakdown, and its feeling with it.
     hamilton = _everywhere(app, runner, "locality=Hamilton")
-    assert (hamilton["page"], hamilton["csv"], hamilton["api"], hamilton["command"]) == ("&lt;10", "<10", "<10", "<10")
-    assert hamilton["messages"] == ("<10", "<10") and hamilton["sentiment"] is None
+    assert (hamilton["page"], hamilton["csv"], hamilton["api"], hamilton["command"]) == ("[c]", "[c]", "[c]", "[c]")
+    assert hamilton["messages"] == ("[c]", "[c]") and hamilton["sentiment"] is None
     token = _token(runner, "another@example.org")
     rows = app.test_client().get("/api/v1/themes?by=locality", headers={"Authorization": f"Bearer {token}"})
     cells = {row["group"]: row["group_count"] for row in rows.get_json()["themes"] if row["slug"] == "transport"}
     assert cells == {
-        "Clydesdale": "<10",
+        "Clydesdale": "[c]",
         "East Kilbride": 0,
-        "Hamilton": "<10",
+        "Hamilton": "[c]",
         "Rutherglen/Cambuslang": 0,
         "Not recorded": 0,
     }
