@@ -219,7 +219,8 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
         "SINGLE_WEB_PROCESS": _yes_no(env, "SINGLE_WEB_PROCESS", False),
         # Where young people live, as summaries break down by them (comma-separated).
         "LOCALITIES": _names(env, "LOCALITIES", DEFAULT_LOCALITIES),
-        # Counts from 1 to one below this (and any count that would give one away) are shown as "[c]" everywhere a summary goes (the ONS rule: 10).
+        # Counts from 1 to one below this (and any count that would give one away) are shown as "[c]" everywhere a
+        # summary goes (the ONS rule: 10).
         "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 10),
         # The share of eligible young people to be offered or to accept advocacy (the Promise's 70%).
         "ADVOCACY_TARGET": _fraction(env, "ADVOCACY_TARGET", 0.7),
