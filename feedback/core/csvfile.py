@@ -81,12 +81,18 @@ def decode(data: bytes, error: type[FileError] = FileError) -> str:
 
 
 def read_rows(
-    text: str, columns: Sequence[str], error: type[FileError] = FileError, *, what: str = "the"
+    text: str,
+    columns: Sequence[str],
+    error: type[FileError] = FileError,
+    *,
+    what: str = "the",
+    optional: Sequence[str] = (),
 ) -> list[tuple[int, dict[str, str]]]:
     """The data rows, numbered as in a spreadsheet, as column -> stripped cell. Blank rows (a spreadsheet's
     trailing empty lines) are left out; a row with the wrong number of cells is given as what is wrong with it,
-    under the key "". The header must hold every column once, in any order. `what` names the file's columns in
-    messages ("the register's")."""
+    under the key "". The header must hold every column once, in any order, and may hold each of the `optional`
+    ones once (a row has "" for one the header leaves out). `what` names the file's columns in messages ("the
+    register's")."""
     # Strict: a quote left open would otherwise swallow the rest of the file into one cell.
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
     records: list[list[str]] = []
@@ -99,7 +105,8 @@ def read_rows(
         raise error([RowError(len(records) + 1, None, message)]) from exc
     if not records or not any(cell.strip() for cell in records[0]):
         raise error([RowError(1, None, f"the first row must be the header: {','.join(columns)}")])
-    names = _header(records[0], columns, error, what)
+    names = _header(records[0], columns, error, what, optional)
+    absent = dict.fromkeys((column for column in optional if column not in names), "")
     rows: list[tuple[int, dict[str, str]]] = []
     for number, cells in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in cells):
@@ -107,20 +114,23 @@ def read_rows(
         if len(cells) != len(names):
             rows.append((number, {"": f"has {len(cells)} cells where the header has {len(names)}"}))
         else:
-            rows.append((number, {column: cell.strip() for column, cell in zip(names, cells, strict=True)}))
+            rows.append((number, {column: cell.strip() for column, cell in zip(names, cells, strict=True)} | absent))
     return rows
 
 
-def _header(header: list[str], columns: Sequence[str], error: type[FileError], what: str) -> list[str]:
+def _header(
+    header: list[str], columns: Sequence[str], error: type[FileError], what: str, optional: Sequence[str] = ()
+) -> list[str]:
     names = [cell.strip().lower() for cell in header]
+    known = (*columns, *optional)
     errors = [
         # The name is not repeated: a file without its header would have a phone number or a reference here.
-        RowError(1, None, f"column {letter(index)} is not one of {what} columns ({', '.join(columns)})")
+        RowError(1, None, f"column {letter(index)} is not one of {what} columns ({', '.join(known)})")
         for index, name in enumerate(names)
-        if name not in columns
+        if name not in known
     ]
     errors += [RowError(1, column, "is missing from the header") for column in columns if column not in names]
-    errors += [RowError(1, column, "is in the header twice") for column in columns if names.count(column) > 1]
+    errors += [RowError(1, column, "is in the header twice") for column in known if names.count(column) > 1]
     if errors:
         raise error(errors)
     return names

@@ -22,3 +22,25 @@ def insert_or_ignore(session: Session, model: Any, index_elements: Sequence[str]
     if dialect == "sqlite":
         return sqlite.insert(model.__table__).on_conflict_do_nothing(index_elements=list(index_elements))
     raise NotImplementedError(f"unsupported database {dialect}")
+
+
+def upsert_adding(
+    session: Session, model: Any, index_elements: Sequence[str], counters: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Insert each row, or where one clashes with the unique index on `index_elements`, add its `counters` to the
+    row that is there. One statement per row, run together; the database adds under the row's lock, so two
+    transactions adding to the same row at once both count. Give rows in one fixed order (the index's) so that
+    two such transactions never wait on each other in a circle."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(model.__table__)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model.__table__)
+    else:
+        raise NotImplementedError(f"unsupported database {dialect}")
+    table = model.__table__
+    statement = statement.on_conflict_do_update(
+        index_elements=list(index_elements),
+        set_={name: table.c[name] + statement.excluded[name] for name in counters},
+    )
+    session.execute(statement, rows)

@@ -26,12 +26,13 @@ from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import Invalid
 from feedback.core.permissions import Viewer
 from feedback.core.transactions import commits
+from feedback.insight import daily
 from feedback.insight import themes as taxonomy
-from feedback.insight.models import MessageAnalysis, MessageTheme, Recode, Theme, ThemeSource
-from feedback.messages.models import InboundMessage, InboundStatus
+from feedback.insight.models import MessageAnalysis, MessageTheme, Origin, Recode, Theme, ThemeSource
+from feedback.messages.models import ImportedMessage, InboundChannel, InboundMessage, InboundStatus
 from feedback.people.models import Person
 from feedback.safeguarding import screening
-from feedback.surveys.models import Answer, Conversation, Question
+from feedback.surveys.models import Answer, Conversation, Question, Survey, SurveyPurpose, SurveyVersion
 
 # Bumped when the rules change in a way that should re-file what is stored (`feedback analyse --reprocess`).
 ANALYSER = "rules-1"
@@ -86,6 +87,34 @@ def analyse_messages(
     message_ids = [message.id for message in messages]
     if not message_ids:
         return 0
+    with daily.recount(session, message_ids):
+        _file(
+            session,
+            messages,
+            rules=rules,
+            learned=learned,
+            theme_ids=theme_ids,
+            question_themes=question_themes,
+            facts=facts,
+            now=now,
+        )
+    session.commit()
+    return len(messages)
+
+
+def _file(
+    session: Session,
+    messages: Sequence[InboundMessage],
+    *,
+    rules: ThemeRules,
+    learned: Any,
+    theme_ids: dict[str, int],
+    question_themes: dict[int, tuple[tuple[str, ...], bool]],
+    facts: dict[int, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Replace these messages' analysis and automatic themes (the daily totals are kept by the caller)."""
+    message_ids = [message.id for message in messages]
     session.execute(delete(MessageAnalysis).where(MessageAnalysis.inbound_message_id.in_(message_ids)))
     session.execute(
         delete(MessageTheme).where(
@@ -93,11 +122,11 @@ def analyse_messages(
         )
     )
     theme_rows = []
-    feelings: dict[int, float] = {}
+    feelings: dict[int, tuple[float, str]] = {}
     for message in messages:
         fixed, free_text = question_themes.get(message.id, ((), True))
         result = analyse(message.body if free_text else "", rules, learned)
-        feelings[message.id] = result.sentiment
+        feelings[message.id] = (result.sentiment, result.sentiment_label)
         session.add(
             MessageAnalysis(
                 inbound_message_id=message.id,
@@ -111,9 +140,10 @@ def analyse_messages(
                 **facts[message.id],
             )
         )
-        given = {slug: (QUESTION, True) for slug in fixed}
-        for slug in result.themes:
-            given.setdefault(slug, (AUTO, True))
+        # A theme found in the young person's words is theirs, even where the question they answered was about it.
+        given = {slug: (AUTO, True) for slug in result.themes}
+        for slug in fixed:
+            given.setdefault(slug, (QUESTION, True))
         theme_rows += [
             {
                 "inbound_message_id": message.id,
@@ -122,6 +152,7 @@ def analyse_messages(
                 "strong": strong,
                 "created_at": now,
                 "sentiment": result.sentiment,
+                "feeling": result.sentiment_label,
                 **facts[message.id],
             }
             for slug, (source, strong) in given.items()
@@ -137,17 +168,18 @@ def analyse_messages(
         .distinct()
     ).all()
     for message_id in coded:
+        sentiment, feeling = feelings[message_id]
         session.execute(
             update(MessageTheme)
             .where(MessageTheme.inbound_message_id == message_id, MessageTheme.source.in_((STAFF, REMOVED)))
-            .values(sentiment=feelings.get(message_id), **facts[message_id])
+            .values(sentiment=sentiment, feeling=feeling, **facts[message_id])
         )
-    session.commit()
-    return len(messages)
 
 
 def report_facts(session: Session, message_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """What summaries filter and group by, for each message: copied onto its analysis and its theme rows."""
+    """What summaries filter and group by, for each message: copied onto its analysis and its theme rows. A message
+    brought in from before the service (`messages.history`) has the locality, age band and care setting its row
+    gave, and the register's where it gave none."""
     rows = session.execute(
         select(
             InboundMessage.id,
@@ -156,16 +188,19 @@ def report_facts(session: Session, message_ids: Sequence[int]) -> dict[int, dict
             InboundMessage.risk,
             InboundMessage.risk_confirmed,
             Conversation.survey_id,
-            Person.locality,
-            Person.age_band,
-            Person.care_setting,
+            func.coalesce(ImportedMessage.locality, Person.locality).label("locality"),
+            func.coalesce(ImportedMessage.age_band, Person.age_band).label("age_band"),
+            func.coalesce(ImportedMessage.care_setting, Person.care_setting).label("care_setting"),
         )
         .join(Person, Person.id == InboundMessage.person_id)
         .outerjoin(Conversation, Conversation.id == InboundMessage.conversation_id)
+        .outerjoin(ImportedMessage, ImportedMessage.inbound_message_id == InboundMessage.id)
         .where(InboundMessage.id.in_(message_ids))
     ).all()
+    origins = _origins(session, message_ids)
     return {
         row.id: {
+            "origin": Origin.IMPORT if row.channel == InboundChannel.IMPORT else origins.get(row.id, Origin.TEXT),
             "received_at": row.received_at,
             "month": local_month(row.received_at),
             "channel": row.channel,
@@ -178,6 +213,27 @@ def report_facts(session: Session, message_ids: Sequence[int]) -> dict[int, dict
         }
         for row in rows
     }
+
+
+def _origins(session: Session, message_ids: Sequence[int]) -> dict[int, Origin]:
+    """What kind of message each answer is: words to a text question (a statement's line when the survey is a
+    statement), or a pick from a rating, choice or yes/no. A message that answered nothing was sent unprompted."""
+    rows = session.execute(
+        select(Answer.inbound_message_id, Question.type, Survey.purpose)
+        .join(Question, Answer.question_id == Question.id)
+        .join(SurveyVersion, SurveyVersion.id == Question.survey_version_id)
+        .join(Survey, Survey.id == SurveyVersion.survey_id)
+        .where(Answer.inbound_message_id.in_(message_ids))
+    ).all()
+    origins: dict[int, Origin] = {}
+    for message_id, kind, purpose in rows:
+        if message_id is None:
+            continue
+        if kind != "text":
+            origins[message_id] = Origin.CHOICE
+        else:
+            origins[message_id] = Origin.STATEMENT if purpose == SurveyPurpose.STATEMENT else Origin.ANSWER
+    return origins
 
 
 def _question_themes(session: Session, message_ids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], bool]]:
@@ -241,49 +297,56 @@ def recode_themes(
         raise RecodeError(f"Unknown or retired theme: {', '.join(sorted(unknown))}.")
     if session.get(InboundMessage, message_id) is None:
         raise RecodeError("There is no such message.")
-    rows = {
-        row.theme_id: row
-        for row in session.scalars(select(MessageTheme).where(MessageTheme.inbound_message_id == message_id))
-    }
-    wanted = {themes[slug] for slug in wanted_slugs}
-    current = {theme_id for theme_id, row in rows.items() if row.source != REMOVED}
-    slug_of = {theme_id: slug for slug, theme_id in themes.items()}
-    facts = report_facts(session, [message_id])[message_id]
-    feeling = session.scalar(select(MessageAnalysis.sentiment).where(MessageAnalysis.inbound_message_id == message_id))
-    for theme_id in wanted - current:
-        if theme_id in rows:
-            rows[theme_id].source = STAFF
-        else:
+    with daily.recount(session, [message_id]):
+        rows = {
+            row.theme_id: row
+            for row in session.scalars(select(MessageTheme).where(MessageTheme.inbound_message_id == message_id))
+        }
+        wanted = {themes[slug] for slug in wanted_slugs}
+        current = {theme_id for theme_id, row in rows.items() if row.source != REMOVED}
+        slug_of = {theme_id: slug for slug, theme_id in themes.items()}
+        facts = report_facts(session, [message_id])[message_id]
+        analysed = session.execute(
+            select(MessageAnalysis.sentiment, MessageAnalysis.sentiment_label).where(
+                MessageAnalysis.inbound_message_id == message_id
+            )
+        ).first()
+        sentiment, feeling = analysed if analysed is not None else (None, None)
+        for theme_id in wanted - current:
+            if theme_id in rows:
+                rows[theme_id].source = STAFF
+            else:
+                session.add(
+                    MessageTheme(
+                        inbound_message_id=message_id,
+                        theme_id=theme_id,
+                        source=STAFF,
+                        created_at=now,
+                        sentiment=sentiment,
+                        feeling=feeling,
+                        **facts,
+                    )
+                )
             session.add(
-                MessageTheme(
+                Recode(
                     inbound_message_id=message_id,
+                    staff_user_id=user.id,
+                    action="add-theme",
                     theme_id=theme_id,
-                    source=STAFF,
                     created_at=now,
-                    sentiment=feeling,
-                    **facts,
                 )
             )
-        session.add(
-            Recode(
-                inbound_message_id=message_id,
-                staff_user_id=user.id,
-                action="add-theme",
-                theme_id=theme_id,
-                created_at=now,
+        for theme_id in current - wanted:
+            rows[theme_id].source = REMOVED
+            session.add(
+                Recode(
+                    inbound_message_id=message_id,
+                    staff_user_id=user.id,
+                    action="remove-theme",
+                    theme_id=theme_id,
+                    created_at=now,
+                )
             )
-        )
-    for theme_id in current - wanted:
-        rows[theme_id].source = REMOVED
-        session.add(
-            Recode(
-                inbound_message_id=message_id,
-                staff_user_id=user.id,
-                action="remove-theme",
-                theme_id=theme_id,
-                created_at=now,
-            )
-        )
     session.flush()
     return {slug_of[t] for t in wanted - current}, {slug_of.get(t, "?") for t in current - wanted}
 

@@ -3,13 +3,14 @@ summary groups by), and staff's recodes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -36,6 +37,23 @@ class ThemeSource(StrEnum):
     QUESTION = "question"  # the question it answered
     STAFF = "staff"
     REMOVED = "removed"  # staff said the message is not about this theme: re-analysis never gives it again
+
+
+class Origin(StrEnum):
+    """What kind of message a filed row is (`filing.report_facts`): whether a young person said it in their own
+    words, and to whom."""
+
+    TEXT = "text"  # sent unprompted: a text, or feedback on the web
+    ANSWER = "answer"  # an answer in words to a survey's text question
+    CHOICE = "choice"  # an answer picked from a rating, a choice or yes/no: no words of their own
+    STATEMENT = "statement"  # a line of a statement to their worker: counted, never quoted
+    IMPORT = "import"  # a view collected before the service (`feedback messages import`)
+
+
+# What young people raised in their own words: what the theme summary counts.
+OWN_WORDS = (Origin.TEXT, Origin.ANSWER, Origin.STATEMENT, Origin.IMPORT)
+# What may be quoted to the board: own words, except statements (written to a worker, not to the board).
+QUOTABLE = (Origin.TEXT, Origin.ANSWER, Origin.IMPORT)
 
 
 class Theme(Model):
@@ -72,6 +90,7 @@ class ReportFacts:
     care_setting: Mapped[str | None] = mapped_column(String(32))
     # Flagged for safeguarding: counted like any message, never quoted.
     risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    origin: Mapped[str] = mapped_column(String(16), default=Origin.TEXT, server_default=Origin.TEXT.value)
 
 
 class MessageAnalysis(ReportFacts, Model):
@@ -83,6 +102,7 @@ class MessageAnalysis(ReportFacts, Model):
     # The total of messages in a period is counted from this index alone, filters included where they are common.
     __table_args__ = (
         Index("ix_message_analysis_received_at", "received_at", postgresql_include=["channel", "locality"]),
+        one_of("origin", Origin),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +133,7 @@ class MessageTheme(ReportFacts, Model):
             postgresql_include=["source", "sentiment", "channel", "locality"],
         ),
         one_of("source", ThemeSource),
+        one_of("origin", Origin),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +144,40 @@ class MessageTheme(ReportFacts, Model):
     source: Mapped[str] = mapped_column(String(16))
     strong: Mapped[bool] = mapped_column(Boolean, default=True)
     sentiment: Mapped[float | None] = mapped_column(Float)
+    # The message's feeling in words (negative, neutral, positive), as its analysis labelled it.
+    feeling: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ThemeDay(Model):
+    """Daily totals of what young people raised in their own words, kept up to date in the same transaction as
+    every change to how messages are filed (`insight.daily`), so that a summary reads a few hundred rows a day
+    whatever the size of the history. One row per local day, theme (0 for all messages), dimension and group:
+    the dimension `all` has the one group "", the others a group per value ("" where none was recorded; a
+    survey's id as text)."""
+
+    __tablename__ = "theme_day"
+    __table_args__ = (
+        UniqueConstraint("dimension", "day", "theme_id", "value"),
+        # What a summary reads: one dimension's days, with the counts, from the index alone (PostgreSQL).
+        Index(
+            "ix_theme_day_dimension_month",
+            "dimension",
+            "month",
+            postgresql_include=["theme_id", "value", "messages", "negative", "neutral", "positive"],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM of the day
+    theme_id: Mapped[int] = mapped_column(Integer)  # 0: all messages
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Recode(Model):

@@ -26,14 +26,24 @@ from sqlalchemy.orm import Session
 
 from feedback.core.clock import LOCAL_TIME
 from feedback.core.errors import Invalid
-from feedback.insight.models import MessageAnalysis, MessageTheme, Theme, ThemeSource
-from feedback.insight.suppression import Count, count, hidden, protect_dimension, total_hidden
+from feedback.insight import daily
+from feedback.insight.models import OWN_WORDS, QUOTABLE, MessageAnalysis, MessageTheme, Theme, ThemeDay
+from feedback.insight.suppression import (
+    MARK,
+    Count,
+    count,
+    footnote,
+    hidden,
+    protect_dimension,
+    protect_row,
+    total_hidden,
+)
 from feedback.people.operations import AGE_BANDS, CARE_SETTING_LABELS, CARE_SETTINGS
 from feedback.surveys.export import write_table
 from feedback.surveys.models import Survey, SurveyVersion
 
 NOT_RECORDED = "Not recorded"
-CHANNELS = ("sms", "web")
+CHANNELS = ("sms", "web", "import")
 # The groups a view may be narrowed to (one at a time), and what it may be broken down by (for everyone only).
 FILTERS = ("channel", "survey", "locality", "age_band", "care_setting")
 BREAKDOWNS = ("month", *FILTERS)
@@ -180,7 +190,7 @@ class Choices:
     def labels(self, by: str) -> Mapping[str, str]:
         """The values of a filter, with how each is shown."""
         if by == "channel":
-            return {"sms": "Text message", "web": "Web"}
+            return {"sms": "Text message", "web": "Web", "import": "Brought in from before the service"}
         if by == "survey":
             return dict(self.surveys)
         if by == "locality":
@@ -371,35 +381,119 @@ def _themes(session: Session) -> list[_Theme]:
     return [_Theme(*row) for row in rows]
 
 
+Feelings = tuple[int, int, int]  # negative, neutral, positive
+_NO_FEELINGS: Feelings = (0, 0, 0)
+
+
 @dataclass
 class _Cells:
-    """One quarter's counts along one dimension, in the order of `Choices.groups`."""
+    """One quarter's counts along one dimension, in the order of `Choices.groups`: what young people raised in
+    their own words (`daily`)."""
 
     total: list[int]  # all messages
     themes: dict[int, list[int]]  # theme id -> messages
-    feeling: dict[int, list[tuple[float, int]]]  # theme id -> the sum of the sentiment and how many had one
+    feeling: dict[int, list[Feelings]]  # theme id -> how many were negative, neutral and positive
+
+
+def _empty(quarters: Sequence[Quarter], keys: Mapping[Quarter, list[str]], theme_ids: Sequence[int]) -> dict:
+    return {
+        quarter: _Cells(
+            total=[0] * len(keys[quarter]),
+            themes={theme: [0] * len(keys[quarter]) for theme in theme_ids},
+            feeling={theme: [_NO_FEELINGS] * len(keys[quarter]) for theme in theme_ids},
+        )
+        for quarter in quarters
+    }
+
+
+class _Placer:
+    """Where a counted row goes: its quarter's cells and the index of its group."""
+
+    def __init__(
+        self, session: Session, found: dict[Quarter, _Cells], keys: Mapping[Quarter, list[str]], dimension: str
+    ) -> None:
+        self.found, self.keys, self.dimension = found, keys, dimension
+        self.slug_of: dict[str, str] = {}
+        if dimension == "survey":
+            self.slug_of = {str(survey_id): slug for survey_id, slug in session.execute(select(Survey.id, Survey.slug))}
+
+    def place(self, month: date, value: Any) -> tuple[_Cells, int] | None:
+        quarter = Quarter.containing(month)
+        if quarter not in self.found:
+            return None
+        keys = self.keys[quarter]
+        if self.dimension == "month":
+            key = month.strftime("%Y-%m")
+        else:
+            text = None if value is None else str(value)
+            named = self.slug_of.get(text or "") if self.dimension == "survey" else text
+            key = named if isinstance(named, str) and named in keys[:-1] else NOT_RECORDED
+        return self.found[quarter], keys.index(key)
+
+    def add(self, month: date, value: Any, theme_id: int, seen: int, felt: Feelings) -> None:
+        spot = self.place(month, value)
+        if spot is None:
+            return
+        cells, i = spot
+        if theme_id == daily.EVERYONE:
+            cells.total[i] += seen
+        elif theme_id in cells.themes:
+            cells.themes[theme_id][i] += seen
+            before = cells.feeling[theme_id][i]
+            cells.feeling[theme_id][i] = (before[0] + felt[0], before[1] + felt[1], before[2] + felt[2])
 
 
 def _read(
     session: Session, quarters: Sequence[Quarter], dimension: str, known: Choices, theme_ids: Sequence[int]
 ) -> dict[Quarter, _Cells]:
-    """Counts for these quarters along one dimension: a GROUP BY over the theme rows and one over all messages, by
-    month and group, folded into each quarter's groups in Python."""
+    """Counts for these quarters along one dimension, from the daily totals: one GROUP BY over one dimension's
+    rows of `theme_day` by month, theme and group, folded into each quarter's groups in Python. Its cost is the
+    days in the quarters, never the messages in them."""
+    first, last = min(quarters), max(quarters)
+    keys = {quarter: list(known.groups(dimension, quarter)) for quarter in quarters}
+    found = _empty(quarters, keys, theme_ids)
+    placer = _Placer(session, found, keys, dimension)
+    along = daily.ALL if dimension == "month" else dimension
+    query = (
+        select(
+            ThemeDay.month,
+            ThemeDay.theme_id,
+            ThemeDay.value,
+            func.sum(ThemeDay.messages),
+            func.sum(ThemeDay.negative),
+            func.sum(ThemeDay.neutral),
+            func.sum(ThemeDay.positive),
+        )
+        .where(
+            ThemeDay.dimension == along,
+            ThemeDay.month >= first.first.strftime("%Y-%m"),
+            ThemeDay.month <= last.months[-1].strftime("%Y-%m"),
+        )
+        .group_by(ThemeDay.month, ThemeDay.theme_id, ThemeDay.value)
+    )
+    for month, theme_id, value, seen, negative, neutral, positive in session.execute(query):
+        placer.add(
+            date.fromisoformat(f"{month}-01"),
+            value or None,
+            int(theme_id),
+            int(seen or 0),
+            (int(negative or 0), int(neutral or 0), int(positive or 0)),
+        )
+    return found
+
+
+def read_directly(
+    session: Session, quarters: Sequence[Quarter], dimension: str, known: Choices, theme_ids: Sequence[int]
+) -> dict[Quarter, _Cells]:
+    """The same counts as `_read`, straight from the filed rows: a GROUP BY over every row of the quarters. Kept
+    as the reference the daily totals are proved against (`tests/insight/test_daily.py`) and measured against
+    (`bench/summary.py`)."""
     first, last = min(quarters), max(quarters)
     months = _months(first, last)
     bounds = [local_start(day) for day in months] + [local_start(last.last + timedelta(days=1))]
     keys = {quarter: list(known.groups(dimension, quarter)) for quarter in quarters}
-    found = {
-        quarter: _Cells(
-            total=[0] * len(keys[quarter]),
-            themes={theme: [0] * len(keys[quarter]) for theme in theme_ids},
-            feeling={theme: [(0.0, 0)] * len(keys[quarter]) for theme in theme_ids},
-        )
-        for quarter in quarters
-    }
-    slug_of: dict[Any, str] = {}
-    if dimension == "survey":
-        slug_of = {survey_id: slug for survey_id, slug in session.execute(select(Survey.id, Survey.slug))}
+    found = _empty(quarters, keys, theme_ids)
+    placer = _Placer(session, found, keys, dimension)
 
     def grouped(model: Any, *extra: Any, where: Sequence[Any] = ()) -> tuple[Any, list[Any]]:
         """The rows of the quarters, each with its month (worked out from when it arrived, so that it agrees with
@@ -409,40 +503,31 @@ def _read(
         columns = [month.label("month")]
         if dimension != "month":
             columns.append(getattr(model, _COLUMN.get(dimension, dimension)).label("value"))
-        rows = select(*columns, *extra).where(moment >= bounds[0], moment < bounds[-1], *where).subquery()
+        rows = (
+            select(*columns, *extra)
+            .where(moment >= bounds[0], moment < bounds[-1], model.origin.in_(OWN_WORDS), *where)
+            .subquery()
+        )
         return rows, [rows.c.month, rows.c.value] if dimension != "month" else [rows.c.month]
 
-    def place(month: int, value: Any) -> tuple[_Cells, int] | None:
-        quarter = Quarter.containing(months[month])
-        if quarter not in found:
-            return None
-        if dimension == "month":
-            key = months[month].strftime("%Y-%m")
-        else:
-            named = slug_of.get(value) if dimension == "survey" else value
-            key = named if isinstance(named, str) and named in keys[quarter][:-1] else NOT_RECORDED
-        return found[quarter], keys[quarter].index(key)
+    def labelled(column: Any, name: str) -> Any:
+        return func.sum(case((column == name, 1), else_=0))
 
     rows, by = grouped(
         MessageTheme,
         MessageTheme.theme_id.label("theme_id"),
-        MessageTheme.sentiment.label("sentiment"),
-        where=[MessageTheme.source != ThemeSource.REMOVED, MessageTheme.theme_id.in_(theme_ids)],
+        MessageTheme.feeling.label("feeling"),
+        where=[MessageTheme.source.in_(daily.RAISED), MessageTheme.theme_id.in_(theme_ids)],
     )
-    query = select(rows.c.theme_id, *by, func.count(), func.sum(rows.c.sentiment), func.count(rows.c.sentiment))
-    for theme_id, month, *value, seen, feeling, felt in session.execute(query.group_by(rows.c.theme_id, *by)):
-        spot = place(month, value[0] if value else None)
-        if spot is not None:
-            cells, i = spot
-            cells.themes[theme_id][i] += int(seen)
-            total_feeling, how_many = cells.feeling[theme_id][i]
-            cells.feeling[theme_id][i] = (total_feeling + float(feeling or 0), how_many + int(felt))
+    query = select(rows.c.theme_id, *by, func.count(), *(labelled(rows.c.feeling, f) for f in daily.FEELINGS))
+    for theme_id, month, *rest in session.execute(query.group_by(rows.c.theme_id, *by)):
+        value = rest.pop(0) if dimension != "month" else None
+        seen, negative, neutral, positive = (int(n or 0) for n in rest)
+        placer.add(months[month], value, int(theme_id), seen, (negative, neutral, positive))
     rows, by = grouped(MessageAnalysis)
-    for month, *value, seen in session.execute(select(*by, func.count()).group_by(*by)):
-        spot = place(month, value[0] if value else None)
-        if spot is not None:
-            cells, i = spot
-            cells.total[i] += int(seen)
+    for month, *rest in session.execute(select(*by, func.count()).group_by(*by)):
+        value = rest.pop(0) if dimension != "month" else None
+        placer.add(months[month], value, daily.EVERYONE, int(rest[0]), _NO_FEELINGS)
     return found
 
 
@@ -459,25 +544,76 @@ def _months(first: Quarter, last: Quarter) -> list[date]:
 
 
 @dataclass(frozen=True)
+class Feeling:
+    """How a theme's messages felt, in words: how many were negative, neutral and positive, each a protected count
+    (the three add up to the theme's count, so they are protected as a row: `suppression.protect_row`)."""
+
+    negative: Count
+    neutral: Count
+    positive: Count
+
+    @property
+    def parts(self) -> list[tuple[str, Count]]:
+        return [("negative", self.negative), ("neutral", self.neutral), ("positive", self.positive)]
+
+    @property
+    def total(self) -> int:
+        return sum(count.value for _, count in self.parts)
+
+    def share(self, name: str) -> float | None:
+        """The share of one feeling, or None where its count is hidden."""
+        part = dict(self.parts)[name]
+        return None if part.suppressed or not self.total else part.value / self.total
+
+    @property
+    def words(self) -> str:
+        return feeling_lead(self.parts)
+
+
+def feeling_lead(parts: Sequence[tuple[str, Count]]) -> str:
+    """How a theme's messages felt, in a few words: `mostly negative` where one feeling is more than half, `partly
+    hidden` where the hidden shares together are more than half (one of them might be most), `all hidden`, or
+    `mixed`; `none` where no message had a feeling. From the shown shares only."""
+    total = sum(part.value for _, part in parts)
+    if not total:
+        return "none"
+    known = [(part.value / total, name) for name, part in parts if not part.suppressed]
+    if not known:
+        return "all hidden"
+    most, name = max(known)
+    if most > 0.5:
+        return f"mostly {name}"
+    if 1 - sum(share for share, _ in known) > 0.5:
+        return "partly hidden"
+    return "mixed"
+
+
+def feeling_of(felt: Feelings, threshold: int) -> Feeling:
+    values = list(felt)
+    mask = protect_row(values, threshold)
+    negative, neutral, positive = (Count(v, flag, threshold) for v, flag in zip(values, mask, strict=True))
+    return Feeling(negative, neutral, positive)
+
+
+@dataclass(frozen=True)
 class _Figures:
     """One quarter's protected figures: its counts, and one dimension's table."""
 
     total: Count
     themes: dict[int, Count]
-    feeling: dict[int, float | None]  # None where the count is hidden
+    feeling: dict[int, Feeling | None]  # None where the count is hidden
     groups_total: list[Count]  # all messages, per group
     groups: dict[int, list[Count]]  # each theme, per group
-    groups_feeling: dict[int, list[float | None]]
-
-
-def _mean(total: float, how_many: int) -> float | None:
-    return round(total / how_many, 2) if how_many else None
 
 
 def _protect(cells: _Cells, theme_ids: Sequence[int], threshold: int) -> _Figures:
     """Protect one quarter's table for one dimension, and the quarter's counts (its rows' sums, the same in every
     dimension): the count of all messages is hidden when it is small or when all messages less some theme would be,
-    and then so is every group of all messages (`suppression.total_hidden`, `protect_dimension`)."""
+    and then so is every group of all messages (`suppression.total_hidden`, `protect_dimension`).
+
+    A theme's feeling is published for the quarter and everyone only, never by group: with the quarter's figure
+    beside them, groups' feelings would make a two-way table (feeling by group) whose hidden cells follow from its
+    margins."""
     quarter = {t: sum(cells.themes[t]) for t in theme_ids}
     everyone = sum(cells.total)
     masks = protect_dimension(cells.total, [cells.themes[t] for t in theme_ids], threshold)
@@ -486,24 +622,17 @@ def _protect(cells: _Cells, theme_ids: Sequence[int], threshold: int) -> _Figure
         for t, mask in zip(theme_ids, masks.themes, strict=True)
     }
     counts = {t: count(n, threshold) for t, n in quarter.items()}
+    feeling: dict[int, Feeling | None] = {}
+    for t in theme_ids:
+        felt = cells.feeling[t]
+        summed = (sum(f[0] for f in felt), sum(f[1] for f in felt), sum(f[2] for f in felt))
+        feeling[t] = None if counts[t].suppressed or not counts[t].value else feeling_of(summed, threshold)
     return _Figures(
         total=Count(everyone, total_hidden(everyone, list(quarter.values()), threshold), threshold),
         themes=counts,
-        feeling={
-            t: None
-            if counts[t].suppressed
-            else _mean(sum(f for f, _ in cells.feeling[t]), sum(n for _, n in cells.feeling[t]))
-            for t in theme_ids
-        },
+        feeling=feeling,
         groups_total=[Count(value, flag, threshold) for value, flag in zip(cells.total, masks.total, strict=True)],
         groups=groups,
-        groups_feeling={
-            t: [
-                None if shown.suppressed else _mean(*felt)
-                for shown, felt in zip(groups[t], cells.feeling[t], strict=True)
-            ]
-            for t in theme_ids
-        },
     )
 
 
@@ -516,7 +645,7 @@ class ThemeSummary:
     label: str
     count: Count
     previous: Count
-    sentiment: float | None  # None where the count is hidden
+    feeling: Feeling | None  # for everyone only; None where the count is hidden
     share: float | None  # of all messages in the view; None where either count is hidden
     groups: dict[str, Count] = field(default_factory=dict)
 
@@ -551,7 +680,7 @@ class Summary:
 
 def _view(
     figures: _Figures, filters: Filters, known: Choices, quarter: Quarter
-) -> tuple[Count, dict[int, Count], dict[int, float | None]]:
+) -> tuple[Count, dict[int, Count], dict[int, Feeling | None]]:
     """The quarter's figures for everyone, or the protected cells of the one group."""
     if filters.group is None:
         return figures.total, figures.themes, figures.feeling
@@ -560,7 +689,7 @@ def _view(
     return (
         figures.groups_total[i],
         {t: cells[i] for t, cells in figures.groups.items()},
-        {t: cells[i] for t, cells in figures.groups_feeling.items()},
+        dict.fromkeys(figures.groups),
     )
 
 
@@ -569,25 +698,35 @@ def _dimension(filters: Filters) -> str:
     return filters.by or _trend_dimension(filters)
 
 
-def summarise(session: Session, filters: Filters, known: Choices, *, threshold: int) -> Summary:
+def summarise(session: Session, filters: Filters, known: Choices, *, threshold: int, direct: bool = False) -> Summary:
+    """The summary of a view. `direct` counts every figure from the filed rows instead of the daily totals: the
+    reference the totals are proved against and measured against, never what a page uses."""
     themes = _themes(session)
     quarters = [filters.quarter.shift(-1), filters.quarter]
-    cells = _read(session, quarters, _dimension(filters), known, [theme.id for theme in themes])
+    read = read_directly if direct else _read
+    cells = read(session, quarters, _dimension(filters), known, [theme.id for theme in themes])
     return _summary(cells, themes, filters, known, threshold)
 
 
 def overview(
-    session: Session, filters: Filters, known: Choices, *, threshold: int, quarters: int = TREND_QUARTERS
+    session: Session,
+    filters: Filters,
+    known: Choices,
+    *,
+    threshold: int,
+    quarters: int = TREND_QUARTERS,
+    direct: bool = False,
 ) -> tuple[Summary, Trend]:
     """The summary and its trend, as a page shows them together: read once where both come from the same table
-    (for everyone, or one group), as `summarise` and `trend` would each read it."""
+    (for everyone, or one group), as `summarise` and `trend` would each read it. `direct` as for `summarise`."""
     themes = _themes(session)
     ids = [theme.id for theme in themes]
     along = _trend_dimension(filters)
-    read = _read(session, _trend_quarters(filters, quarters), along, known, ids)
+    reader = read_directly if direct else _read
+    read = reader(session, _trend_quarters(filters, quarters), along, known, ids)
     # A breakdown has a table of its own, for the quarter and the one before; otherwise the trend's table serves.
     own = _dimension(filters)
-    cells = read if own == along else _read(session, [filters.quarter.shift(-1), filters.quarter], own, known, ids)
+    cells = read if own == along else reader(session, [filters.quarter.shift(-1), filters.quarter], own, known, ids)
     return _summary(cells, themes, filters, known, threshold), _trend(read, themes, filters, known, threshold)
 
 
@@ -616,7 +755,7 @@ def _summary(
                 label=theme.label,
                 count=shown,
                 previous=previous[theme.id],
-                sentiment=None if shown.suppressed else feeling[theme.id],
+                feeling=None if shown.suppressed else feeling[theme.id],
                 share=share,
                 groups=dict(zip(groups, now.groups[theme.id], strict=True)) if filters.by else {},
             )
@@ -703,13 +842,16 @@ class Quote:
 def quotes(
     session: Session, slug: str, filters: Filters, *, threshold: int, limit: int = 20
 ) -> tuple[list[Quote], list[str]]:
-    """A theme's redacted quotes for the quarter, newest first, and the phrases that keep coming up in it.
+    """A theme's redacted quotes for the quarter, newest first and no two alike, and the phrases that keep coming up
+    in it.
 
     Only for everyone: quotes for one group, set beside the quotes for everyone, would tell which group a young
-    person who said something is in. Nothing is shown unless the theme's count for the quarter reaches the
-    threshold; messages flagged for safeguarding, and answers with no words, are never quoted; and the messages
-    not quoted (flagged, wordless or older) are never from 1 to threshold-1, as the count less the quotes shown
-    would give them. Phrases are shown, without a count, when as many messages as the threshold use them.
+    person who said something is in. Nothing is shown unless the theme's own-words count for the quarter reaches
+    the threshold. Quotes come only from what young people wrote to be heard: texts, answers in words and imported
+    views; never a statement (written to a worker, not to the board), a message flagged for safeguarding, or an
+    answer picked from a list. The messages not quoted are never from 1 to threshold-1, as the count less the
+    quotes shown would give them. Phrases are shown, without a count, when as many messages as the threshold use
+    them.
     """
     theme_id = session.scalar(select(Theme.id).where(Theme.slug == slug, Theme.retired_at.is_(None)))
     if theme_id is None:
@@ -721,22 +863,25 @@ def quotes(
         MessageTheme.theme_id == theme_id,
         MessageTheme.received_at >= local_start(quarter.first),
         MessageTheme.received_at < local_start(quarter.last + timedelta(days=1)),
-        MessageTheme.source != ThemeSource.REMOVED,
+        MessageTheme.source.in_(daily.RAISED),
     ]
-    cell = int(session.scalar(select(func.count()).select_from(MessageTheme).where(*where)) or 0)
+    cell = int(
+        session.scalar(select(func.count()).select_from(MessageTheme).where(*where, MessageTheme.origin.in_(OWN_WORDS)))
+        or 0
+    )
     if cell < threshold:
         return [], []
     rows = session.execute(
         select(MessageAnalysis.redacted, MessageAnalysis.key_phrases)
         .select_from(MessageTheme)
         .join(MessageAnalysis, MessageAnalysis.inbound_message_id == MessageTheme.inbound_message_id)
-        .where(*where, MessageTheme.risk.is_(False))
+        .where(*where, MessageTheme.origin.in_(QUOTABLE), MessageTheme.risk.is_(False))
         .order_by(MessageTheme.received_at.desc(), MessageTheme.id.desc())
         .limit(QUOTE_SCAN)
     ).all()
-    # The redacted copy is encrypted, so answers with no words are left out here, before the limit.
-    worded = [text for text, _ in rows if text and text.strip()]
-    shown = min(limit, len(worded))
+    # The redacted copy is encrypted, so an erased message (no words left) is left out here.
+    worded = varied([text for text, _ in rows if text and text.strip()], limit)
+    shown = len(worded)
     if hidden(cell - shown, threshold):
         shown = max(0, cell - threshold)
     phrases: dict[str, int] = {}
@@ -747,12 +892,43 @@ def quotes(
     return [Quote(text) for text in worded[:shown]], recurring[:15]
 
 
+_WORD = re.compile(r"[a-z0-9']+")
+# Two quotes whose words overlap this much (shared words over all their words) say the same thing.
+NEAR_DUPLICATE = 0.6
+
+
+def varied(texts: Sequence[str], limit: int) -> list[str]:
+    """Up to `limit` of the texts, in their order, leaving out any that nearly repeats one already taken (the same
+    words, give or take a few, or one inside the other): a board reads twenty different voices, not one twenty
+    times."""
+    taken: list[str] = []
+    seen: list[set[str]] = []
+    for text in texts:
+        words = set(_WORD.findall(text.lower()))
+        if not words:
+            continue
+        if any(
+            len(words & other) / len(words | other) >= NEAR_DUPLICATE or words <= other or other <= words
+            for other in seen
+        ):
+            continue
+        taken.append(text)
+        seen.append(words)
+        if len(taken) == limit:
+            break
+    return taken
+
+
 def report_rows(summary: Summary) -> list[dict[str, Any]]:
     """The summary as rows for a CSV, the command line and the API: one per theme, or one per theme and group with
-    a breakdown; a hidden count is the mark "[c]" and takes its change, share and sentiment with it."""
+    a breakdown; a hidden count is the mark "[c]" and takes its change, share and feeling with it. Feeling is the
+    share negative, neutral and positive (each a share, or the mark where its count is hidden), for everyone only.
+    A row with a hidden figure carries the footnote that says what the mark means."""
     rows = []
+    note = footnote(summary.threshold)
     for theme in summary.themes:
-        base = {
+        feeling = theme.feeling
+        base: dict[str, Any] = {
             "slug": theme.slug,
             "label": theme.label,
             "count": theme.count.public(),
@@ -760,14 +936,18 @@ def report_rows(summary: Summary) -> list[dict[str, Any]]:
             "change": theme.change,
             "direction": theme.direction,
             "share": None if theme.share is None else round(theme.share, 4),
-            "sentiment": theme.sentiment,
+            "feeling": None if feeling is None else feeling.words,
         }
+        for name in daily.FEELINGS:
+            share = None if feeling is None else feeling.share(name)
+            base[name] = None if feeling is None else MARK if share is None else round(share, 2)
         if not summary.groups:
-            rows.append(base)
+            rows.append({**base, "note": note if MARK in base.values() else ""})
             continue
         for key, label in summary.groups.items():
             cell = theme.groups[key]
-            rows.append({**base, "by": summary.filters.by, "group": label, "group_count": cell.public()})
+            row = {**base, "by": summary.filters.by, "group": label, "group_count": cell.public()}
+            rows.append({**row, "note": note if MARK in row.values() else ""})
     return rows
 
 
@@ -787,6 +967,7 @@ def report_document(summary: Summary) -> dict[str, Any]:
         "complete": filters.complete,
         "filters": {k: v for k, v in filters.query().items() if k != "period"},
         "threshold": summary.threshold,
+        "footnote": footnote(summary.threshold),
         "messages": summary.total.public(),
         "previous_messages": summary.previous_total.public(),
         "themes": report_rows(summary),

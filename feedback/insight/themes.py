@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from feedback.core.errors import Invalid
+from feedback.insight import daily
 from feedback.insight.models import MessageAnalysis, MessageTheme, Theme
 from feedback.messages.models import InboundMessage
 
@@ -120,12 +121,13 @@ def merge(session: Session, slug: str, into: str, *, now: datetime) -> int:
     if target.retired_at is not None:
         raise ThemeError(f"{into!r} is retired: merge into a theme in use.")
     both = select(MessageTheme.inbound_message_id).where(MessageTheme.theme_id == target.id)
-    session.execute(
-        delete(MessageTheme).where(MessageTheme.theme_id == source.id, MessageTheme.inbound_message_id.in_(both))
-    )
-    moved = session.execute(
-        update(MessageTheme).where(MessageTheme.theme_id == source.id).values(theme_id=target.id)
-    ).rowcount  # type: ignore[attr-defined]
+    with daily.recount(session, select(MessageTheme.inbound_message_id).where(MessageTheme.theme_id == source.id)):
+        session.execute(
+            delete(MessageTheme).where(MessageTheme.theme_id == source.id, MessageTheme.inbound_message_id.in_(both))
+        )
+        moved = session.execute(
+            update(MessageTheme).where(MessageTheme.theme_id == source.id).values(theme_id=target.id)
+        ).rowcount  # type: ignore[attr-defined]
     source.retired_at = now
     source.merged_into_id = target.id
     target.cues = _clean_cues([*(target.cues or []), *(source.cues or [])])

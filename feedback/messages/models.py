@@ -30,6 +30,23 @@ class Channel(StrEnum):
     WEB = "web"
 
 
+class InboundChannel(StrEnum):
+    """How a stored message came in: a channel, or brought in from before the service (`feedback messages import`,
+    `feedback.messages.history`). Apart from `Channel` so that nothing can be sent, or a survey run, on "import"."""
+
+    SMS = Channel.SMS.value
+    WEB = Channel.WEB.value
+    IMPORT = "import"
+
+
+# How a message came in, in words, after "Raised ..." or "Sent ...".
+CAME_IN = {
+    InboundChannel.SMS: "by text",
+    InboundChannel.WEB: "on the web",
+    InboundChannel.IMPORT: "in a view brought in from before the service",
+}
+
+
 class InboundStatus(StrEnum):
     """A stored message: received (stored, not handled yet) -> processed (`feedback.messages.inbound`)."""
 
@@ -69,11 +86,13 @@ class InboundMessage(Model):
     __table_args__ = (
         Index("ix_inbound_message_status_received_at", "status", "received_at"),
         one_of("status", InboundStatus),
-        one_of("channel", Channel),
+        one_of("channel", InboundChannel),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
+    # Twilio's MessageSid; a web answer's own id; for a message brought in from before the service, "import:" and a
+    # keyed hash of its row (`messages.history`), so a file imported twice adds nothing.
     provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     body: Mapped[str] = mapped_column(EncryptedText())
@@ -96,6 +115,27 @@ class InboundMessage(Model):
     risk_confirmed: Mapped[bool | None] = mapped_column(Boolean)
 
     person: Mapped[Person] = relationship()
+
+
+class ImportedMessage(Model):
+    """Where a message brought in from before the service came from (`feedback messages import`): its source, and
+    the locality, age band and care setting its row gave (None where the row left them blank: the register's
+    then stand, read in `insight.filing.report_facts`). One row per imported `InboundMessage`, which holds the
+    words, the date and the young person (an anonymous record of their own when the row named nobody)."""
+
+    __tablename__ = "imported_message"
+
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), primary_key=True)
+    # One run of the command: every message it brought in shares the batch, and when.
+    batch: Mapped[str] = mapped_column(String(32), index=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row of the file it came from (the header is row 1), to find it again in the file.
+    file_row: Mapped[int] = mapped_column(Integer)
+    # Where the views were collected: momo (Mind of My Own), paper, event...; a word, never a person's name.
+    source: Mapped[str | None] = mapped_column(String(32))
+    locality: Mapped[str | None] = mapped_column(String(64))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    care_setting: Mapped[str | None] = mapped_column(String(32))
 
 
 class OutboundMessage(Model):

@@ -29,6 +29,47 @@ def raise_alert(
 ) -> SafeguardingAlert | None:
     """The alert for a stored message that may show risk (`tier` "risk") or a concern ("concern"), with its
     notifications queued; None, doing nothing, if this message already has one (an earlier attempt raised it)."""
+    alert = _new_alert(
+        session, message_id=message_id, person_id=person_id, reason=reason, tier=tier, severity=severity, now=now
+    )
+    if alert is not None:
+        notifications.alert_raised(session, alert, now=now, policy=policy)
+    return alert
+
+
+def concern_for_review(
+    session: Session, *, message_id: int, person_id: int, reason: str, now: datetime
+) -> SafeguardingAlert | None:
+    """A concern in words written long before they reached the service (views brought in by `feedback messages
+    import`), whatever the screen read in them, a risk included: an alert of the concern tier at the least urgent
+    severity, for a worker to review in the alerts list, below every alert about what a young person sent now.
+    Nobody is emailed, texted or paged, and it never goes up the ladder (only risks do): the words may be years
+    old, and whoever they concern was, or should have been, helped then. None if the message has one already."""
+    return _new_alert(
+        session,
+        message_id=message_id,
+        person_id=person_id,
+        reason=reason,
+        tier=AlertTier.CONCERN,
+        severity=LEAST_URGENT,
+        now=now,
+    )
+
+
+# A concern's severity when the screen gives none, and an imported one's always: after every other alert.
+LEAST_URGENT = 4
+
+
+def _new_alert(
+    session: Session,
+    *,
+    message_id: int,
+    person_id: int,
+    reason: str,
+    tier: str,
+    severity: int | None,
+    now: datetime,
+) -> SafeguardingAlert | None:
     if session.scalar(select(SafeguardingAlert.id).where(SafeguardingAlert.inbound_message_id == message_id)):
         return None
     alert = SafeguardingAlert(
@@ -37,10 +78,9 @@ def raise_alert(
         reason=reason[:200],
         tier=tier,
         # The screen gives one whenever it reads risk or concern; the least urgent of the tier otherwise.
-        severity=severity if severity is not None else (3 if tier == AlertTier.RISK else 4),
+        severity=severity if severity is not None else (3 if tier == AlertTier.RISK else LEAST_URGENT),
         created_at=now,
     )
     session.add(alert)
     session.flush()
-    notifications.alert_raised(session, alert, now=now, policy=policy)
     return alert

@@ -22,6 +22,7 @@ from feedback.core import permissions
 from feedback.core.clock import LOCAL_TIME, local_date, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
+from feedback.messages.models import CAME_IN
 from feedback.people.operations import CARE_SETTING_LABELS
 from feedback.safeguarding import alerts as alert_service
 from feedback.safeguarding import queries as alert_queries
@@ -235,6 +236,7 @@ def alert_words() -> dict[str, Any]:
         "notification_status": NOTIFICATION_STATUS_WORDS,
         "delivery_words": DELIVERY_WORDS,
         "escalated_to": escalated_to,
+        "came_in": CAME_IN,
     }
 
 

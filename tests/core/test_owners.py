@@ -83,3 +83,34 @@ def test_the_check_finds_what_it_looks_for() -> None:
     """The owners themselves are found, so the test above is not passing for want of looking."""
     for model, (_, owners) in OWNERS.items():
         assert _writers(model) & owners, model
+
+
+# How messages are filed has one pair of owners, and each keeps the daily totals summaries read (`insight.daily`)
+# in the same transaction: a write elsewhere would leave the totals wrong until a rebuild.
+FILED = {"MessageTheme", "MessageAnalysis"}
+FILING_OWNERS = {"insight/filing.py", "insight/themes.py"}
+
+
+def _filing_writers() -> dict[str, ast.Module]:
+    found = {}
+    for path, tree in parsed():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            named = [a.id for a in node.args if isinstance(a, ast.Name)]
+            func = node.func.id if isinstance(node.func, ast.Name) else None
+            if func in FILED or (func in {"delete", "update", "insert", "insert_or_ignore"} and FILED & set(named)):
+                found[str(path)] = tree
+    return found
+
+
+def test_only_the_filing_modules_write_filed_rows_and_each_keeps_the_daily_totals() -> None:
+    writers = _filing_writers()
+    assert set(writers) == FILING_OWNERS  # the owners found: the check looks where it should
+    for name, tree in writers.items():
+        recounts = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr == "recount" and getattr(node.value, "id", "") == "daily"
+        ]
+        assert recounts, f"{name} writes filed rows without daily.recount"

@@ -16,7 +16,7 @@ from feedback.actions.models import ActionStatus
 from feedback.advocacy.models import OfferResponse
 from feedback.extensions import db
 from feedback.insight.models import ThemeSource
-from feedback.messages.models import Channel, InboundStatus, OutboundStatus
+from feedback.messages.models import Channel, InboundChannel, InboundStatus, OutboundStatus
 from feedback.safeguarding.models import AlertTier, NotificationChannel, NotificationStatus, StepKind
 from feedback.statements.models import StatementStatus
 from feedback.surveys.models import AnswerStatus, ConversationStatus, SurveyPurpose, VersionStatus
@@ -28,7 +28,7 @@ COLUMNS: list[tuple[str, str, type[StrEnum]]] = [
     ("conversation", "status", ConversationStatus),
     ("conversation", "channel", Channel),
     ("inbound_message", "status", InboundStatus),
-    ("inbound_message", "channel", Channel),
+    ("inbound_message", "channel", InboundChannel),  # and "import" (migration 0018)
     ("answer", "status", AnswerStatus),
     ("outbound_message", "status", OutboundStatus),
     ("outbound_message", "channel", Channel),

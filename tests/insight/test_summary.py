@@ -76,6 +76,78 @@ def test_themes_that_never_meet_and_cover_everything_but_a_few_are_made_to_meet(
     assert protected.themes == [[True, False, False], [True, True, False]]
 
 
+# Words to make messages about the same thing that are not near-duplicates of each other (quotes leave those out).
+PLACES = [
+    "school",
+    "college",
+    "town",
+    "work",
+    "football",
+    "swimming",
+    "dancing",
+    "boxing",
+    "gym",
+    "library",
+    "hospital",
+    "dentist",
+    "doctor",
+    "shops",
+    "cinema",
+    "church",
+    "mosque",
+    "airport",
+    "station",
+    "park",
+    "beach",
+    "uni",
+    "court",
+    "museum",
+    "karting",
+    "bowling",
+    "zoo",
+    "market",
+    "pantomime",
+    "panel",
+]
+TROUBLES = [
+    "late",
+    "early",
+    "full",
+    "cancelled",
+    "freezing",
+    "dirty",
+    "packed",
+    "slow",
+    "missing",
+    "rammed",
+    "smelly",
+    "broken",
+    "crowded",
+    "noisy",
+    "expensive",
+    "unreliable",
+    "scary",
+    "filthy",
+    "overcrowded",
+    "delayed",
+    "rare",
+    "pricey",
+    "confusing",
+    "useless",
+    "gone",
+    "diverted",
+    "stinking",
+    "awful",
+    "dear",
+    "rank",
+]
+
+
+def varied(template: str, how_many: int, offset: int = 0) -> list[str]:
+    """Messages on one template, each with its own two words: `{place}` and `{trouble}`."""
+    return [template.format(place=PLACES[n + offset], trouble=TROUBLES[n + offset]) for n in range(how_many)]
+
+
 def _send(twilio: TwilioWebhook, texts: list[str], *, first: int, locality: str | None = None) -> None:
     for n, text in enumerate(texts):
         sender = f"+4477009{first + n:05d}"
@@ -123,7 +195,7 @@ def test_the_summary_matches_an_independent_count_and_hides_small_ones(
     assert transport.count.value == by_hand["transport"] == 13  # twelve buses and a fare
     assert transport.count.shown == "13" and transport.share == pytest.approx(13 / 25)
     assert money.count.value == by_hand["money"] and money.count.shown == "[c]"
-    assert money.sentiment is None and money.share is None and money.change is None
+    assert money.feeling is None and money.share is None and money.change is None
     assert result.total.shown == "25" and result.filters.quarter == summaries.Quarter(2026, 4)
     assert result.themes[0].slug == "transport"  # largest first
     # The shown counts largest first, then the hidden ones by name (never in their true order), then the zeros.
@@ -227,12 +299,12 @@ def _wordless(bodies: set[str]) -> None:
 def test_quotes_only_for_a_big_enough_quarter_never_a_risk_and_never_for_one_group(
     app: Any, twilio: TwilioWebhook, clock: Clock
 ) -> None:
-    _send(twilio, [f"the bus to school is late every day, Kirsty {n}" for n in range(9)], first=300)
+    _send(twilio, varied("the bus to {place} is {trouble} every day, Kirsty", 9), first=300)
     analysis.analyse_pending(db.session, now=now())
     filters = summaries.parse_filters({}, _known(app), today=clock.current.date())
     assert summaries.quotes(db.session, "transport", filters, threshold=THRESHOLD) == ([], [])  # 9: too few
 
-    _send(twilio, [f"buses are rubbish here, number {n}" for n in range(10)], first=320, locality="Hamilton")
+    _send(twilio, varied("buses are rubbish, {place} ones {trouble}", 10, 10), first=320, locality="Hamilton")
     twilio.replies("the bus driver grabbed me and said not to tell anyone", sender="+447700900399")
     analysis.analyse_pending(db.session, now=now())
     quoted, phrases = summaries.quotes(db.session, "transport", filters, threshold=THRESHOLD)
@@ -250,10 +322,11 @@ def test_quotes_only_for_a_big_enough_quarter_never_a_risk_and_never_for_one_gro
 def test_answers_with_no_words_are_left_out_before_the_newest_are_picked(
     app: Any, twilio: TwilioWebhook, clock: Clock
 ) -> None:
-    _send(twilio, [f"the bus was late, day {n}" for n in range(30)], first=400)
+    texts = varied("the {place} bus was {trouble}", 30)
+    _send(twilio, texts, first=400)
     analysis.analyse_pending(db.session, now=now())
-    _wordless({f"the bus was late, day {n}" for n in range(5, 30)})  # the 25 newest have nothing to quote
+    _wordless(set(texts[5:]))  # the 25 newest have nothing to quote
     filters = summaries.parse_filters({}, _known(app), today=clock.current.date())
     quoted, _ = summaries.quotes(db.session, "transport", filters, threshold=THRESHOLD, limit=20)
     # Picking 20 first and dropping the wordless after left 0 to show. The 5 with words are found; 25 held back.
-    assert sorted(q.text for q in quoted) == sorted(f"the bus was late, day {n}" for n in range(5))
+    assert sorted(q.text for q in quoted) == sorted(texts[:5])

@@ -203,6 +203,7 @@ def test_the_api_answers_with_a_token_and_the_same_suppression(app: Any, runner:
     assert answer.get_json()["groups"] == [
         {"group": "Text message", "messages": 25},
         {"group": "Web", "messages": 0},
+        {"group": "Brought in from before the service", "messages": 0},
         {"group": "Not recorded", "messages": 0},
     ]
 
@@ -240,7 +241,7 @@ def _everywhere(app: Any, runner: Any, query: str) -> dict[str, Any]:
         "api": next(row["count"] for row in api["themes"] if row["slug"] == "transport"),
         "command": next(row["count"] for row in command["themes"] if row["slug"] == "transport"),
         "messages": (api["messages"], command["messages"]),
-        "sentiment": next(row["sentiment"] for row in api["themes"] if row["slug"] == "transport"),
+        "feeling": next(row["feeling"] for row in api["themes"] if row["slug"] == "transport"),
     }
 
 
@@ -252,7 +253,7 @@ def test_three_elsewhere_cannot_be_worked_out_from_any_view(app: Any, runner: An
     # cell is hidden with theirs, in the view of Hamilton as in the breakdown, and its feeling with it.
     hamilton = _everywhere(app, runner, "locality=Hamilton")
     assert (hamilton["page"], hamilton["csv"], hamilton["api"], hamilton["command"]) == ("[c]", "[c]", "[c]", "[c]")
-    assert hamilton["messages"] == ("[c]", "[c]") and hamilton["sentiment"] is None
+    assert hamilton["messages"] == ("[c]", "[c]") and hamilton["feeling"] is None
     token = _token(runner, "another@example.org")
     rows = app.test_client().get("/api/v1/themes?by=locality", headers={"Authorization": f"Bearer {token}"})
     cells = {row["group"]: row["group_count"] for row in rows.get_json()["themes"] if row["slug"] == "transport"}
@@ -275,7 +276,7 @@ def test_hamiltons_count_is_shown_once_the_rest_is_big_enough(app: Any, twilio: 
     hamilton = _everywhere(app, runner, "locality=Hamilton")
     # 29 about buses, 16 in Hamilton: 13 elsewhere is no small number, so Hamilton's 16 is shown everywhere.
     assert (hamilton["page"], hamilton["csv"], hamilton["api"], hamilton["command"]) == ("16", "16", 16, 16)
-    assert hamilton["messages"] == (16, 16) and hamilton["sentiment"] is not None
+    assert hamilton["messages"] == (16, 16) and hamilton["feeling"] is None  # feeling is for everyone only
 
 
 @pytest.mark.usefixtures("buses")

@@ -132,3 +132,65 @@ def test_key_phrases_are_encrypted_by_0012_and_readable_again_after_a_downgrade(
     upgrade()
     db.session.expire_all()
     assert db.session.scalars(select(MessageAnalysis.key_phrases)).one() == phrases
+
+
+def test_0017_files_what_is_there_as_own_words_or_not_and_fills_the_daily_totals(bare_app: Any) -> None:
+    """Messages analysed before 0017: a text, an answer in words and a rating. Taken back to 0016 and up again,
+    each is told apart by what it answered, and the daily totals are those the app would keep."""
+    from datetime import UTC, datetime
+
+    from feedback.insight import daily
+    from feedback.insight.filing import analyse_pending
+    from feedback.insight.models import MessageAnalysis, ThemeDay
+    from feedback.messages.models import InboundMessage
+    from feedback.ops.defaults import load_defaults
+    from feedback.people.models import Person
+    from feedback.surveys.models import Answer, Conversation, Question, Survey, SurveyVersion
+
+    upgrade()
+    load_defaults(db.session)
+    at = datetime(2026, 11, 23, 14, tzinfo=UTC)
+    person = Person(pseudonym="yp-m", phone_hash="hm", created_at=at)
+    db.session.add(person)
+    db.session.flush()
+    version = db.session.scalars(
+        select(SurveyVersion).join(Survey).where(Survey.slug == "monthly-checkin").order_by(SurveyVersion.number)
+    ).first()
+    assert version is not None
+    questions = {q.key: q for q in db.session.scalars(select(Question).where(Question.survey_version_id == version.id))}
+    conversation = Conversation(person_id=person.id, survey_id=version.survey_id, survey_version_id=version.id,
+                                channel="sms", status="completed", started_at=at, last_activity_at=at)  # fmt: skip
+    db.session.add(conversation)
+    bodies = {"text": "the bus to college never comes", "answer": "more money for the bus", "choice": "4"}
+    ids = {}
+    for n, (kind, body) in enumerate(bodies.items()):
+        message = InboundMessage(channel="sms", provider_sid=f"SMm{n}", person_id=person.id, body=body,
+                                 received_at=at, status="processed", processed_at=at,
+                                 handling="feedback" if kind == "text" else "answer")  # fmt: skip
+        db.session.add(message)
+        db.session.flush()
+        ids[kind] = message.id
+        if kind != "text":
+            question = questions["change" if kind == "answer" else "home"]
+            db.session.add(Answer(conversation_id=conversation.id, question_id=question.id,
+                                  inbound_message_id=message.id, status="answered", answered_at=at))  # fmt: skip
+    db.session.commit()
+    assert analyse_pending(db.session, now=at) == 3
+    db.session.commit()
+    kept = sorted(tuple(row) for row in db.session.execute(select(ThemeDay.day, ThemeDay.theme_id,
+                  ThemeDay.dimension, ThemeDay.value, ThemeDay.messages, ThemeDay.negative, ThemeDay.neutral,
+                  ThemeDay.positive)))  # fmt: skip
+    db.session.commit()
+
+    downgrade(revision="0016")
+    upgrade()
+    db.session.expire_all()
+    origins = dict(db.session.execute(select(MessageAnalysis.inbound_message_id, MessageAnalysis.origin)).all())
+    assert origins == {ids["text"]: "text", ids["answer"]: "answer", ids["choice"]: "choice"}
+    backfilled = sorted(tuple(row) for row in db.session.execute(select(ThemeDay.day, ThemeDay.theme_id,
+                        ThemeDay.dimension, ThemeDay.value, ThemeDay.messages, ThemeDay.negative,
+                        ThemeDay.neutral, ThemeDay.positive)))  # fmt: skip
+    assert backfilled == kept and kept
+    daily.rebuild(db.session)
+    assert sum(row[4] for row in kept if row[1] == daily.EVERYONE and row[2] == daily.ALL) == 2  # not the rating
+    db.session.commit()
