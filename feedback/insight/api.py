@@ -19,6 +19,7 @@ from feedback.core.clock import local_date, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.insight import summary as summaries
+from feedback.insight import survey_results as results
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -42,8 +43,8 @@ def openapi() -> ResponseReturnValue:
     return jsonify(document)
 
 
-@bp.get("/themes")
-def themes() -> ResponseReturnValue:
+def _reader() -> Response | None:
+    """None when the request carries the token of someone who may read summaries; else the refusal to answer."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     session = current_session()
@@ -53,10 +54,18 @@ def themes() -> ResponseReturnValue:
         return _error(401, "A valid API token is needed: Authorization: Bearer <token>.")
     db.session.commit()  # when the token was last used
     if not permissions.can(user, Capability.SEE_SUMMARIES):
-        log.warning("access refused: staff user %s (%s) to the themes API", user.id, user.role)
+        log.warning("access refused: staff user %s (%s) to the API (%s)", user.id, user.role, request.path)
         audit.record(session, "refused", now=now(), staff=user, endpoint=request.endpoint, method="GET", status=403)
         db.session.commit()
         return _error(403, "This account's role cannot read summaries.")
+    return None
+
+
+@bp.get("/themes")
+def themes() -> ResponseReturnValue:
+    if refused := _reader():
+        return refused
+    session = current_session()
     known = summaries.choices(session, current_app.config["LOCALITIES"])
     try:
         filters = summaries.parse_filters(request.args, known, today=local_date(now()))
@@ -64,3 +73,22 @@ def themes() -> ResponseReturnValue:
         return _error(400, str(error))
     result = summaries.summarise(session, filters, known, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))
     return jsonify(summaries.report_document(result))
+
+
+@bp.get("/surveys/<slug>/results")
+def survey_results(slug: str) -> ResponseReturnValue:
+    """A survey's results for a quarter (`insight.survey_results`), with the same protection as its staff page."""
+    if refused := _reader():
+        return refused
+    session = current_session()
+    try:
+        results.find_survey(session, slug)
+    except results.SurveyResultsNotFound as error:
+        return _error(404, str(error))
+    known = summaries.choices(session, current_app.config["LOCALITIES"])
+    try:
+        asked = results.parse_request(request.args, known, today=local_date(now()))
+    except summaries.FilterError as error:
+        return _error(400, str(error))
+    found = results.results(session, slug, asked, known, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))
+    return jsonify(results.report_document(found))

@@ -1,5 +1,5 @@
 """Commands for what young people said: analysing text (`analyse`, which needs no database unless it works on the
-stored messages) and the themes report (`report themes`)."""
+stored messages), the themes report (`report themes`) and a survey's results (`report survey`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from feedback.core.clock import local_date, now
 from feedback.core.commands import report_group
 from feedback.extensions import current_session
 from feedback.insight import summary as summaries
+from feedback.insight import survey_results as results
 
 
 @click.command("analyse")
@@ -83,6 +84,37 @@ def report_themes(fmt: str, **options: str | None) -> None:
         click.echo(json.dumps(summaries.report_document(result), indent=2, ensure_ascii=False))
     else:
         summaries.write_csv(summaries.report_rows(result), sys.stdout)
+
+
+@report_group.command("survey")
+@click.argument("slug")
+@click.option("--period", help="A calendar quarter, such as 2026-Q4 (default: the quarter holding --until).")
+@click.option("--since", help="First day, YYYY-MM-DD: must be in the same quarter as --until.")
+@click.option("--until", help="A day in the quarter, YYYY-MM-DD (default: today).")
+@click.option("--by", help=f"Break down by one of: {', '.join(results.BREAKDOWNS)}.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@with_appcontext
+def report_survey(slug: str, fmt: str, **options: str | None) -> None:
+    """A survey's results in a calendar quarter: for each question with set answers (a rating, a choice, yes or
+    no), how many gave each answer and their share, a rating's average, and with --by each group's: the same
+    protected figures as the page, any hidden count written as "[c]" (hidden: under SUPPRESSION_THRESHOLD, or
+    hidden so that a smaller number cannot be worked out). SLUG is the survey's web address name, such as
+    monthly-checkin."""
+    session = current_session()
+    try:
+        results.find_survey(session, slug)
+    except results.SurveyResultsNotFound:
+        raise click.UsageError(f"There is no survey {slug!r}: `feedback surveys list` shows them.") from None
+    known = summaries.choices(session, current_app.config["LOCALITIES"])
+    try:
+        asked = results.parse_request(options, known, today=local_date(now()))
+    except summaries.FilterError as error:
+        raise click.UsageError(str(error)) from None
+    found = results.results(session, slug, asked, known, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))
+    if fmt == "json":
+        click.echo(json.dumps(results.report_document(found), indent=2, ensure_ascii=False))
+    else:
+        results.write_csv(found, sys.stdout)
 
 
 COMMANDS = (analyse_command,)

@@ -8,6 +8,7 @@ from feedback.advocacy import views as _advocacy  # noqa: F401 - registers the a
 from feedback.audit import views as _audit  # noqa: F401 - registers the audit log's view on bp
 from feedback.channels.sms import simulator_views as _simulator  # noqa: F401 - the SMS simulator
 from feedback.insight import coding_views as _coding  # noqa: F401 - registers the message review views on bp
+from feedback.insight import survey_results_views as _results  # noqa: F401 - registers the survey results views on bp
 from feedback.insight import taxonomy_views as _taxonomy  # noqa: F401 - registers the taxonomy views on bp
 from feedback.insight import views as _summary  # noqa: F401 - registers the Champions Board summary views on bp
 from feedback.messages import views as _channels  # noqa: F401 - registers the channel health view on bp

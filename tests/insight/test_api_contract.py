@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -123,3 +124,63 @@ def test_a_role_that_cannot_read_summaries_gets_the_documented_403(app: Any) -> 
     case = schema["/themes"]["GET"].Case(query={"by": "channel"})
     response = case.call_and_validate(headers={"Authorization": f"Bearer {value}"}, checks=CHECKS)
     assert response.status_code == 403
+
+
+# --- survey results ----------------------------------------------------------------------------------------------
+
+
+def test_the_survey_results_description_lists_what_the_api_reads(app: Any) -> None:
+    from feedback.insight import survey_results
+
+    with app.open_resource("../feedback/data/openapi.json") as raw:
+        document = json.load(raw)
+    operation = document["paths"]["/surveys/{slug}/results"]["get"]
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert set(parameters) == {"slug", "period", "since", "until", "by"}
+    assert parameters["by"]["enum"] == [*survey_results.BREAKDOWNS, ""]
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404"}
+
+
+@pytest.fixture
+def answered_token(app: Any) -> str:
+    """A champion's token, with answers to the example survey: some shown, some hidden."""
+    from datetime import date
+
+    from tests.insight.answers import insert, many
+
+    insert(
+        [
+            *many(12, {"home": 4, "worker": "yes", "heard": "yes"}, date(2026, 10, 5), locality="Hamilton"),
+            *many(3, {"home": 2, "worker": "no", "heard": "no"}, date(2026, 11, 5), care_setting="foster"),
+            *many(10, {"home": 5, "worker": "not sure"}, date(2026, 7, 5), age_band="16-17"),
+        ]
+    )
+    staff.create_user(db.session, "dashboard@example.org", PASSWORD, "champions")
+    value = tokens.create(db.session, "dashboard@example.org", now=now())
+    db.session.commit()
+    return value
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
+def test_the_survey_results_api_keeps_to_its_description(app: Any, answered_token: str, mode: GenerationMode) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    schema.config.generation.update(allow_extra_parameters=False, with_security_parameters=False)
+    operation = schema["/surveys/{slug}/results"]["GET"]
+    checks = [*CHECKS, negative_data_rejection] if mode is GenerationMode.NEGATIVE else CHECKS
+
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode), real=st.booleans())
+    def check(case: Any, real: bool) -> None:
+        if real:  # a made-up slug is a 404: half the time, the survey that has answers
+            case.path_parameters = {"slug": "monthly-checkin"}
+        case.call_and_validate(headers={"Authorization": f"Bearer {answered_token}"}, checks=checks)
+
+    check()
+
+
+@pytest.mark.parametrize(("headers", "status"), [({}, 401), ({"Authorization": "Bearer not-a-token"}, 401)])
+def test_survey_results_refusals_keep_to_the_description_too(app: Any, headers: dict[str, str], status: int) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    case = schema["/surveys/{slug}/results"]["GET"].Case(path_parameters={"slug": "monthly-checkin"}, query={})
+    response = case.call_and_validate(headers=headers, checks=CHECKS)
+    assert response.status_code == status

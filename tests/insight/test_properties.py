@@ -183,7 +183,16 @@ FILTERS = st.dictionaries(st.sampled_from([*SUMMARY_PARAMS, "q", "page", "junk"]
 @SETTINGS
 @given(
     query=FILTERS,
-    path=st.sampled_from(["/staff/summary", "/staff/summary.csv", "/staff/report", "/staff/summary/themes/transport"]),
+    path=st.sampled_from(
+        [
+            "/staff/summary",
+            "/staff/summary.csv",
+            "/staff/report",
+            "/staff/summary/themes/transport",
+            "/staff/surveys/monthly-checkin/results",
+            "/staff/surveys/monthly-checkin/results.csv",
+        ]
+    ),
 )
 def test_any_summary_filter_gets_a_page_or_a_400(champion: Any, query: dict[str, str], path: str) -> None:
     response = champion.get(f"{path}?{urlencode(query)}")
@@ -247,6 +256,20 @@ def test_any_report_option_prints_the_report_or_a_usage_error(
         for summary_only in ("--by", "--period", "--locality"):
             options.pop(summary_only, None)
     args = ["report", report, "--format", fmt, *itertools.chain.from_iterable(options.items())]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code in {0, 2}, (result.output, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@SETTINGS
+@given(
+    options=st.dictionaries(st.sampled_from(["--period", "--since", "--until", "--by"]), VALUES, max_size=3),
+    fmt=st.sampled_from(["csv", "json"]),
+)
+def test_any_survey_results_option_prints_the_results_or_a_usage_error(
+    app: Any, options: dict[str, str], fmt: str
+) -> None:
+    args = ["report", "survey", "monthly-checkin", "--format", fmt, *itertools.chain.from_iterable(options.items())]
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code in {0, 2}, (result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit)
