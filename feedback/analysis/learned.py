@@ -8,8 +8,9 @@ weighed most towards its answer, and staff see them.
 
 The shipped examples, `feedback/data/training/messages.jsonl`, are the development and training sets of
 `tests/data/` put together (analysis_dev, risk_dev, analysis_train2, risk_train3, risk_train4); the held-out sets
-there are never among them. A few carry a "concern" label where it differs from "risk" (the safeguarding screen's
-second tier, `risk_model`); the screen's own further examples are in `concern.jsonl`.
+there are never among them. `themes.jsonl` adds messages labelled for themes and sentiment only (`theme_rows`). A
+few carry a "concern" label where it differs from "risk" (the safeguarding screen's second tier, `risk_model`); the
+screen's own further examples are in `concern.jsonl`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from feedback.analysis.text import normalise
@@ -90,9 +92,23 @@ class NaiveBayes:
         return tuple(f for w, f in sorted(found, reverse=True)[:count] if w > 0)
 
 
+def training_file(name: str) -> Path:
+    """A file shipped with the package in `feedback/data/training/`: training data or a fitted model."""
+    return Path(str(resources.files("feedback").joinpath("data", "training", name)))
+
+
+def read_lines(name: str) -> list[str]:
+    return training_file(name).read_text(encoding="utf-8").splitlines()
+
+
+def write_lines(lines: Iterable[str], path: Path) -> Path:
+    """A fitted model's lines, written where the package ships it (or to `path`)."""
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def load_rows(name: str = "messages.jsonl") -> list[dict[str, Any]]:
-    raw = resources.files("feedback").joinpath("data", "training", name).read_text(encoding="utf-8")
-    return [json.loads(line) for line in raw.splitlines() if line.strip()]
+    return [json.loads(line) for line in read_lines(name) if line.strip()]
 
 
 def cross_validate(examples: Sequence[tuple[str, str]], folds: int = 5) -> list[tuple[str, str, NaiveBayes]]:
@@ -107,3 +123,11 @@ def cross_validate(examples: Sequence[tuple[str, str]], folds: int = 5) -> list[
 @lru_cache(maxsize=1)
 def shipped_rows() -> tuple[dict[str, Any], ...]:
     return tuple(load_rows())
+
+
+@lru_cache(maxsize=1)
+def theme_rows() -> tuple[dict[str, Any], ...]:
+    """Further messages labelled for themes and sentiment (`themes.jsonl`), written in young people's style to teach
+    the learned theme model (`theme_model`) and the sentiment model. The safeguarding screen never reads them: its
+    training messages, and so its shipped model, are unchanged by them."""
+    return tuple(load_rows("themes.jsonl"))

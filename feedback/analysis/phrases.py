@@ -4,6 +4,8 @@ of emerging themes."""
 
 from __future__ import annotations
 
+from feedback.analysis.text import pattern_english
+
 _NOUN = {"NN", "NNS", "NNP", "NNPS"}
 _MODIFIER = {"JJ", "JJR", "JJS", "VBG", "NN", "NNS"}
 # Words too general to be a phrase on their own.
@@ -24,9 +26,7 @@ COMPOUNDS = frozenset(
 
 
 def _tagged(clean: str) -> list[tuple[str, str]]:
-    from textblob.en import tag  # here, not at import: textblob brings NLTK and SciPy, 2 s a process that never tags
-
-    tagged = tag(clean)
+    tagged = pattern_english().tag(clean)
     for i in range(len(tagged) - 1):
         if (tagged[i][0], tagged[i + 1][0]) in COMPOUNDS:
             tagged[i] = (tagged[i][0], "NN")

@@ -14,6 +14,8 @@ from feedback.analysis.risk_model import LinearScreen
 from feedback.analysis.safeguarding import screen
 from feedback.analysis.sentiment import Sentiment, blend, label_for, sentiment
 from feedback.analysis.text import normalise
+from feedback.analysis.theme_model import ThemeModel, decide
+from feedback.analysis.theme_model import default_model as default_theme_model
 from feedback.analysis.themes import DEFAULT_RULES, ThemeRules
 
 _PLACEHOLDER = re.compile(r"\[(?:name|phone|email|address|postcode|school|link)\]")
@@ -58,14 +60,27 @@ class Analysis:
         }
 
 
-def analyse(text: str, rules: ThemeRules = DEFAULT_RULES, risk_model: LinearScreen | None = None) -> Analysis:
+def analyse(
+    text: str,
+    rules: ThemeRules = DEFAULT_RULES,
+    risk_model: LinearScreen | None = None,
+    theme_model: ThemeModel | None = None,
+    *,
+    learned: bool = True,
+) -> Analysis:
+    """Everything read from one message. Themes are the cues' (`themes`), the safeguarding screen's, and the learned
+    theme model's (`theme_model`; ``learned=False`` leaves it out, as its own training does)."""
     clean = normalise(text)
     screening = screen(text, risk_model)
     matches = rules.match(text, clean=clean)
     why = {m.slug: m.cues for m in matches}
+    keep = {m.slug for m in matches if rules.was_taught(m)}
     for reason in screening.reasons:
         slug = RISK_THEMES.get(reason, DEFAULT_RISK_THEME)
+        keep.add(slug)
         why.setdefault(slug, (f"safeguarding: {reason}",))
+    if learned and text.strip():
+        why = decide(why, text, theme_model or default_theme_model(), keep)
     order = list(rules.cues)
     themes = tuple(sorted(why, key=lambda slug: order.index(slug) if slug in order else len(order)))
     quotable = redact(text)

@@ -40,12 +40,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from feedback.analysis.learned import load_rows, shipped_rows
+from feedback.analysis.learned import load_rows, read_lines, shipped_rows, training_file, write_lines
 from feedback.analysis.text import screening_form
 
 RISK = "risk"
@@ -306,7 +305,8 @@ def _in_order(grams: Any) -> Any:
     return analyser
 
 
-def _vectorisers() -> Any:
+def vectorisers(*, char_weight: float = CHAR_WEIGHT, min_char_df: int = 1) -> Any:
+    """Word and character n-grams, tf-idf weighted, as the screen (and the theme model, `theme_model`) read text."""
     import numpy
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
@@ -314,9 +314,12 @@ def _vectorisers() -> Any:
     return FeatureUnion(
         [
             ("words", TfidfVectorizer(analyzer=_in_order(word_grams), binary=True, dtype=numpy.float64)),
-            ("chars", TfidfVectorizer(analyzer=_in_order(char_grams), binary=True, dtype=numpy.float64)),
+            (
+                "chars",
+                TfidfVectorizer(analyzer=_in_order(char_grams), binary=True, min_df=min_char_df, dtype=numpy.float64),
+            ),
         ],
-        transformer_weights={"words": 1.0, "chars": CHAR_WEIGHT},
+        transformer_weights={"words": 1.0, "chars": char_weight},
     )
 
 
@@ -365,7 +368,7 @@ def _fitted(
     """`fit`, with the scikit-learn objects it came from (the vectorisers and each model's logistic regression), for
     the test that the fast scorer agrees with them."""
     texts = [screening_form(text) for text, _, _ in rows]
-    union = _vectorisers()
+    union = vectorisers()
     features = union.fit_transform(texts)
     fitted: dict[str, tuple[Any, tuple[float, float]]] = {}
     for name, column in ((RISK, 1), (CONCERN, 2)):
@@ -441,20 +444,17 @@ def build(rows: Sequence[Row] | None = None) -> LinearScreen:
 
 
 def model_path() -> Path:
-    return Path(str(resources.files("feedback").joinpath("data", "training", MODEL_FILE)))
+    return training_file(MODEL_FILE)
 
 
 def write(model: LinearScreen, path: Path | None = None) -> Path:
-    path = path or model_path()
-    path.write_text("\n".join(model.to_lines()) + "\n", encoding="utf-8")
-    return path
+    return write_lines(model.to_lines(), path or model_path())
 
 
 @lru_cache(maxsize=1)
 def default_model() -> LinearScreen:
     """The shipped model, read from `screen_model.jsonl` (about 0.2 s), never trained at start-up."""
-    raw = resources.files("feedback").joinpath("data", "training", MODEL_FILE).read_text(encoding="utf-8")
-    return LinearScreen.from_lines(raw.splitlines())
+    return LinearScreen.from_lines(read_lines(MODEL_FILE))
 
 
 def train(extra: Iterable[tuple[str, bool]] = ()) -> LinearScreen:

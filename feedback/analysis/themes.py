@@ -499,6 +499,8 @@ class ThemeRules:
     """The compiled cues of every theme, default and learned; one instance serves any number of messages."""
 
     cues: Mapping[str, tuple[Sequence[str], Sequence[str]]] = field(default_factory=lambda: CUES)
+    # The phrases staff taught, by theme: the learned theme model never takes away a theme one of them gave.
+    taught: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._compiled = {
@@ -508,10 +510,18 @@ class ThemeRules:
     def with_cues(self, extra: Mapping[str, Iterable[str]]) -> ThemeRules:
         """These rules plus strong cues learned from staff coding (plain phrases, matched as whole words)."""
         merged = {slug: (tuple(strong), tuple(weak)) for slug, (strong, weak) in self.cues.items()}
-        for slug, phrases in extra.items():
+        taught = {slug: set(phrases) for slug, phrases in self.taught.items()}
+        for slug, given in extra.items():
+            phrases = list(given)
             strong, weak = merged.get(slug, ((), ()))
             merged[slug] = ((*strong, *(re.escape(p) for p in phrases)), weak)
-        return ThemeRules(merged)
+            taught.setdefault(slug, set()).update(p.lower() for p in phrases)
+        return ThemeRules(merged, {slug: frozenset(phrases) for slug, phrases in taught.items()})
+
+    def was_taught(self, match: ThemeMatch) -> bool:
+        """Whether a phrase staff taught gave this theme."""
+        phrases = self.taught.get(match.slug, frozenset())
+        return any(cue.lower() in phrases for cue in match.cues)
 
     def match(self, text: str, *, clean: str | None = None) -> list[ThemeMatch]:
         """The themes `text` is about, in taxonomy order, each with the words that showed it."""

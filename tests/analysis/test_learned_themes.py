@@ -1,0 +1,151 @@
+"""The learned theme model beside the cues, and the quotable copy keeping what a quote means."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from feedback.analysis.pipeline import analyse
+from feedback.analysis.redaction import redact
+from feedback.analysis.theme_model import NEVER, SLUGS, default_model, fit, training_rows
+from feedback.analysis.themes import DEFAULT_RULES
+
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
+
+
+def test_the_shipped_theme_model_loads_and_covers_every_theme() -> None:
+    model = default_model()
+    assert model.slugs == SLUGS
+    assert model.trained_on == len(training_rows())
+    assert len(model.add) == len(model.veto) == len(SLUGS)
+    assert any(add < NEVER for add in model.add)  # it is used where cross-validation showed it helps
+
+
+def test_a_learned_theme_says_which_words_gave_it() -> None:
+    text = "the throughcare team helped me set up my gas and electric"
+    assert "housing" not in {m.slug for m in DEFAULT_RULES.match(text)}  # no cue says housing
+    result = analyse(text)
+    assert "housing" in result.themes
+    words = result.why["housing"]
+    assert words and all(word.startswith("learned: ") for word in words)
+    assert all(word.removeprefix("learned: ") in text for word in words)
+    assert {"learned: gas", "learned: electric"} <= set(words)
+
+
+def test_a_theme_a_cue_gives_keeps_the_cue_as_its_reason() -> None:
+    result = analyse("ma sw never phones me back")
+    assert result.why["worker-relationships"] == ("social worker",)
+
+
+def test_without_the_model_themes_are_the_cues_alone() -> None:
+    text = "the throughcare team helped me set up my gas and electric"
+    assert "housing" not in analyse(text, learned=False).themes
+
+
+def test_a_staff_taught_cue_is_never_taken_away_by_the_model() -> None:
+    rules = DEFAULT_RULES.with_cues({"activities": ["zorbing"]})
+    assert "activities" in analyse("zorbing", rules=rules).themes
+
+
+def test_training_is_reproducible_and_the_fast_scorer_agrees_with_scikit_learn() -> None:
+    from feedback.analysis.text import screening_form
+    from feedback.analysis.theme_model import _fitted
+
+    rows = training_rows()[::6]
+    first, second = fit(rows, prune=False), fit(rows, prune=False)
+    assert first.word_index == second.word_index and first.char_index == second.char_index
+    assert (first.word_coef == second.word_coef).all() and (first.intercepts == second.intercepts).all()
+    union, models = _fitted(rows)
+    texts = [text for text, _ in rows[:60]]
+    features = union.transform([screening_form(text) for text in texts])
+    for j, estimator in enumerate(models):
+        expected = estimator.decision_function(features)
+        for i, text in enumerate(texts):
+            assert first.decisions(text)[j] == pytest.approx(expected[i], abs=1e-9)
+
+
+def test_the_theme_training_messages_are_not_the_development_set() -> None:
+    trained = {text for text, _ in training_rows()}
+    development = [json.loads(line)["text"] for line in (DATA / "analysis_dev2.jsonl").read_text().splitlines() if line]
+    # "hiya" is everyone's: only messages of some length are compared.
+    assert development and not trained.intersection(text for text in development if len(text.split()) >= 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        ("I want my gran at my review", ["my gran", "review"], []),
+        ("my sw tbh is rubbish", ["my sw tbh is rubbish"], []),
+        ("Kirsty McBride from Larkhall Academy texted me", ["texted me"], ["Kirsty", "McBride", "Larkhall"]),
+        ("ma sw jamie never phones back", ["ma sw", "phones back"], ["jamie"]),
+        ("me n shannon went to the cinema", ["cinema"], ["shannon"]),
+        ("my wee sis Chloe is 6 the day, my auntie made a cake", ["wee sis", "auntie"], ["Chloe"]),
+        ("Tbh I'm fine wi my carers", ["Tbh I'm fine wi my carers"], []),
+        ("my big brother chokes me", ["my big brother chokes me"], []),
+        ("got my CSCS card", ["got my CSCS card"], []),
+    ],
+)
+def test_the_quotable_copy_removes_names_and_keeps_relationship_words(
+    text: str, kept: list[str], gone: list[str]
+) -> None:
+    quoted = redact(text)
+    assert all(words in quoted for words in kept), quoted
+    assert not any(name in quoted for name in gone), quoted
+
+
+@pytest.mark.parametrize("name", ["redaction_names_dev.jsonl", "redaction_names_dev2.jsonl"])
+def test_the_redaction_development_sets_lose_no_keep_word_and_few_names(name: str) -> None:
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line]
+    names = [(name, redact(row["text"])) for row in rows for name in row["names"]]
+    keep = [(word, redact(row["text"])) for row in rows for word in row["keep"]]
+    assert sum(not _stands_in(name, quoted) for name, quoted in names) / len(names) >= 0.98
+    assert [word for word, quoted in keep if not _stands_in(word, quoted)] == []
+
+
+def _stands_in(words: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("Hope is coming to my review", "[name] is coming to my review"),
+        ("i hope my review goes ok", "i hope my review goes ok"),
+        ("Will you tell my sw", "Will you tell my sw"),
+        ("my key worker will phone u", "my key worker will phone u"),
+        ("my foster carer Bill is brilliant", "my foster carer [name] is brilliant"),
+        ("cant pay my phone bill", "cant pay my phone bill"),
+        ("Mr and Mrs Dunlop were my carers", "Mr and Mrs [name] were my carers"),
+        ("mrs o'neill in guidance", "mrs [name] in guidance"),
+        ("i miss going out", "i miss going out"),
+        ("at larkhall academy, then in Larkhall", "at [school], then in Larkhall"),
+        ("Grace Mwangi is a support worker", "[name] [name] is a support worker"),
+        ("me and chidi went to see Celtic", "me and [name] went to see Celtic"),
+        ("my mum burns me", "my mum burns me"),
+        ("my carers arent bad", "my carers arent bad"),
+        ("we went to the park for 2 weeks in the summer", "we went to the park for 2 weeks in the summer"),
+    ],
+)
+def test_a_name_that_is_also_a_word_is_read_from_the_words_around_it(text: str, quoted: str) -> None:
+    assert redact(text) == quoted
+
+
+def test_the_shipped_theme_model_is_what_training_gives() -> None:
+    """`theme_model.jsonl` is written by `python -m feedback.analysis.theme_model`; if the training messages or the
+    settings change, it must be written again."""
+    from feedback.analysis.theme_model import build
+
+    built, shipped = build(), default_model()
+    assert (built.add, built.veto) == (shipped.add, shipped.veto)
+    assert built.trained_on == shipped.trained_on
+    assert built.word_index.keys() == shipped.word_index.keys() and built.char_index.keys() == shipped.char_index.keys()
+    assert built.intercepts == pytest.approx(shipped.intercepts, abs=1e-4)
+    for index, coef, other_index, other in (
+        (built.word_index, built.word_coef, shipped.word_index, shipped.word_coef),
+        (built.char_index, built.char_coef, shipped.char_index, shipped.char_coef),
+    ):
+        rows = [other_index[gram] for gram in index]
+        assert coef[[index[gram] for gram in index]] == pytest.approx(other[rows], abs=1e-4)
