@@ -4,6 +4,7 @@ re-analysis, a member of staff's recodes, a merge of themes, a change in the reg
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
 from feedback.accounts import operations as staff
+from feedback.accounts.models import StaffUser
 from feedback.extensions import db
 from feedback.insight import daily, filing
 from feedback.insight import summary as summaries
@@ -158,5 +160,57 @@ def test_the_totals_kept_as_texts_arrive_are_the_totals_rebuilt(app: Any, twilio
     assert kept and {row[2] for row in kept} == set(daily.DIMENSIONS)
     everyone = [row for row in kept if row[1] == daily.EVERYONE and row[2] == daily.ALL]
     assert sum(row[4] for row in everyone) == 4  # "ok" is a view too: it counts among all messages
+    daily.rebuild(db.session)
+    assert _totals() == kept
+
+
+def test_a_recode_and_a_re_analysis_of_the_same_messages_at_once_keep_the_totals_right(
+    app: Any, user: Any, twilio: TwilioWebhook, backend: str
+) -> None:
+    """Two transactions filing the same messages at once (a member of staff recoding while `feedback analyse
+    --reprocess` or an import's analysis runs): each change is counted once. PostgreSQL, where both run together."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    for n, text in enumerate(["the bus is always late", "no money for the bus", "my carers are great", "school"]):
+        twilio.replies(text, sender=f"+4477004{n:05d}")
+    filing.analyse_pending(db.session, now=NOW)
+    ids = list(db.session.scalars(select(InboundMessage.id).order_by(InboundMessage.id)))
+    user_id = user.id
+    db.session.commit()
+    errors: list[BaseException] = []
+
+    def reanalyse(start: threading.Barrier) -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                filing.analyse_messages(db.session, ids, now=NOW)
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    def recode(start: threading.Barrier) -> None:
+        with app.app_context():
+            try:
+                coder = db.session.get(StaffUser, user_id)
+                start.wait()
+                for message_id in ids:
+                    filing.recode_themes(db.session, message_id, coder, ["money", "education"], now=NOW)
+                    db.session.commit()
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    for _ in range(3):
+        start = threading.Barrier(2)
+        threads = [threading.Thread(target=reanalyse, args=(start,)), threading.Thread(target=recode, args=(start,))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    kept = _totals()
     daily.rebuild(db.session)
     assert _totals() == kept
