@@ -52,6 +52,17 @@ class BarChart:
     def height(self) -> int:
         return max(len(self.bars), 1) * ROW + 4
 
+    @property
+    def main_point(self) -> str:
+        """The chart's point in words, for its description: the answer given most often among those shown."""
+        shown = [bar for bar in self.bars if bar.length is not None]
+        if not shown:
+            return "Every count is hidden (small numbers)."
+        top = max(shown, key=lambda bar: bar.length or 0)
+        if not top.length:
+            return "Nobody gave any of these answers."
+        return f"Given most often: {top.label}, {top.text}."
+
 
 def written(count: Count, share: float | None) -> str:
     """A count as written beside its bar and in the table: "12 (40%)", "0", or the mark."""
