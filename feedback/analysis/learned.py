@@ -127,7 +127,9 @@ def shipped_rows() -> tuple[dict[str, Any], ...]:
 
 @lru_cache(maxsize=1)
 def theme_rows() -> tuple[dict[str, Any], ...]:
-    """Further messages labelled for themes and sentiment (`themes.jsonl`), written in young people's style to teach
-    the learned theme model (`theme_model`) and the sentiment model. The safeguarding screen never reads them: its
-    training messages, and so its shipped model, are unchanged by them."""
-    return tuple(load_rows("themes.jsonl"))
+    """Further messages labelled for themes and sentiment (`themes.jsonl` and `themes_more_*.jsonl`, each written
+    by a different hand in young people's style) to teach the learned theme model (`theme_model`) and the sentiment
+    model. The safeguarding screen never reads them: its training messages, and so its shipped model, are unchanged
+    by them."""
+    names = ["themes.jsonl", *sorted(path.name for path in training_file(".").glob("themes_more_*.jsonl"))]
+    return tuple(row for name in names for row in load_rows(name))
