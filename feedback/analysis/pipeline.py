@@ -12,7 +12,8 @@ from feedback.analysis.phrases import key_phrases
 from feedback.analysis.redaction import redact
 from feedback.analysis.risk_model import LinearScreen
 from feedback.analysis.safeguarding import screen
-from feedback.analysis.sentiment import Sentiment, blend, label_for, sentiment
+from feedback.analysis.sentiment import Sentiment, label_for, sentiment
+from feedback.analysis.sentiment import decide as decide_sentiment
 from feedback.analysis.text import normalise
 from feedback.analysis.theme_model import ThemeModel, decide
 from feedback.analysis.theme_model import default_model as default_theme_model
@@ -69,7 +70,8 @@ def analyse(
     learned: bool = True,
 ) -> Analysis:
     """Everything read from one message. Themes are the cues' (`themes`), the safeguarding screen's, and the learned
-    theme model's (`theme_model`; ``learned=False`` leaves it out, as its own training does)."""
+    theme model's (`theme_model`); sentiment is the lexicon's, read again by the learned sentiment model
+    (`sentiment_model`). ``learned=False`` leaves both models out, as their own training does."""
     clean = normalise(text)
     screening = screen(text, risk_model)
     matches = rules.match(text, clean=clean)
@@ -84,11 +86,9 @@ def analyse(
     order = list(rules.cues)
     themes = tuple(sorted(why, key=lambda slug: order.index(slug) if slug in order else len(order)))
     quotable = redact(text)
-    feeling = sentiment(text, clean=clean)
-    if screening.risk and feeling.score <= RISK_KEEPS_TONE_ABOVE:
-        score = min(feeling.score, RISK_SENTIMENT_CEILING)
-        feeling = Sentiment(score, label_for(score), feeling.because)
-    feeling = blend(text, feeling)
+    feeling = lexicon_feeling(text, clean=clean, risk=screening.risk)
+    if learned and text.strip():
+        feeling = decide_sentiment(text, feeling)
     return Analysis(
         themes=themes,
         why={slug: why[slug] for slug in themes},
@@ -103,3 +103,16 @@ def analyse(
         key_phrases=tuple(key_phrases(_PLACEHOLDER.sub(" , ", normalise(quotable)))),
         redacted=quotable,
     )
+
+
+def lexicon_feeling(text: str, *, clean: str | None = None, risk: bool | None = None) -> Sentiment:
+    """The lexicon's reading (`sentiment`), with a message showing risk of harm read as negative unless it sounds
+    plainly happy: what the learned sentiment model takes as its feature, in training as at run time. ``risk`` is
+    the safeguarding screen's (screened here if not given)."""
+    feeling = sentiment(text, clean=clean)
+    if risk is None:
+        risk = screen(text).risk
+    if risk and feeling.score <= RISK_KEEPS_TONE_ABOVE:
+        score = min(feeling.score, RISK_SENTIMENT_CEILING)
+        feeling = Sentiment(score, label_for(score), feeling.because)
+    return feeling

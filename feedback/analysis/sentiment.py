@@ -5,6 +5,10 @@ messages badly: it does not know "skint", "buzzin", "greetin" or "pure sound", s
 more" as neutral although it says something is missing, and reads emoji as nothing. So a domain lexicon of words,
 phrases and emoji is added on top, with negation ("not bad", "I don't feel unsafe") and intensity ("pure",
 "dead", "really"). Every contribution is kept with the words that made it, so staff can see why.
+
+The lexicon's score is then read again by a model learned from the labelled messages (`sentiment_model`, `decide`):
+young people write many complaints with no feeling word in them, and the model, which has the lexicon's score among
+its features, decides the label. Where it overrules the lexicon, the words it went by are shown as "learned: ...".
 """
 
 from __future__ import annotations
@@ -15,20 +19,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from feedback.analysis.learned import NaiveBayes, shipped_rows, theme_rows
+from feedback.analysis.sentiment_model import SentimentModel
+from feedback.analysis.sentiment_model import default_model as default_sentiment_model
 from feedback.analysis.text import normalise, pattern_english
 
 POSITIVE = "positive"
 NEGATIVE = "negative"
 NEUTRAL = "neutral"
 THRESHOLD = 0.05
-# Where the lexicon reads a message only weakly (a score nearer 0 than this), a model learned from labelled
-# messages has its say: young people write many complaints with no feeling word in them ("bus fare to college is
-# £5 a day", "excluded for 3 days for somethin i didnt do"). The lexicon's own label counts for this many log-odds
-# against the model's. Both chosen by 5-fold cross-validation on the training messages (0.78 right with the
-# lexicon alone, 0.84 blended), never on a held-out set.
+# The earlier learned reading (`blend`), kept as the figure the learned model (`decide`) must beat in
+# cross-validation: where the lexicon reads a message only weakly (a score nearer 0 than this), naive Bayes has its
+# say, the lexicon's own label counting for this many log-odds against it. On the shipped messages, 5-fold
+# cross-validation gives it 0.81 right, and the learned model 0.86 (`python -m feedback.analysis.sentiment_model
+# --cv`).
 LEARNED_BAND = 0.3
 LEXICON_VOTE = 4.0
-# The score given to a label the model chose against the lexicon's: just past the threshold, a weak feeling.
+# The score given to a label a model chose against the lexicon's: just past the threshold, a weak feeling.
 _LEARNED_SCORE = {POSITIVE: 0.15, NEGATIVE: -0.15, NEUTRAL: 0.0}
 
 # Words and phrases (on normalised text) with how they feel. Phrases say what a young person means by them here:
@@ -227,10 +233,21 @@ def _labelled(sentiment_code: str) -> str | None:
     return {"pos": POSITIVE, "neg": NEGATIVE, "neu": NEUTRAL}.get(sentiment_code)
 
 
+def decide(text: str, feeling: Sentiment, model: SentimentModel | None = None) -> Sentiment:
+    """The learned model's label, the lexicon's score among its features: the lexicon's reading where they agree;
+    where they do not, a weak feeling of the model's label, with the words that weighed most towards it."""
+    model = model or default_sentiment_model()
+    label = model.label(text, feeling.score)
+    if label == feeling.label:
+        return feeling
+    learned = tuple(f"learned: {word}" for word in model.evidence(text, label))
+    return Sentiment(_LEARNED_SCORE[label], label, feeling.because + learned)
+
+
 @lru_cache(maxsize=1)
 def default_model() -> NaiveBayes:
-    """The learned reading, from the shipped labelled messages (mixed ones left out), `themes.jsonl` included (it
-    took the development set analysis_dev2 from 0.86 right to 0.90)."""
+    """The earlier learned reading (`blend`), from the shipped labelled messages (mixed ones left out), the
+    `themes*.jsonl` messages included."""
     rows = ((row["text"], _labelled(row["sentiment"])) for row in (*shipped_rows(), *theme_rows()))
     return NaiveBayes.train((text, label) for text, label in rows if label)
 

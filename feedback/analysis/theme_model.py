@@ -97,18 +97,8 @@ class ThemeModel:
         return {slug: _probability(d) for slug, d in zip(self.slugs, decisions, strict=True)}
 
     def evidence(self, text: str, slug: str, count: int = 3) -> tuple[str, ...]:
-        """The words and word pairs that weighed most towards the theme (the ones a person reads at a glance)."""
-        column = self.slugs.index(slug)
-        words, _ = _grams(text)
-        known = sorted(words & self._blocks[0].known)
-        if not known:
-            return ()
-        weights = self._blocks[0].weighted[[self.word_index[gram] for gram in known], column]
-        ranked = sorted(
-            ((float(w), gram) for w, gram in zip(weights, known, strict=True) if w > 0 and _telling(gram)),
-            reverse=True,
-        )
-        return tuple(gram for _, gram in ranked[:count])
+        """The words and word pairs that weighed most towards the theme."""
+        return self._blocks[0].strongest(text, self.slugs.index(slug), count)
 
     # -- the shipped file --------------------------------------------------------------------------------------
     # A header line of JSON, then one line per block: its n-grams in JSON, and its idf and coefficients as
@@ -188,6 +178,20 @@ class _Block:
         idf = numpy.asarray(idf, dtype=numpy.float64)
         weighted = idf[:, None] * numpy.asarray(coef, dtype=numpy.float64)
         return cls(index, frozenset(index), idf * idf, weighted, weight)
+
+    def strongest(self, text: str, column: int, count: int = 3) -> tuple[str, ...]:
+        """The message's words and word pairs that weighed most towards one column (a theme, a feeling): the ones
+        a person reads at a glance, for staff to see why."""
+        words, _ = _grams(text)
+        known = sorted(words & self.known)
+        if not known:
+            return ()
+        weights = self.weighted[[self.index[gram] for gram in known], column]
+        ranked = sorted(
+            ((float(w), gram) for w, gram in zip(weights, known, strict=True) if w > 0 and _telling(gram)),
+            reverse=True,
+        )
+        return tuple(gram for _, gram in ranked[:count])
 
 
 def _packed(array: Any) -> str:
