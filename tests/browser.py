@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from feedback import create_app
@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1, "is_mobile": False, "has_touch": False}
 # WCAG 2.2 AA, the standard the product promises.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 MIN_TARGET = 44  # CSS pixels: the product's own rule for anything a young person taps (WCAG 2.5.5's size)
@@ -58,6 +59,17 @@ def chromium_path() -> str:
         "Install it with `make chromium` (apt-get install chromium), or set CHROMIUM to its path."
     )
     return path
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless (`chromium_path`): the browser every browser test drives."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 def axe_source() -> str:

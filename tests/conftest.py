@@ -410,3 +410,12 @@ def twiml_messages(xml: str) -> list[str]:
 @pytest.fixture
 def twilio(client: FlaskClient) -> TwilioWebhook:
     return TwilioWebhook(client)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, shared by one module's browser tests (`tests.browser.chromium`)."""
+    from tests.browser import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -16,12 +16,7 @@ def insert_or_ignore(session: Session, model: Any, index_elements: Sequence[str]
     without a lock: the database decides, and the loser simply finds the row that is there. It is a Core insert
     (the table, not the mapped class): pass the rows to `session.execute`, and no ORM bookkeeping is done.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model.__table__).on_conflict_do_nothing(index_elements=list(index_elements))
-    if dialect == "sqlite":
-        return sqlite.insert(model.__table__).on_conflict_do_nothing(index_elements=list(index_elements))
-    raise NotImplementedError(f"unsupported database {dialect}")
+    return _insert(session, model).on_conflict_do_nothing(index_elements=list(index_elements))
 
 
 def upsert_adding(
@@ -31,16 +26,20 @@ def upsert_adding(
     row that is there. One statement per row, run together; the database adds under the row's lock, so two
     transactions adding to the same row at once both count. Give rows in one fixed order (the index's) so that
     two such transactions never wait on each other in a circle."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(model.__table__)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(model.__table__)
-    else:
-        raise NotImplementedError(f"unsupported database {dialect}")
+    statement = _insert(session, model)
     table = model.__table__
     statement = statement.on_conflict_do_update(
         index_elements=list(index_elements),
         set_={name: table.c[name] + statement.excluded[name] for name in counters},
     )
     session.execute(statement, rows)
+
+
+def _insert(session: Session, model: Any) -> Any:
+    """The dialect's own INSERT for `model`'s table, the one that knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model.__table__)
+    if dialect == "sqlite":
+        return sqlite.insert(model.__table__)
+    raise NotImplementedError(f"unsupported database {dialect}")

@@ -1,6 +1,7 @@
-"""The theme summary the Champions Board and services read: for a calendar quarter, each theme's count, its change
-on the quarter before, its sentiment and its share of all messages, for everyone or for one group (a channel,
-survey, locality, age band or care setting), or broken down by one dimension; and a trend by quarter.
+"""The theme summary the Champions Board and services read: for a calendar quarter, what young people raised in
+their own words: each theme's count, its change on the quarter before, its feeling and its share of all messages,
+for everyone or for one group (a channel, survey, locality, age band or care setting), or broken down by one
+dimension; and a trend by quarter.
 
 Why so little choice: any two published figures can be set against each other. Two overlapping periods give the
 days where they differ; two filters with a breakdown give a two-way table whose inner cells follow from its
@@ -9,8 +10,9 @@ is then a family of one-way tables, one per quarter and dimension, that `suppres
 as a whole (docs/privacy.md: "Small numbers: how no count under the threshold can be worked out"): a group's view
 shows exactly the protected cells of its breakdown, and the trend the protected figures of each quarter.
 
-Every figure is counted in SQL (a GROUP BY over `message_theme`, whose rows carry what summaries group by, and one
-over `message_analysis` for all messages) and protected before anyone sees it.
+Every figure is counted in SQL from the daily totals (`insight.daily`: one GROUP BY over one dimension's days, so
+the cost is the period's length, not its messages; `read_directly` counts the same from the filed rows, as the
+reference) and protected before anyone sees it.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, expect
 
 from feedback.accounts import operations as staff
-from tests.browser import CHROMIUM_ARGS, PHONE, LiveApp, chromium_path, serve
+from tests.browser import PHONE, LiveApp, serve
 
 ADMIN = "admin@example.org"
 PASSWORD = "a long enough password"
@@ -27,14 +27,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
             staff.create_user(session, ADMIN, PASSWORD, "admin")
             session.commit()
         yield live_app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_no_page_breaks_the_content_security_policy(live: LiveApp, browser: Browser) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Response, expect
 
 from feedback.accounts import operations as staff
 from feedback.actions import operations as actions
@@ -29,12 +29,11 @@ from feedback.statements import operations as statements
 from feedback.statements import queries as statement_queries
 from feedback.surveys import export
 from tests.browser import (
-    CHROMIUM_ARGS,
+    DESKTOP,
     PHONE,
     LiveApp,
     axe_source,
     axe_violations,
-    chromium_path,
     contrast_with_white,
     describe_violations,
     focused,
@@ -47,7 +46,6 @@ SURVEY = "/s/monthly-checkin"
 TIMEOUT_MS = 5000
 CHAMPION = "champion@example.org"
 PASSWORD = "a long enough password"
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1, "is_mobile": False, "has_touch": False}
 PageFactory = Callable[..., Page]
 
 
@@ -56,15 +54,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     database: Path = tmp_path_factory.mktemp("browser") / "feedback.db"
     with serve(database) as live_app:
         yield live_app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

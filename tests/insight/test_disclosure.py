@@ -336,13 +336,12 @@ class Published:
     """Everything the requests published, as the attacker sees it."""
 
     figures: dict[Predicate, tuple[bool, int]]  # predicate -> (shown, value), the same in every view
-    means: set[Predicate]
     quotes: list[tuple[Predicate, frozenset[int]]]
     messages: Sequence[Message]
     allowed: Mapping[str, Sequence[str]]
 
     def shown(self) -> list[Figure]:
-        return [Figure(p, value, mean=p in self.means) for p, (visible, value) in self.figures.items() if visible]
+        return [Figure(p, value) for p, (visible, value) in self.figures.items() if visible]
 
 
 def _publish(app: Any, messages: Sequence[Message], requests: Iterable[Mapping[str, str]]) -> Published:
@@ -350,7 +349,7 @@ def _publish(app: Any, messages: Sequence[Message], requests: Iterable[Mapping[s
     definition, checking each against a count done here, from the messages themselves."""
     known = summaries.choices(db.session, app.config["LOCALITIES"])
     allowed = _allowed(known)
-    published = Published({}, set(), [], messages, allowed)
+    published = Published({}, [], messages, allowed)
     text_of = {m.text: n for n, m in enumerate(messages) if m.text}
 
     def record(predicate: Predicate, shown: bool, value: int, feeling: summaries.Feeling | None = None) -> None:
@@ -410,7 +409,6 @@ def _publish(app: Any, messages: Sequence[Message], requests: Iterable[Mapping[s
 def _audit(published: Published) -> list[Any]:
     shown = published.shown()
     problems: list[Any] = derivations(shown, published.allowed, threshold=THRESHOLD)
-    problems += derivations([f for f in shown if f.mean], published.allowed, threshold=THRESHOLD, of="mean")
     problems += quote_placements(published.quotes, published.messages, published.allowed, threshold=THRESHOLD)
     return problems
 

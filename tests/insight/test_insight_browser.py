@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from feedback.accounts import operations as staff
@@ -30,19 +30,18 @@ from feedback.messages.inbound import InboundPolicy
 from tests import log_watch
 from tests.browser import (
     AXE_TAGS,
-    CHROMIUM_ARGS,
+    DESKTOP,
     PHONE,
     LiveApp,
     axe_source,
-    chromium_path,
     describe_violations,
     serve,
 )
+from tests.insight.words import TROUBLES
 
 CHAMPION = "board@example.org"
 PASSWORD = "a long enough password"
 TIMEOUT_MS = 10_000
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1, "is_mobile": False, "has_touch": False}
 SCREENS = {"phone": PHONE, "desktop": DESKTOP}
 FOOTNOTE = "[c] hidden: fewer than 10, or hidden so that a smaller number cannot be worked out"
 
@@ -78,38 +77,6 @@ PLACES = [
     "clinic",
     "surgery",
     "harbour",
-]
-TROUBLES = [
-    "late",
-    "early",
-    "full",
-    "cancelled",
-    "freezing",
-    "dirty",
-    "packed",
-    "slow",
-    "missing",
-    "rammed",
-    "smelly",
-    "broken",
-    "crowded",
-    "noisy",
-    "expensive",
-    "unreliable",
-    "scary",
-    "filthy",
-    "overcrowded",
-    "delayed",
-    "rare",
-    "pricey",
-    "confusing",
-    "useless",
-    "gone",
-    "diverted",
-    "stinking",
-    "awful",
-    "dear",
-    "rank",
 ]
 THEMES = {
     "transport": "the bus to the {place} was {trouble} again",
@@ -179,15 +146,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
             file_a_year(live_app.app, session, today=now())
             session.commit()
         yield live_app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

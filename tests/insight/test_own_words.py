@@ -14,7 +14,7 @@ from feedback.insight import filing
 from feedback.insight import summary as summaries
 from feedback.insight.models import MessageAnalysis, Origin
 from tests.conftest import Clock, TwilioWebhook
-from tests.insight.test_summary import PLACES, TROUBLES
+from tests.insight.words import PLACES, TROUBLES
 from tests.statements.test_statements import send_worried, worker, young_person
 
 THRESHOLD = 10

@@ -22,6 +22,7 @@ from feedback.insight.suppression import count, hidden, protect_dimension, prote
 from feedback.messages.models import InboundMessage
 from feedback.people.models import Person
 from tests.conftest import Clock, TwilioWebhook
+from tests.insight.words import varied
 
 THRESHOLD = 10
 
@@ -74,78 +75,6 @@ def test_themes_that_never_meet_and_cover_everything_but_a_few_are_made_to_meet(
     protected = protect_dimension([22, 16, 0], [[20, 0, 0], [0, 15, 0]], THRESHOLD)
     assert protected.total == [True, True, False]
     assert protected.themes == [[True, False, False], [True, True, False]]
-
-
-# Words to make messages about the same thing that are not near-duplicates of each other (quotes leave those out).
-PLACES = [
-    "school",
-    "college",
-    "town",
-    "work",
-    "football",
-    "swimming",
-    "dancing",
-    "boxing",
-    "gym",
-    "library",
-    "hospital",
-    "dentist",
-    "doctor",
-    "shops",
-    "cinema",
-    "church",
-    "mosque",
-    "airport",
-    "station",
-    "park",
-    "beach",
-    "uni",
-    "court",
-    "museum",
-    "karting",
-    "bowling",
-    "zoo",
-    "market",
-    "pantomime",
-    "panel",
-]
-TROUBLES = [
-    "late",
-    "early",
-    "full",
-    "cancelled",
-    "freezing",
-    "dirty",
-    "packed",
-    "slow",
-    "missing",
-    "rammed",
-    "smelly",
-    "broken",
-    "crowded",
-    "noisy",
-    "expensive",
-    "unreliable",
-    "scary",
-    "filthy",
-    "overcrowded",
-    "delayed",
-    "rare",
-    "pricey",
-    "confusing",
-    "useless",
-    "gone",
-    "diverted",
-    "stinking",
-    "awful",
-    "dear",
-    "rank",
-]
-
-
-def varied(template: str, how_many: int, offset: int = 0) -> list[str]:
-    """Messages on one template, each with its own two words: `{place}` and `{trouble}`."""
-    return [template.format(place=PLACES[n + offset], trouble=TROUBLES[n + offset]) for n in range(how_many)]
 
 
 def _send(twilio: TwilioWebhook, texts: list[str], *, first: int, locality: str | None = None) -> None:
