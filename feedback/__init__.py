@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from feedback import config as settings
 from feedback import security
-from feedback.core import errors, logs
+from feedback.core import errors, logs, plain_dates
 from feedback.core.crypto import Cipher
 from feedback.core.db_types import CIPHER_EXTENSION
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
@@ -97,6 +97,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     _register_errors(app)
     security.register(app)
+    plain_dates.register(app)
     return app
 
 

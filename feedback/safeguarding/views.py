@@ -9,7 +9,7 @@ page is audited as a view. Thin: the reads and writes are in `feedback.safeguard
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from feedback.core import permissions
-from feedback.core.clock import LOCAL_TIME, local_date, now
+from feedback.core.clock import local_date, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.messages.models import CAME_IN
@@ -248,53 +248,3 @@ def escalated_to(step: int) -> str:
         return f"step {step}"
     audiences = ladder[min(step, len(ladder)) - 1] if step > 0 else ladder[0]
     return " and ".join(AUDIENCE_WORDS.get(name, name) for name in audiences)
-
-
-@bp.app_template_filter("uk_when")
-def uk_when(moment: datetime | None, capital: bool = False) -> str:
-    """A moment in plain English, UK time: "today at 2:05pm", "yesterday at 9:30am", "Monday at 11:00am" (this
-    week), "6 November at 4:15pm" (this year), "6 November 2025 at 4:15pm"."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(LOCAL_TIME)
-    today = _today()
-    days = (today - local.date()).days
-    if days == 0:
-        day = "today"
-    elif days == 1:
-        day = "yesterday"
-    elif 1 < days < 7:
-        day = f"{local:%A}"
-    elif local.year == today.year:
-        day = f"{local.day} {local:%B}"
-    else:
-        day = f"{local.day} {local:%B %Y}"
-    words = f"{day} at {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}"
-    return words[0].upper() + words[1:] if capital else words
-
-
-@bp.app_template_filter("ago")
-def ago(moment: datetime) -> str:
-    """How long ago, in plain English: "25 minutes ago"."""
-    return f"{duration(now() - moment)} ago"
-
-
-@bp.app_template_filter("duration")
-def duration(delta: timedelta | None) -> str:
-    """A length of time in plain English: "under a minute", "12 minutes", "1 hour 5 minutes", "2 days 3 hours"."""
-    if delta is None:
-        return ""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 60:
-        return _count(minutes, "minute")
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _count(hours, "hour") + (f" {_count(minutes, 'minute')}" if minutes else "")
-    days, hours = divmod(hours, 24)
-    return _count(days, "day") + (f" {_count(hours, 'hour')}" if hours else "")
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"

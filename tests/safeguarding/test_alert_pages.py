@@ -28,7 +28,7 @@ from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.safeguarding import queries as alert_queries
 from feedback.safeguarding.models import AlertStep, Notification, SafeguardingAlert
-from feedback.safeguarding.views import duration, uk_when
+from feedback.core.plain_dates import ago, duration
 from feedback.statements.models import Statement
 from feedback.surveys.models import Answer, Conversation, Survey
 from tests import log_watch
@@ -450,13 +450,19 @@ def test_a_worker_in_another_team_gets_404_on_the_alert_its_actions_and_the_hist
 
 def test_times_in_plain_english_uk_time(app: Any, clock: Clock) -> None:
     with app.test_request_context():
+        uk_when = app.jinja_env.filters["uk_when"]  # read against the app's clock
         now = clock()  # Monday 23 November 2026, 2pm (GMT)
         assert uk_when(now - timedelta(minutes=5)) == "today at 1:55pm"
         assert uk_when(now - timedelta(hours=15), capital=True) == "Yesterday at 11:00pm"
+        assert uk_when(now + timedelta(hours=18)) == "tomorrow at 8:00am"  # when a text held for quiet hours goes
         assert uk_when(datetime(2026, 11, 20, 9, 5, tzinfo=UTC)) == "Friday at 9:05am"
         assert uk_when(datetime(2026, 7, 1, 11, 30, tzinfo=UTC)) == "1 July at 12:30pm"  # BST
         assert uk_when(datetime(2025, 12, 25, 0, 0, tzinfo=UTC)) == "25 December 2025 at 12:00am"
+        assert app.jinja_env.filters["long_date"](datetime(2027, 1, 15, 12, tzinfo=UTC)) == "15 January 2027"
     assert duration(timedelta(seconds=30)) == "under a minute"
     assert duration(timedelta(minutes=1)) == "1 minute"
-    assert duration(timedelta(hours=1, minutes=5)) == "1 hour 5 minutes"
-    assert duration(timedelta(days=2, hours=3, minutes=4)) == "2 days 3 hours"
+    assert duration(timedelta(hours=1, minutes=5)) == "1 hour and 5 minutes"
+    assert duration(timedelta(days=2, hours=3, minutes=4)) == "2 days and 3 hours"
+    at = datetime(2026, 11, 23, 14, tzinfo=UTC)
+    assert ago(at - timedelta(minutes=25), at=at) == "25 minutes ago"
+    assert ago(at + timedelta(hours=3), at=at) == "in 3 hours"
