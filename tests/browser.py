@@ -174,6 +174,54 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# How wide the page is against the screen's width and, when wider, the outermost elements that stick out (not those
+# inside a box that scrolls or clips on its own, which do not widen the page). Against the screen, not
+# window.innerWidth: a phone zooms out to fit a page wider than itself, and then the window is as wide as the page.
+WIDTH_JS = """screen => {
+  const wide = document.documentElement.scrollWidth;
+  const culprits = [];
+  if (wide > screen) {
+    const clipped = el => {
+      for (let up = el.parentElement; up && up !== document.documentElement; up = up.parentElement) {
+        if (getComputedStyle(up).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
+    const out = el => el.getBoundingClientRect().right > screen + 0.5;
+    for (const el of document.body.querySelectorAll('*')) {
+      if (!out(el) || clipped(el)) continue;
+      const up = el.parentElement;
+      if (up && up !== document.body && out(up)) continue;
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + [...el.classList].map(c => '.' + c).join('');
+      culprits.push(`${name} (to ${Math.round(el.getBoundingClientRect().right)} px)`);
+      if (culprits.length === 4) break;
+    }
+  }
+  return {wide, inner: window.innerWidth, culprits};
+}"""
+
+
+def too_wide(page: Page) -> str | None:
+    """None when the page fits its screen (the viewport's width); else how wide it is and what sticks out."""
+    width = page.viewport_size["width"] if page.viewport_size else page.evaluate("window.innerWidth")
+    measured = page.evaluate(WIDTH_JS, width)
+    if measured["wide"] <= width:
+        return None
+    sticking_out = ", ".join(measured["culprits"]) or "nothing found outside a scrolling box"
+    return f"{page.url} scrolls sideways: {measured['wide']} px wide on a {width} px screen ({sticking_out})"
+
+
+def page_problems(page: Page) -> list[str]:
+    """What is wrong with the page as a person sees it now (loaded, its stylesheet applied): wider than its screen,
+    or serious and critical axe-core violations."""
+    page.wait_for_load_state("load")
+    found = [why] if (why := too_wide(page)) else []
+    if violations := axe_violations(page, axe_source()):
+        found.append(f"{page.url}:\n{describe_violations(violations)}")
+    return found
+
+
 # Each visible link, button and radio, measured by what a finger actually hits: a radio's whole label.option.
 _TARGETS_JS = """
 min => {

@@ -1,6 +1,6 @@
 """Staff accounts in the browser, for admins: each account's role, team, whether it is on, its second factor, its
 last sign-in and how many young people name it as their worker; and, for each, a new role or switching it off or
-on again. A new role or switching off ends every session of the account at once.
+on again (deactivating and reactivating it). A new role or switching off ends every session of the account at once.
 
 Thin: the rules (not your own account, never the last active admin, never a named worker's statements sent to an
 account with no inbox) are in `feedback.accounts.operations`, the same as `feedback users set-role` and `deactivate`.
@@ -29,10 +29,32 @@ from feedback.extensions import current_session, db
 from feedback.staff.forms import FORM_EXPIRED, error_sentence
 from feedback.staff.views import bp, refuse, requires
 
+# Each role in words, and what it may do (`feedback.core.permissions`), for the page.
+ROLE_WORDS = {
+    "worker": "Worker",
+    "manager": "Manager",
+    "advocacy": "Advocacy worker",
+    "champions": "Champions Board",
+    "admin": "Admin",
+}
+ROLE_ABOUT = {
+    "worker": "reads and answers the statements and alerts of the young people they work with",
+    "manager": "a worker for their whole team, who also sees the summaries, runs surveys and keeps the register",
+    "advocacy": "keeps the register and the advocacy log; never sees what young people wrote",
+    "champions": "sees the summaries only, with small numbers hidden",
+    "admin": "sees everything, and looks after staff accounts, the themes and the audit log",
+}
+
+
+def role_words(role: str) -> str:
+    return ROLE_WORDS.get(role, "Not a role")
+
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "Role", choices=[SelectChoice(role, role) for role in permissions.ROLES], validate_choice=False
+        "New role",
+        choices=[SelectChoice(role, role_words(role)) for role in permissions.ROLES],
+        validate_choice=False,
     )  # checked by the service, so a made-up role gets its reason beside the box
 
 
@@ -69,12 +91,17 @@ def user_role(user_id: int) -> ResponseReturnValue:
         asked = role if role in permissions.ROLES else "not a role"
         staff.record_refusal(current_session(), user, "role-change", exc, now=now(), by=by, role=asked)
         db.session.commit()
-        return _page(errors={user.id: ("role", error_sentence("", str(exc)))}, forms={user.id: form}, status=400)
+        reason = error_sentence("", str(exc))
+        form.role.errors = [reason]
+        return _page(errors={user.id: ("role", reason)}, forms={user.id: form}, status=400)
     db.session.commit()
     if changed:
-        flash(f"{user.email} now has the role {role}. Every session of theirs has ended: they sign in again.")
+        flash(
+            f"{user.email} now has the role “{role_words(role)}”. "
+            "Every session of theirs has ended: they sign in again."
+        )
     else:
-        flash(f"{user.email} already had the role {role}: nothing changed.")
+        flash(f"{user.email} already had the role “{role_words(role)}”: nothing changed.")
     return redirect(url_for("staff.user_list", _anchor=f"account-{user.id}"))
 
 
@@ -95,10 +122,10 @@ def user_deactivate(user_id: int) -> ResponseReturnValue:
     named = staff.named_count(current_session(), user)
     db.session.commit()
     if not changed:
-        flash(f"{user.email} was already deactivated: nothing changed.")
+        flash(f"{user.email} was already switched off: nothing changed.")
         return redirect(url_for("staff.user_list", _anchor=f"account-{user.id}"))
     message = (
-        f"{user.email} is deactivated: every session of theirs has ended, they cannot sign in, and their API tokens "
+        f"{user.email} is switched off: every session of theirs has ended, they cannot sign in, and their API tokens "
         "no longer work."
     )
     if named:
@@ -119,7 +146,7 @@ def user_reactivate(user_id: int) -> ResponseReturnValue:
     changed = staff.reactivate(current_session(), user, now=now(), by=current_user._get_current_object())
     db.session.commit()
     if changed:
-        flash(f"{user.email} is active again: they can sign in with their password.")
+        flash(f"{user.email} is switched back on: they can sign in with their password.")
     else:
         flash(f"{user.email} was already active: nothing changed.")
     return redirect(url_for("staff.user_list", _anchor=f"account-{user.id}"))
@@ -135,8 +162,11 @@ def _account(user_id: int) -> StaffUser:
 def _role_form(user: StaffUser, *, formdata: bool = False) -> RoleForm:
     """Each account's own role form: its fields are named after the account ("u7-role"), so ids never repeat."""
     if formdata:
-        return RoleForm(prefix=f"u{user.id}")
-    return RoleForm(prefix=f"u{user.id}", formdata=None, data={"role": user.role})
+        form = RoleForm(prefix=f"u{user.id}")
+    else:
+        form = RoleForm(prefix=f"u{user.id}", formdata=None, data={"role": user.role})
+    form.role.label.text = f"New role for {user.display_name or user.email}"  # one label per account on the page
+    return form
 
 
 def _page(
@@ -162,5 +192,10 @@ def _page(
         for user, team in rows
     ]
     return render_template(
-        "accounts/users.html", accounts=accounts, errors=errors or {}, roles=permissions.ROLES
+        "accounts/users.html",
+        accounts=accounts,
+        errors=errors or {},
+        roles=permissions.ROLES,
+        role_words=role_words,
+        role_about=ROLE_ABOUT,
     ), status

@@ -23,6 +23,7 @@ from feedback.actions.models import Action, ActionNotice, ActionStatus
 from feedback.core.clock import local_date
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import Invalid, NotFound
+from feedback.core.plain_dates import long_date
 from feedback.core.segments import count_segments
 from feedback.insight.filing import REMOVED
 from feedback.insight.models import MessageTheme, Theme
@@ -36,8 +37,11 @@ log = logging.getLogger(__name__)
 PLANNED = ActionStatus.PLANNED
 IN_PROGRESS = ActionStatus.IN_PROGRESS
 DONE = ActionStatus.DONE
-# What each status is called where young people read it.
-STATUS_WORDS = {PLANNED: "Planned", IN_PROGRESS: "Happening now", DONE: "Done"}
+# What each status is called, on staff pages and where young people read it: a word for a tag or a choice...
+STATUS_WORDS = {PLANNED: "Planned", IN_PROGRESS: "In progress", DONE: "Done"}
+# ...and how it goes on to its date: "Planned for 15 January 2027", "In progress since 15 January 2027", "Done on
+# 15 January 2027" (`status_on`).
+STATUS_DATE_WORDS = {PLANNED: "for", IN_PROGRESS: "since", DONE: "on"}
 
 MAX_YOU_SAID = 500
 MAX_WE_DID = 500
@@ -85,6 +89,11 @@ class Proposed:
     action_date: date | str | None
 
 
+def status_on(status: str, day: date) -> str:
+    """The status with its date, as a person says it: "In progress since 15 January 2027"."""
+    return f"{STATUS_WORDS[ActionStatus(status)]} {STATUS_DATE_WORDS[ActionStatus(status)]} {long_date(day)}"
+
+
 def date_range(on: date) -> tuple[date, date]:
     """The earliest and latest dates an action may carry, seen from `on`."""
     return _years_after(on, -YEARS_BACK), _years_after(on, 1)
@@ -116,9 +125,9 @@ def _date(raw: date | str | None, on: date) -> date:
             raise _FieldError("Give the date as year-month-day, such as 2026-03-31.") from None
     earliest, latest = date_range(on)
     if value > latest:
-        raise _FieldError(f"The date is more than a year away: it can be up to {latest.isoformat()}.")
+        raise _FieldError(f"The date is more than a year away: it can be up to {long_date(latest)}.")
     if value < earliest:
-        raise _FieldError(f"The date is too long ago: it can go back to {earliest.isoformat()}.")
+        raise _FieldError(f"The date is too long ago: it can go back to {long_date(earliest)}.")
     return value
 
 
@@ -158,7 +167,7 @@ def _checked(
 
 def _status(raw: str) -> str:
     if raw not in STATUS_WORDS:
-        raise _FieldError("Choose planned, happening now or done.")
+        raise _FieldError("Choose planned, in progress or done.")
     return raw
 
 

@@ -19,10 +19,12 @@ from feedback.config import ConfigurationError, public_base_url
 from feedback.core import permissions
 from feedback.core.clock import local_date, now
 from feedback.core.permissions import Capability
+from feedback.core.plain_dates import when
 from feedback.core.segments import count_segments
 from feedback.extensions import current_session, db
 from feedback.insight import themes
 from feedback.insight.models import Theme
+from feedback.messages import outbox
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
 from feedback.staff.views import bp, requires
 
@@ -54,8 +56,9 @@ class ActionForm(FlaskForm):
         validate_choice=False,
     )
     action_date = StringField(
-        "Date it happened, or is planned for",
-        description="Year-month-day, such as 2026-03-31: up to a year ahead.",
+        "Date",
+        description="Planned for this day, in progress since it, or done on it. Up to a year ahead, such as "
+        "2026-03-31.",
         render_kw={"type": "date"},
     )
 
@@ -86,6 +89,12 @@ def _public_link() -> str:
     return public_base_url(current_app.config) + url_for("public.you_said_we_did")
 
 
+@bp.app_template_filter("action_status")
+def action_status(action: Action) -> str:
+    """ "In progress since 15 January 2027": an action's status with its date, for any page (the public one too)."""
+    return actions.status_on(action.status, action.action_date)
+
+
 @bp.get("/actions")
 @requires(Capability.SEE_SUMMARIES)
 def action_list() -> ResponseReturnValue:
@@ -95,6 +104,7 @@ def action_list() -> ResponseReturnValue:
         "actions/actions.html",
         actions=actions.listed(session),
         status_words=actions.STATUS_WORDS,
+        date_words=actions.STATUS_DATE_WORDS,
         # How many were texted is for the staff who text them; the champions role sees no small counts.
         texted=actions.notice_counts(session) if editor else {},
         editor=editor,
@@ -135,7 +145,7 @@ def action_edit(action_id: int) -> ResponseReturnValue:
         except actions.ActionError as exc:
             return _refused(form, exc, action)
         db.session.commit()
-        flash("Saved.")
+        flash("Saved. The public page shows the change now.")
         return redirect(url_for("staff.action_edit", action_id=action.id))
     return _form_page(form, action)
 
@@ -151,10 +161,14 @@ def action_text(action_id: int) -> ResponseReturnValue:
     except ConfigurationError as exc:
         flash(f"Nothing was sent: {exc}", "error")
         return redirect(url_for("staff.action_edit", action_id=action.id))
-    queued = actions.notify(current_session(), action.id, link=link, now=now())
+    moment = now()
+    queued = actions.notify(current_session(), action.id, link=link, now=moment)
     db.session.commit()
     if queued:
-        flash(f"Queued {queued} text{'s' if queued != 1 else ''} to young people who raised {action.theme.label}.")
+        texts = f"{queued} text{'s' if queued != 1 else ''}"
+        goes = outbox.goes_at(outbox.QuietHours.from_config(current_app.config), moment, actions.NOTICE_KIND)
+        when_sent = f" They will go {when(goes, today=local_date(moment))}, after quiet hours." if goes > moment else ""
+        flash(f"Queued {texts} to young people who raised {action.theme.label}.{when_sent}")
     else:
         flash(f"Nobody new to text: everyone who raised {action.theme.label} and can be texted has been told.")
     return redirect(url_for("staff.action_edit", action_id=action.id))
@@ -191,6 +205,7 @@ def _form_page(form: ActionForm, action: Action | None, status: int = 200) -> An
             "body": body,
             "segments": count_segments(body).segments,
             "waiting": actions.waiting(current_session(), action),
+            "told": actions.notice_counts(current_session()).get(action.id, 0),
             "form": NoticeForm(),
         }
     return render_template("actions/actions_edit.html", form=form, action=action, notice=notice), status

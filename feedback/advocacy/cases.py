@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from feedback.advocacy import operations as advocacy
 from feedback.advocacy.models import AdvocacyOffer, AdvocacySession, OfferResponse
-from feedback.config import ConfigurationError
 from feedback.core import csvfile
 from feedback.core.clock import local_date
 from feedback.core.csvfile import FileError, RowError
 from feedback.core.errors import NotFound
+from feedback.core.plain_dates import long_date
+from feedback.messages.outbox import NO_QUIET_HOURS, QuietHours
 from feedback.people import links
 from feedback.people import operations as people
 from feedback.people.models import Person
@@ -62,12 +63,15 @@ class OfferNotFound(NotFound):
 
 @dataclass(frozen=True)
 class Asked:
-    """How the young person was asked whether their voice was heard: by text, by a link for the worker to give
-    them (shown once, never stored), or not at all, with the reason."""
+    """How the young person was asked whether their voice was heard: by text (queued in the outbox, to go at
+    `texted_at`: now, or when quiet hours end), by a link for the worker to give them (shown once, never stored,
+    working until `link_expires_at`; `reason` says why not by text), or not at all (`reason` says why)."""
 
     channel: str | None  # "sms" | "web" | None
     link: str | None = None
     reason: str | None = None
+    texted_at: datetime | None = None
+    link_expires_at: datetime | None = None
 
 
 # --- logging an offer ---------------------------------------------------------------------------------------
@@ -87,7 +91,7 @@ def log_offer(
     on = local_date(now)
     cells = {column: (fields.get(column) or "").strip() for column in advocacy.COLUMNS}
     row = advocacy.check_row(None, cells, on)
-    advocacy.check_against_register(session, [row], people=people)
+    advocacy.check_against_register(session, [row], people=people, not_found=advocacy.NOT_ON_REGISTER_IN_BROWSER)
     advocacy.check_against_stored(session, [row])
     errors = list(row.errors)
     follow_up_on = _follow_up(fields.get("follow_up_on", ""), row.offered_on, errors)
@@ -174,6 +178,7 @@ def close(
     closed_on: str,
     now: datetime,
     links_to: sending.LinkSettings,
+    quiet: QuietHours = NO_QUIET_HOURS,
 ) -> tuple[AdvocacyOffer, Asked]:
     """Close advocacy with its outcome, then ask the young person whether their voice was heard (once)."""
     offer = get(session, offer_id, for_update=True)
@@ -188,33 +193,50 @@ def close(
         raise OfferError(errors or [RowError(None, "closed_on", "is missing: give the day advocacy closed")])
     offer.outcome = outcome
     offer.closed_on = day
-    return offer, ask_voice_heard(session, offer, now=now, links_to=links_to)
+    return offer, ask_voice_heard(session, offer, now=now, links_to=links_to, quiet=quiet)
 
 
-def ask_voice_heard(session: Session, offer: AdvocacyOffer, *, now: datetime, links_to: sending.LinkSettings) -> Asked:
-    """Ask "Did you feel your voice was heard?" about a closed offer: a text when the young person may be texted,
-    otherwise a web link for their worker to pass on. Never twice for one offer."""
+def ask_voice_heard(
+    session: Session,
+    offer: AdvocacyOffer,
+    *,
+    now: datetime,
+    links_to: sending.LinkSettings,
+    quiet: QuietHours = NO_QUIET_HOURS,
+) -> Asked:
+    """Ask "Did you feel your voice was heard?" about a closed offer: a text when the young person may be texted
+    (queued: it goes when the outbox sends it, after quiet hours if it is queued in them), otherwise a web link
+    for their worker to pass on. Never twice for one offer."""
     if offer.voice_conversation_id is not None:
-        return Asked(None, reason="They have been asked already.")
+        return Asked(None, reason="they have been asked already.")
     try:
         version = surveys.current_version(session, VOICE_SURVEY)
     except surveys.SurveyNotFound:
-        return Asked(None, reason=f"The survey {VOICE_SURVEY!r} is missing: `feedback defaults` loads it.")
+        return Asked(
+            None,
+            reason=f"the survey that asks it is not published. An admin can publish it on the Surveys page (its web "
+            f"address name is {VOICE_SURVEY}).",
+        )
     occurrence = f"advocacy-offer-{offer.id}"
     textable = session.scalar(select(Person.id).where(Person.id == offer.person_id, people.may_be_texted()))
-    link = None
     if textable is not None:
-        sending.send_survey(session, version, [offer.person_id], occurrence=occurrence, now=now)
-        channel = conversations.SMS
+        report = sending.send_survey(session, version, [offer.person_id], occurrence=occurrence, now=now)
+        asked = Asked(conversations.SMS, texted_at=quiet.ends_after(now) if report.queued else None)
     else:
+        why_not = why_not_textable(session, offer.person_id)
         if not links_to.base_url:
-            return Asked(None, reason=str(ConfigurationError("set PUBLIC_BASE_URL, the address links use")))
+            return Asked(
+                None,
+                reason=f"{why_not}, and no link can be made: the service's public address (PUBLIC_BASE_URL) is not "
+                "set. Ask whoever runs the service.",
+            )
         conversations.invite(
             session, [offer.person_id], version, channel=conversations.WEB, occurrence=occurrence, now=now
         )
-        token = links.issue(session, offer.person_id, now=now, valid_for=links_to.valid_for)
+        valid_for = min(links_to.valid_for, timedelta(days=VOICE_LINK_DAYS))
+        token = links.issue(session, offer.person_id, now=now, valid_for=valid_for)
         link = links.survey_url(links_to.base_url, VOICE_SURVEY, token)
-        channel = conversations.WEB
+        asked = Asked(conversations.WEB, link=link, reason=why_not, link_expires_at=now + valid_for)
     offer.voice_conversation_id = session.scalar(
         select(Conversation.id).where(
             Conversation.person_id == offer.person_id,
@@ -222,7 +244,21 @@ def ask_voice_heard(session: Session, offer: AdvocacyOffer, *, now: datetime, li
             Conversation.occurrence == occurrence,
         )
     )
-    return Asked(channel, link=link)
+    return asked
+
+
+def why_not_textable(session: Session, person_id: int) -> str:
+    """Why the service may not text this young person (`people.may_be_texted` decides), in words."""
+    number, opted_out_at, consent = session.execute(
+        select(Person.phone_hash, Person.opted_out_at, Person.consent_sms).where(Person.id == person_id)
+    ).one()
+    if number is None:
+        return "the register has no mobile number for them"
+    if consent is False:  # the register opts them out too: say why
+        return "the register says they do not agree to texts"
+    if opted_out_at is not None:
+        return "they have opted out of texts"
+    return "they may not be texted"
 
 
 # --- checks -------------------------------------------------------------------------------------------------
@@ -234,7 +270,7 @@ def _still_open(offer: AdvocacyOffer, errors: list[RowError], doing: str) -> Non
         errors.append(RowError(None, None, f"{doing} only for an offer that was accepted"))
     elif offer.closed_on is not None:
         errors.append(
-            RowError(None, None, f"advocacy closed on {offer.closed_on.isoformat()}: nothing more can be added to it")
+            RowError(None, None, f"advocacy closed on {long_date(offer.closed_on)}: nothing more can be added to it")
         )
 
 
@@ -253,7 +289,7 @@ def _day(
     if today is not None and day > today:
         errors.append(RowError(None, field, "is in the future"))
     elif not_before is not None and day < not_before:
-        errors.append(RowError(None, field, f"is before {what} ({not_before.isoformat()})"))
+        errors.append(RowError(None, field, f"is before {what} ({long_date(not_before)})"))
     else:
         return day
     return None

@@ -33,6 +33,7 @@ from feedback.advocacy.models import AdvocacyOffer, OfferResponse
 from feedback.core import csvfile
 from feedback.core.clock import local_date
 from feedback.core.errors import Invalid
+from feedback.core.plain_dates import long_date
 from feedback.insight.summary import EARLIEST, NOT_RECORDED, months_before
 from feedback.people.models import Person
 from feedback.people.operations import AGE_BANDS, CARE_SETTINGS
@@ -54,6 +55,12 @@ VOICE_QUESTION = "heard"
 # A rating of 4 or 5 counts as feeling heard.
 HEARD_FROM = 4
 ALREADY_RECORDED = "is an offer already recorded (the same young person, date and context)"
+# A ref not found: said for `feedback advocacy import`, and for the browser (where a person adds them by hand).
+NOT_ON_REGISTER = "is not on the register: load the young person with `feedback people import` first"
+NOT_ON_REGISTER_IN_BROWSER = (
+    "is not on the register, or not one of the young people you log offers for: check it, or add them on the "
+    "Young people page first"
+)
 # A report's period when none is given: the year up to today, as the target is measured.
 DEFAULT_MONTHS = 12
 # Values looked up in one IN (...): well under SQLite's limit on bound parameters.
@@ -222,10 +229,17 @@ _RESPONSE_NAMES = {_folded(slug): slug for slug in RESPONSES} | {"thinking-about
 # --- checks against the register, across rows and against the offers stored ---------------------------------
 
 
-def check_against_register(session: Session, rows: list[_Row], *, people: ColumnElement[bool] | None = None) -> None:
+def check_against_register(
+    session: Session,
+    rows: list[_Row],
+    *,
+    people: ColumnElement[bool] | None = None,
+    not_found: str = NOT_ON_REGISTER,
+) -> None:
     """Find each row's young person by ref; the offer must fall while they were eligible (there is no first day
     of eligibility on the register, so: not before they were born, not after their eligibility ended). With
-    `people`, only those young people are found: anyone else's ref reads as not on the register."""
+    `people`, only those young people are found: anyone else's ref reads as not on the register (`not_found`,
+    which says what to do where it is read)."""
     refs = sorted({row.ref for row in rows if row.ref is not None})
     found: dict[str, tuple[int, date | None, date | None]] = {}
     for start in range(0, len(refs), _CHUNK):
@@ -237,7 +251,7 @@ def check_against_register(session: Session, rows: list[_Row], *, people: Column
         if row.ref is None:
             continue
         if row.ref not in found:
-            row.fail("ref", "is not on the register: load the young person with `feedback people import` first")
+            row.fail("ref", not_found)
             continue
         row.person_id, born, until = found[row.ref]
         if row.offered_on is None:
@@ -245,7 +259,7 @@ def check_against_register(session: Session, rows: list[_Row], *, people: Column
         if born is not None and row.offered_on < born:
             row.fail("offered_on", "is before the young person was born, by the register")
         elif until is not None and row.offered_on > until:
-            row.fail("offered_on", f"is after the young person stopped being eligible ({until.isoformat()})")
+            row.fail("offered_on", f"is after the young person stopped being eligible ({long_date(until)})")
 
 
 def _check_duplicates(rows: list[_Row]) -> None:
@@ -369,14 +383,17 @@ class Report:
         return self.overall.share >= self.target
 
 
-def parse_period(since: str | None, until: str | None, *, today: date) -> tuple[date, date]:
-    """A report's period from the command line or a page: `until` defaults to today, `since` to a year before."""
-    last = _day(until, "until") or today
-    first = _day(since, "since") or (months_before(last, DEFAULT_MONTHS) + timedelta(days=1))
+def parse_period(
+    since: str | None, until: str | None, *, today: date, names: tuple[str, str] = ("since", "until")
+) -> tuple[date, date]:
+    """A report's period from the command line or a page: `until` defaults to today, `since` to a year before.
+    `names` are what the command line or the page calls the two, for its errors."""
+    last = _day(until, names[1]) or today
+    first = _day(since, names[0]) or (months_before(last, DEFAULT_MONTHS) + timedelta(days=1))
     if first > last:
-        raise PeriodError(f"The period starts ({first.isoformat()}) after it ends ({last.isoformat()}).")
+        raise PeriodError(f"The period starts ({long_date(first)}) after it ends ({long_date(last)}).")
     if last > today:
-        raise PeriodError(f"The period cannot end in the future ({last.isoformat()}).")
+        raise PeriodError(f"The period cannot end in the future ({long_date(last)}).")
     return first, last
 
 
@@ -388,7 +405,7 @@ def _day(value: str | None, name: str) -> date | None:
     except ValueError:
         raise PeriodError(f"{name} must be a date written YYYY-MM-DD, not {value!r}.") from None
     if day < EARLIEST:
-        raise PeriodError(f"{name} must be {EARLIEST.isoformat()} or later, not {value!r}.")
+        raise PeriodError(f"{name} must be {long_date(EARLIEST)} or later, not {value!r}.")
     return day
 
 
@@ -579,3 +596,28 @@ def _figures_row(breakdown: str, group: str, figures: Figures, target: float) ->
 def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The rows as CSV, any cell a spreadsheet would run as a formula made inert (locality names are settings)."""
     write_table(rows, out, CSV_COLUMNS)
+
+
+# --- the headline, for the staff home page ------------------------------------------------------------------
+
+
+def overall(session: Session, *, since: date, until: date, people: ColumnElement[bool] | None = None) -> Figures:
+    """The report's overall figures alone (`report(...).overall`), in one query: eligible young people in the
+    period, and how many were offered advocacy or accepted it. Those with no offer are `eligible - offered`, the
+    report's `not_offered` list."""
+    scope = people if people is not None else true()
+    return _figures(session, since, _flags(since, until, scope), None, scope).get(None, Figures())
+
+
+def follow_ups_due(session: Session, *, today: date, people: ColumnElement[bool] | None = None) -> int:
+    """How many open offers have come to their day to check back (today or before): the log of offers' "Follow-ups
+    due" (`show=follow-up`)."""
+    scope = people if people is not None else true()
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(AdvocacyOffer)
+            .where(AdvocacyOffer.follow_up_on <= today, AdvocacyOffer.closed_on.is_(None), _offer_of(scope))
+        )
+        or 0
+    )

@@ -8,9 +8,11 @@ never sees these pages.
 
 from __future__ import annotations
 
+from datetime import date
 from math import ceil
 from typing import Any
 
+from babel.dates import format_date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -27,6 +29,7 @@ from feedback.core import permissions
 from feedback.core.clock import local_date, now
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
+from feedback.messages.outbox import QuietHours
 from feedback.people.models import Person
 from feedback.people.operations import CARE_SETTING_LABELS
 from feedback.people.register import REF_MAX_LENGTH
@@ -65,7 +68,7 @@ def _choices(labels: dict[str, str]) -> list[SelectChoice]:
 
 class OfferForm(FlaskForm):
     ref = StringField(LABELS["ref"], description="The council's id for them, as on the register.")
-    offered_on = StringField(LABELS["offered_on"], description="Year-month-day.", render_kw=_DATE)
+    offered_on = StringField(LABELS["offered_on"], description="Such as 2026-11-02.", render_kw=_DATE)
     offered_by = StringField(LABELS["offered_by"], description="A name or a role, such as IRO or social worker.")
     context = SelectField(LABELS["context"], choices=_choices(advocacy.CONTEXT_LABELS), validate_choice=False)
     response = SelectField(LABELS["response"], choices=_choices(RESPONSE_LABELS), validate_choice=False)
@@ -77,12 +80,14 @@ class OfferForm(FlaskForm):
 
 class UpdateForm(FlaskForm):
     response = SelectField(LABELS["response"], choices=_choices(RESPONSE_LABELS), validate_choice=False)
-    follow_up_on = StringField(LABELS["follow_up_on"], description="Optional. Year-month-day.", render_kw=_DATE)
+    follow_up_on = StringField(
+        LABELS["follow_up_on"], description="Optional. A day to check back with them.", render_kw=_DATE
+    )
     notes = TextAreaField(LABELS["notes"], description=_NOTES_HINT)
 
 
 class SessionForm(FlaskForm):
-    held_on = StringField(LABELS["held_on"], description="Year-month-day.", render_kw=_DATE)
+    held_on = StringField(LABELS["held_on"], description="Such as 2026-11-02.", render_kw=_DATE)
     notes = TextAreaField(LABELS["notes"], description=_NOTES_HINT)
 
 
@@ -94,7 +99,8 @@ class CloseForm(FlaskForm):
     )
     closed_on = StringField(
         LABELS["closed_on"],
-        description="Year-month-day. The young person is then asked whether their voice was heard.",
+        description="The young person is then asked whether their voice was heard: by text if they may be "
+        "texted, otherwise by a link for you to give them.",
         render_kw=_DATE,
     )
 
@@ -104,7 +110,9 @@ class CloseForm(FlaskForm):
 def advocacy_report() -> ResponseReturnValue:
     today = local_date(now())
     try:
-        since, until = advocacy.parse_period(request.args.get("since"), request.args.get("until"), today=today)
+        since, until = advocacy.parse_period(
+            request.args.get("since"), request.args.get("until"), today=today, names=("From", "To")
+        )
     except advocacy.PeriodError as error:
         return render_template("advocacy/advocacy.html", error=str(error), report=None, args=request.args), 400
     result = advocacy.report(
@@ -117,8 +125,19 @@ def advocacy_report() -> ResponseReturnValue:
     )
     audited("view", "advocacy-report", None, not_offered=len(result.not_offered))
     return render_template(
-        "advocacy/advocacy.html", report=result, args=request.args, care_settings=CARE_SETTING_LABELS, error=None
+        "advocacy/advocacy.html",
+        report=result,
+        args=request.args,
+        care_settings=CARE_SETTING_LABELS,
+        error=None,
+        month_words=_month_words,
     )
+
+
+def _month_words(month: str) -> str:
+    """ "2026-11" as "November 2026"."""
+    year, number = month.split("-")
+    return format_date(date(int(year), int(number), 1), "MMMM y", locale="en_GB")
 
 
 # --- the log of offers --------------------------------------------------------------------------------------
@@ -280,6 +299,7 @@ def offer_close(offer_id: int) -> ResponseReturnValue:
             closed_on=form.closed_on.data or "",
             now=now(),
             links_to=sending.LinkSettings.from_config(current_app.config),
+            quiet=QuietHours.from_config(current_app.config),
         )
     except advocacy_cases.OfferError as exc:
         db.session.rollback()
@@ -327,6 +347,7 @@ def _offer_page(
             general=general or [],
             failed=failed,
             asked=asked,
+            now=now(),
             contexts=advocacy.CONTEXT_LABELS,
             responses=RESPONSE_LABELS,
             outcomes=advocacy_cases.OUTCOME_LABELS,

@@ -91,3 +91,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(day_and_date, "day_and_date")
     app.add_template_filter(clock_time, "clock_time")
+    # `{% if statement.due_at is past %}`: a time a page calls "due" is "overdue" once it has gone by.
+    app.add_template_test(lambda moment: moment is not None and moment <= now(), "past")

@@ -12,7 +12,25 @@ from feedback.core.permissions import Capability
 from feedback.extensions import current_session, db
 from feedback.insight import filing as analysis
 from feedback.insight import themes
+from feedback.insight.models import Recode, ThemeSource
+from feedback.messages.models import CAME_IN
 from feedback.staff.views import audited, bp, refuse, requires, viewer
+
+# Who filed a message under a theme, after the theme's name.
+FILED_BY = {ThemeSource.AUTO: "by the analysis", ThemeSource.QUESTION: "by its question", ThemeSource.STAFF: "by staff"}
+# A member of staff's change to how a message is filed, after their name (`Recode.action`).
+CHANGED = {
+    "add-theme": "filed it under {theme}",
+    "remove-theme": "took it off {theme}",
+    "confirm-risk": "confirmed the risk flag",
+    "clear-risk": "cleared the risk flag",
+}
+
+
+def changed(change: Recode) -> str:
+    """A recode in words: "filed it under Money"."""
+    words = CHANGED.get(change.action, change.action.replace("-", " "))
+    return words.format(theme=change.theme.label if change.theme else "a theme")
 
 
 @bp.get("/messages")
@@ -30,7 +48,14 @@ def message(message_id: int) -> ResponseReturnValue:
     if item is None:
         refuse(404, "message", message_id)
     audited("view", "message", message_id)
-    return render_template("insight/message.html", item=item, all_themes=themes.live(current_session()))
+    return render_template(
+        "insight/message.html",
+        item=item,
+        all_themes=themes.live(current_session()),
+        came_in=CAME_IN,
+        filed_by=FILED_BY,
+        changed=changed,
+    )
 
 
 @bp.post("/messages/<int:message_id>/themes")
@@ -46,7 +71,7 @@ def recode(message_id: int) -> ResponseReturnValue:
         abort(400, description=str(exc))
     audited("recode", "message", message_id, added=sorted(added), removed=sorted(removed))
     db.session.commit()
-    flash(f"Saved: {len(added)} added, {len(removed)} removed. Re-analysis keeps your themes.")
+    flash(f"Saved the themes: {len(added)} added, {len(removed)} taken off. Analysing it again keeps your choice.")
     return redirect(url_for("staff.message", message_id=message_id))
 
 

@@ -151,12 +151,10 @@ def emerging(session: Session, *, since: datetime, at_least: int = 3, limit: int
     return [(phrase, seen) for phrase, seen in counts.most_common(limit) if seen >= at_least]
 
 
-def usage(session: Session) -> dict[int, int]:
-    """How many messages each theme files (removed ones left out)."""
-    return dict(
-        session.execute(
-            select(MessageTheme.theme_id, func.count())
-            .where(MessageTheme.source != "removed")
-            .group_by(MessageTheme.theme_id)
-        ).all()
-    )
+def usage(session: Session, *, since: datetime | None = None) -> dict[int, int]:
+    """How many messages each theme files (removed ones left out): all of them, or those received since a moment.
+    For the taxonomy's admins: these counts are not protected, so never show them to the board."""
+    query = select(MessageTheme.theme_id, func.count()).where(MessageTheme.source != "removed")
+    if since is not None:
+        query = query.where(MessageTheme.received_at >= since)
+    return dict(session.execute(query.group_by(MessageTheme.theme_id)).all())

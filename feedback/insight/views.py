@@ -259,6 +259,8 @@ def report() -> ResponseReturnValue:
         feelings=_feelings(top),
         trend=trend,
         actions=done,
+        status_words=actions.STATUS_WORDS,
+        done=actions.DONE,
         advocacy=_advocacy(session, filters),
         group=_group_name(known, filters),
     )

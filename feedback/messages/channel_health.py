@@ -33,6 +33,47 @@ TWILIO_ERRORS = {
     30008: "Unknown error from the carrier",
 }
 
+# The page's words for what it counts: how a message came in, what became of one sent, and the scheduler's jobs
+# (`feedback.ops.runner.JOBS`). A channel or a status added later is "Other" until it has words here, never its
+# code; a job added later is its name with spaces.
+CHANNEL_WORDS = {"sms": "Text", "web": "Web", "import": "Brought in from before the service"}
+OUTBOUND_WORDS = {
+    "queued": "Waiting to go",
+    "sending": "Sending",
+    "sent": "Sent",
+    "simulated": "Simulated (a pretend number)",
+    "skipped": "Not sent: they cannot be texted",
+    "failed": "Failed",
+    "unconfirmed": "Not confirmed: check",
+    "replied": "Sent as a reply",
+    "accepted": "Taken by Twilio",
+    "scheduled": "Scheduled by Twilio",
+    "delivered": "Delivered",
+    "undelivered": "Not delivered",
+    "read": "Read",
+    "canceled": "Cancelled",
+}
+JOB_WORDS = {
+    "run-schedules": "sending the surveys that were due",
+    "send-reminders": "sending reminders",
+    "expire-conversations": "closing surveys left unfinished",
+    "escalate-statements": "escalating statements not read in time",
+    "escalate-alerts": "escalating alerts not acknowledged in time",
+    "retention": "deleting what is past its keeping time",
+}
+
+
+def channel_words(channel: str) -> str:
+    return CHANNEL_WORDS.get(channel, "Other")
+
+
+def outbound_words(status: str) -> str:
+    return OUTBOUND_WORDS.get(status, "Other")
+
+
+def job_words(name: str) -> str:
+    return JOB_WORDS.get(name, name.replace("-", " "))
+
 
 @dataclass(frozen=True)
 class Failure:

@@ -35,6 +35,7 @@ from feedback.messages import outbox
 from feedback.messages.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of, wants_to_stop
 from feedback.messages.models import Channel, InboundMessage, InboundStatus
 from feedback.messages.wording import Wording
+from feedback.people import links
 from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.safeguarding.alerting import raise_alert
@@ -507,9 +508,10 @@ def _help(
     *,
     twilio_replied: bool,
 ) -> Outcome:
-    """HELP: who we are, how to stop and the help numbers; mid-survey, then the question they were on, as a text of
-    its own (the help already takes two), so they can carry on where they were."""
-    replies = [] if twilio_replied else [policy.wording.help]
+    """HELP: who we are, how to stop and the help numbers, and for a young person the service knows a new link to
+    their own page (`links.help_replies`: how an expired link is replaced); mid-survey, then the question they were
+    on, as a text of its own (the help already takes two), so they can carry on where they were."""
+    replies = links.help_replies(session, person, wording=policy.wording, now=now, twilio_replied=twilio_replied)
     conversation = conversations.active_conversation(session, person, now, policy.conversation_timeout)
     if conversation is not None:
         message.conversation_id = conversation.id

@@ -156,6 +156,12 @@ class QuietHours:
 NO_QUIET_HOURS = QuietHours(time(0, 0), time(0, 0))
 
 
+def goes_at(quiet: QuietHours, now: datetime, kind: str) -> datetime:
+    """When a text of `kind` queued at `now` may go: now, or (anything but a reply to the young person's own
+    message, `claim_next`) when the quiet hours `now` falls in end. What a page tells staff about a text it queued."""
+    return now if priority_of(kind) == REPLY_PRIORITY else quiet.ends_after(now)
+
+
 class Pacer:
     """Keeps every sender together to `rate` messages a second for one sending number: each send takes the next
     free slot from the `send_pace` row (locked while it is moved on) and waits for it. Real time, not the

@@ -28,6 +28,7 @@ from feedback.ops import lease, retention
 from feedback.people import privacy
 from feedback.safeguarding import delivery, escalation
 from feedback.safeguarding.notifications import NotifyPolicy
+from feedback.statements import operations as statements
 from feedback.surveys import conversations, reminders, schedules, sending
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
             attempts = inbound.note_failed_attempt(current_session(), message_id, moment)
             if attempts >= inbound.MAX_HANDLING_ATTEMPTS:
                 log.error("stored message %s failed %s times: it needs a person to look", message_id, attempts)
+    finished = _finish_stranded_answers(moment)
     report = outbox.flush(
         current_session(),
         sender,
@@ -110,7 +112,22 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
     )
     # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
     analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)
-    return told + len(stranded) - busy + report.handled + analysed
+    return told + len(stranded) - busy + finished + report.handled + analysed
+
+
+def _finish_stranded_answers(moment: datetime) -> int:
+    """Answers to a statement's reply whose page failed after storing them: screened and filed here, each on its
+    own, so one that cannot be finished holds up nothing else."""
+    policy = statements.AnswerPolicy.from_config(current_app.config)
+    found = statements.stranded_answers(current_session(), moment)
+    for message_id in found:
+        try:
+            statements.finish_answer(current_session(), message_id, now=moment, policy=policy)
+        except Exception:
+            log.exception("finishing the stored answer %s failed", message_id)
+            current_session().rollback()
+            inbound.note_failed_attempt(current_session(), message_id, moment)
+    return len(found)
 
 
 def deliver_notifications(texter: outbox.Sender, batch: int = 100) -> int:

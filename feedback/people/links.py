@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,7 +17,11 @@ from sqlalchemy.orm import Session
 from feedback.core.db_types import current_cipher
 from feedback.people.models import Person, PersonalLink
 
+if TYPE_CHECKING:
+    from feedback.messages.wording import Wording
+
 TOKEN_BYTES = 16  # 128 bits, 22 characters in a URL
+TOKEN_LENGTH = len(secrets.token_urlsafe(TOKEN_BYTES))  # every token is as long: what a text carrying one costs
 
 
 def _hash(token: str) -> str:
@@ -63,3 +68,25 @@ def page_url(base_url: str, token: str) -> str:
 
 def survey_url(base_url: str, slug: str, token: str) -> str:
     return f"{base_url}/s/{slug}/{token}"
+
+
+def known(person: Person) -> bool:
+    """Whether the service knows who this young person is: on the register, or given a named worker or a team.
+    Only they are texted a new link to their page when they ask (HELP): someone else's page would be looked after by
+    nobody who knows them, and a number passed on would open it."""
+    if person.erased_at is not None:
+        return False
+    return person.ref is not None or person.worker_id is not None or person.team_id is not None
+
+
+def help_replies(
+    session: Session, person: Person, *, wording: Wording, now: datetime, twilio_replied: bool
+) -> list[str]:
+    """What HELP gets back: who we are, how to stop and the help numbers, with a new link to their own page for a
+    young person the service `known`s, when it fits in HELP's two texts (`Wording.sends_page_links`: else no link is
+    made). With Twilio's Advanced Opt-Out (`twilio_replied`) Twilio has sent its own help: a known young person gets
+    the link in a text of its own, anyone else nothing more. This is how an expired link is replaced."""
+    if not wording.sends_page_links or wording.public_base_url is None or not known(person):
+        return [] if twilio_replied else [wording.help]
+    token = issue(session, person.id, now=now, valid_for=wording.page_link_valid_for)
+    return [wording.with_page_link(page_url(wording.public_base_url, token), alone=twilio_replied)]

@@ -359,7 +359,11 @@ def _check_holder(row: _Row, holder: Person | None) -> None:
     elif row.known is not None:
         # They texted in before, and the register already has this ref as another record: joining two
         # records (their messages, links, statements) is for a person to do, not an import.
-        row.fail("phone", "belongs to a separate record made when this number texted in; import cannot join two")
+        row.fail(
+            "phone",
+            "belongs to a separate record made when this number texted in, and two records are never joined: "
+            "leave the phone number out of this one",
+        )
     else:
         row.holder = holder
 

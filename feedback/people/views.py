@@ -1,7 +1,7 @@
 """The young people's register in the browser: staff list, add and edit one record at a time. Admins and
 advocacy workers see everyone, a manager their team's young people, a worker only those they are the named worker
 of (`permissions.register_records`); the champions role never sees a record. Thin: every field is checked by
-`feedback.people.register.save_one`, the same checks as `feedback people import`.
+`feedback.people.register.save_one`, the same checks as a row of the council's register file.
 
 A phone number is never shown in full, not even back in its own box after a mistake: only whether one is held
 and its last three digits."""
@@ -59,7 +59,7 @@ class PersonForm(FlaskForm):
     )
     remove_phone = BooleanField("Remove the phone number held")
     date_of_birth = StringField(
-        LABELS["date_of_birth"], description="Optional. Year-month-day, such as 2008-03-31.", render_kw={"type": "date"}
+        LABELS["date_of_birth"], description="Optional. Such as 31 March 2008.", render_kw={"type": "date"}
     )
     locality = SelectField(LABELS["locality"], validate_choice=False)
     care_setting = SelectField(
@@ -81,7 +81,7 @@ class PersonForm(FlaskForm):
     )
     eligible_until = StringField(
         LABELS["eligible_until"],
-        description="Optional. The day they stopped, or will stop, being eligible. Year-month-day.",
+        description="Optional. The day they stopped, or will stop, being eligible.",
         render_kw={"type": "date"},
     )
 

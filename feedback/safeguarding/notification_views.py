@@ -9,7 +9,6 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from feedback.core.clock import LOCAL_TIME
 from feedback.core.permissions import Capability
 from feedback.extensions import current_session
 from feedback.safeguarding.models import Notification
@@ -40,5 +39,4 @@ def notifications() -> ResponseReturnValue:
         more=total > page * PAGE_SIZE,
         total=total,
         masked=masked,
-        local=lambda when: when.astimezone(LOCAL_TIME),
     )

@@ -459,6 +459,66 @@ def statement_escalated(session: Session, statement: Statement, *, now: datetime
     )
 
 
+# Why a notification went, for the statements it is about (the notifications page words them).
+STATEMENT_ANSWER = "statement-answer"
+
+
+def statement_answered(
+    session: Session,
+    statement: Statement,
+    answer_id: int,
+    answered_at: datetime,
+    *,
+    now: datetime,
+    policy: NotifyPolicy,
+) -> int:
+    """Email the statement's worker (with none, or one who has left, the team's duty inbox) that the young person
+    answered their reply: as the escalation email does, a reference, who and when, and a link, never their words.
+    Queued once per answer."""
+    person = session.get(Person, statement.person_id)
+    assert person is not None  # noqa: S101 - a statement always has its person
+    whom = who(session, person, policy.duty_team_name)
+    link = f"{policy.base_url}/staff/statements/{statement.id}"
+
+    def compose(channel: str) -> tuple[str, str]:
+        body = "\n".join(
+            [
+                "A young person has answered your reply to their statement. It is waiting for you to read it.",
+                "",
+                *whom.lines(),
+                f"Answered: {_when(answered_at)}",
+                f"Open the statement: {link}",
+                "",
+                "Their words are not in this email: open it, signed in, to read and answer it.",
+            ]
+        )
+        return f"A young person answered your reply ({_short_reference(whom)})", body + "\n"
+
+    return _queue(
+        session,
+        _statement_readers(session, statement, whom),
+        key=f"statement:{statement.id}:answer:{answer_id}",
+        reason=STATEMENT_ANSWER,
+        compose=compose,
+        now=now,
+        statement_id=statement.id,
+    )
+
+
+def _statement_readers(session: Session, statement: Statement, whom: Who) -> list[Recipient]:
+    """Who reads a statement's answer: its worker while they are active, else its team's duty inbox (the team's
+    address, or its workers and managers), else every manager and admin, as for a concern: someone always reads it."""
+    worker = statement.worker if statement.worker is not None and statement.worker.active else None
+    if worker is not None:
+        return _staff(worker, "named worker", text=False)
+    team = session.get(Team, statement.team_id) if statement.team_id else whom.team
+    if team is not None and team.email:
+        return [Recipient(EMAIL, team.email, f"{team.name} duty inbox")]
+    members = _members(session, team, NAMED_WORKER_ROLES)
+    found = [r for member in members for r in _staff(member, f"{team.name if team else 'team'} duty", text=False)]
+    return found or _everyone_in_charge(session, text=False)
+
+
 STAFF_TEXT_REPLY = (
     "This number is for young people's messages, so your text has not been kept or read. To act on an alert, open it "
     "on the staff pages: {link}"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.accounts.models import StaffUser, Team
@@ -554,3 +554,56 @@ def _alerts(session: Session, condition: ColumnElement[bool], limit: int) -> lis
     ).all()
     done = steps(session, [alert.id for alert in found])
     return [Entry(at=alert.created_at, kind="alert", alert=alert, steps=done.get(alert.id, [])) for alert in found]
+
+
+# --- what waits, by whose young person it is about (the staff home page) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Open alerts about one group of young people: urgent ones (how many escalated, when the oldest was raised)
+    and concerns to read today."""
+
+    risk: int = 0
+    escalated: int = 0
+    oldest_risk: datetime | None = None
+    concerns: int = 0
+
+
+# Whose young person an alert is about, as the member of staff sees it: one they are the named worker of, one of
+# their team's, or anyone else's they see (every one for an admin; for workers and managers, a young person nobody
+# active would otherwise see).
+YOURS, TEAM, OTHERS = "yours", "team", "others"
+
+
+def waiting_by_whose(session: Session, viewer: Viewer) -> dict[str, Waiting]:
+    """The open alerts this member of staff sees (`permissions.alerts`, as the banner and the alerts page count
+    them), by whose young person they are about (`YOURS`, `TEAM`, `OTHERS`); a group with none is left out. Open
+    alerts are few, so they are grouped here rather than in SQL. Whose is read apart: `permissions.alerts` names the
+    young person in a subquery of its own, which a join to them here would swallow."""
+    rows = session.execute(
+        select(
+            SafeguardingAlert.tier,
+            SafeguardingAlert.escalated_at,
+            SafeguardingAlert.created_at,
+            SafeguardingAlert.person_id,
+        ).where(SafeguardingAlert.acknowledged_at.is_(None), permissions.alerts(viewer))
+    ).all()
+    in_team = permissions.team_of(viewer.duty_team_id) == viewer.team_id if viewer.team_id is not None else false()
+    whose_of = {
+        person_id: YOURS if named else TEAM if team else OTHERS
+        for person_id, named, team in session.execute(
+            select(Person.id, Person.worker_id == viewer.id, in_team).where(Person.id.in_({r.person_id for r in rows}))
+        )
+    }
+    found: dict[str, Waiting] = {}
+    for tier, escalated_at, created_at, person_id in rows:
+        whose = whose_of[person_id]
+        was = found.get(whose, Waiting())
+        if tier == AlertTier.RISK:
+            oldest = created_at if was.oldest_risk is None else min(was.oldest_risk, created_at)
+            was = Waiting(was.risk + 1, was.escalated + (escalated_at is not None), oldest, was.concerns)
+        else:
+            was = Waiting(was.risk, was.escalated, was.oldest_risk, was.concerns + 1)
+        found[whose] = was
+    return found

@@ -25,6 +25,7 @@ from feedback.extensions import current_session, db
 from feedback.messages.models import CAME_IN
 from feedback.people.operations import CARE_SETTING_LABELS
 from feedback.safeguarding import alerts as alert_service
+from feedback.safeguarding import notifications
 from feedback.safeguarding import queries as alert_queries
 from feedback.safeguarding.notifications import LadderError, parse_ladder
 from feedback.staff.forms import FORM_EXPIRED
@@ -55,6 +56,11 @@ DELIVERY_WORDS = {
     "failed": "failed",
     "skipped": "not sent: they cannot be texted",
     "unconfirmed": "not confirmed: check",
+    "accepted": "taken by the text service",
+    "scheduled": "waiting to go",
+    "replied": "sent",
+    "read": "read",
+    "canceled": "cancelled",
 }
 
 
@@ -62,17 +68,23 @@ class TextForm(FlaskForm):
     body = TextAreaField(
         "Your text to them",
         description=f"Up to {alert_service.MAX_TEXT_LENGTH} characters. It goes straight away, even in quiet hours.",
+        render_kw={"rows": 4},
     )
 
 
 class CallForm(FlaskForm):
-    note = TextAreaField("Note of the call", description="Who you called, what was said and what happens next.")
+    note = TextAreaField(
+        "Note of the call",
+        description="Who you called, what was said and what happens next.",
+        render_kw={"rows": 4},
+    )
 
 
 class AcknowledgeForm(FlaskForm):
     note = TextAreaField(
         "What you did or will do",
-        description="Required: an alert is closed with an action, never just dismissed.",
+        description="You must write this: an alert is closed with an action, never just dismissed.",
+        render_kw={"rows": 4},
     )
 
 
@@ -102,7 +114,7 @@ def _alert(alert_id: int) -> alert_queries.Listed:
 def alerts() -> ResponseReturnValue:
     found = alert_queries.open_alerts(current_session(), viewer(), today=_today())
     audited("view", "alert-list", None, shown=len(found))
-    return render_template("safeguarding/alerts.html", rows=found)
+    return render_template("safeguarding/alerts.html", rows=found, aim=_aim())
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -237,7 +249,22 @@ def alert_words() -> dict[str, Any]:
         "delivery_words": DELIVERY_WORDS,
         "escalated_to": escalated_to,
         "came_in": CAME_IN,
+        "told_why": told_why,
     }
+
+
+def told_why(reason: str) -> str:
+    """Why an email or a text went to staff, in words ("A new alert", "Escalation, step 2")."""
+    if reason == "new":
+        return "A new alert"
+    if reason == "statement-escalation":
+        return "A statement not read in time"
+    if reason == notifications.STATEMENT_ANSWER:
+        return "A young person answered a reply"
+    prefix, _, step = reason.partition("-")
+    if prefix == "escalation":
+        return f"Escalation, step {step}" if step.isdigit() else "Escalation"
+    return "Another reason"
 
 
 def escalated_to(step: int) -> str:

@@ -50,8 +50,16 @@ def error_sentence(label: str, message: str) -> str:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class SimulatedTextForm(FlaskForm):
@@ -83,30 +91,49 @@ class _MultiCheckboxField(SelectMultipleField):
 class QuestionForm(Form):
     """One question of the survey builder (a sub-form: the survey form carries the CSRF token)."""
 
-    position = IntegerField("Order", validators=[Optional(), NumberRange(min=1, max=99)])
+    position = IntegerField(
+        "Order",
+        validators=[Optional(), NumberRange(min=1, max=99, message="Order must be a number from 1 to 99.")],
+        description="Questions are asked lowest number first.",
+    )
     key = StringField(
-        "Short name",
+        "Short name (optional)",
         validators=[Optional(), Length(max=64)],
-        description="Letters, numbers and dashes, for exports: home, worker, change",
+        description="Names the answers in exports: lower-case letters, numbers and dashes, such as home or worker.",
     )
     type = SelectField(
-        "Type",
+        "Type of answer",
         choices=[
-            SelectChoice("text", "Free text"),
-            SelectChoice("rating", "Rating"),
-            SelectChoice("choice", "Choice"),
+            SelectChoice("text", "Their own words"),
+            SelectChoice("rating", "A rating"),
+            SelectChoice("choice", "One of some choices"),
             SelectChoice("yesno", "Yes or no"),
         ],
     )
-    text = TextAreaField("Question as texted", validators=[Length(max=1600)])
-    web_text = TextAreaField("Question on the web (if different)", validators=[Length(max=1600)])
-    choices = TextAreaField("Choices, one per line (choice questions)")
-    min = IntegerField("Lowest rating", validators=[Optional()])
-    max = IntegerField("Highest rating", validators=[Optional()])
-    labels = TextAreaField("Words for each rating point, lowest first, one per line (optional)")
-    optional = BooleanField("Optional (can be skipped)")
-    themes = _MultiCheckboxField("Themes")
-    remove = BooleanField("Remove this question")
+    text = TextAreaField(
+        "Question as texted",
+        validators=[Length(max=1600)],
+        description="Say how to answer, such as: Reply 1 (bad) to 5 (great).",
+    )
+    web_text = TextAreaField(
+        "Question on the web (optional)",
+        validators=[Length(max=1600)],
+        description="Leave empty to use the texted question.",
+    )
+    choices = TextAreaField("Choices", description="Only for one of some choices: one choice a line.")
+    min = IntegerField("Lowest rating", validators=[Optional()], description="Only for a rating: 0 or more.")
+    max = IntegerField("Highest rating", validators=[Optional()], description="Only for a rating: 10 at most.")
+    labels = TextAreaField(
+        "Words for each rating (optional)",
+        description="One a line, lowest first. Left empty, 1 to 5 reads Very bad, Bad, OK, Good, Great.",
+    )
+    optional = BooleanField("They may skip it")
+    themes = _MultiCheckboxField("Themes this question is about")
+    remove = BooleanField(
+        "Delete this question",
+        description="Deleted from the new version when you save (you are asked to confirm). Published versions "
+        "and the answers to them keep it.",
+    )
 
 
 class SurveyForm(FlaskForm):
@@ -115,11 +142,31 @@ class SurveyForm(FlaskForm):
         validators=[Optional(), Length(max=64)],
         description="Lower-case letters, numbers and dashes: it makes the link /s/NAME and never changes.",
     )
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    keyword = StringField("SMS keyword (optional)", validators=[Optional(), Length(max=20)])
-    intro = TextAreaField("Introduction", validators=[Length(max=1600)])
-    web_intro = TextAreaField("Introduction on the web (if different)", validators=[Length(max=1600)])
-    thanks = TextAreaField("Thank you message", validators=[Length(max=1600)])
+    title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=200)])
+    keyword = StringField(
+        "SMS keyword (optional)",
+        validators=[Optional(), Length(max=20)],
+        description="A word a young person texts to start it, such as CHECKIN: 2 to 20 letters or numbers.",
+    )
+    intro = TextAreaField(
+        "Introduction",
+        validators=[Length(max=1600)],
+        description="Sent before the first question. Say who it is from, and that STOP opts out.",
+    )
+    web_intro = TextAreaField(
+        "Introduction on the web (optional)",
+        validators=[Length(max=1600)],
+        description="Leave empty to use the introduction above.",
+    )
+    thanks = TextAreaField(
+        "Thank you message", validators=[Length(max=1600)], description="Texted after the last answer."
+    )
+    web_thanks = TextAreaField(
+        "Thank you message on the web (optional)",
+        validators=[Length(max=1600)],
+        description="Shown on the web after the last answer. Leave empty to show a general thank you. Do not "
+        "mention replying by text.",
+    )
     sms_invite = SelectField(
         "A text invitation",
         choices=[
@@ -133,5 +180,8 @@ class SurveyForm(FlaskForm):
 class CodeForm(FlaskForm):
     # Checked by the service, so that a wrong code and a missing one get the same answer.
     code = StringField(
-        "The 6-digit code your authenticator app shows", validators=[Length(max=16)], filters=[lambda v: v or ""]
+        "The 6-digit code your authenticator app shows",
+        validators=[Length(max=16)],
+        filters=[lambda v: v or ""],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )

@@ -27,6 +27,7 @@ ENTRIES = (
     Entry("staff.people_list", "Young people", "the register"),
     Entry("staff.advocacy_report", "Advocacy", "offers of advocacy against the target, and the log of offers"),
     Entry("staff.summary", "Summary", "themes young people raise, with small numbers hidden"),
+    Entry("staff.report", "Board pack", "the summary as a report to print for a Champions Board meeting"),
     Entry("staff.action_list", "You said, we did", "what was done about what young people said"),
     Entry("staff.surveys", "Surveys", "build, preview and publish"),
     Entry("staff.schedule_list", "Schedules", "surveys sent on their own, and quiet hours"),

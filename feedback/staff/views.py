@@ -15,12 +15,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from feedback.accounts import signin
+from feedback.accounts.models import Team
 from feedback.audit import operations as audit
 from feedback.core import permissions
 from feedback.core.clock import now
 from feedback.core.permissions import Capability, Viewer
 from feedback.extensions import current_session, db
 from feedback.safeguarding import queries as alert_queries
+from feedback.staff import home as home_page
 from feedback.staff import menu
 from feedback.statements import queries as statement_queries
 
@@ -112,7 +114,16 @@ def viewer() -> Viewer:
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("staff/home.html", waiting=statement_queries.waiting(current_session(), viewer()))
+    """Each member of staff's home: what waits on them (`feedback.staff.home`), the pages their role may open, their
+    account."""
+    session = current_session()
+    user = current_user._get_current_object()
+    team = session.get(Team, user.team_id) if user.team_id is not None else None
+    return render_template(
+        "staff/home.html",
+        todo=home_page.todo(session, viewer(), user, now(), current_app.config),
+        role=home_page.role_in_words(user, team.name if team else None),
+    )
 
 
 @bp.app_context_processor

@@ -1,4 +1,4 @@
-"""Statements from young people to their worker, and the replies."""
+"""Statements from young people to their worker, the worker's replies, and the young person's answers to them."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ from feedback.extensions import Model
 
 if TYPE_CHECKING:
     from feedback.accounts.models import StaffUser, Team
+    from feedback.messages.models import InboundMessage
     from feedback.people.models import Person
     from feedback.surveys.models import Conversation
 
 
 class StatementStatus(StrEnum):
-    """A statement to a worker: sent -> read -> replied; moved only by `feedback.statements.operations`."""
+    """A statement to a worker: sent -> read -> replied, and back to sent when the young person answers a reply
+    (it waits to be read again); moved only by `feedback.statements.operations`."""
 
     SENT = "sent"
     READ = "read"
@@ -33,7 +35,8 @@ class StatementStatus(StrEnum):
 
 class Statement(Model):
     """A young person's statement to their worker: the answers of a completed statement conversation, and where
-    it went. The young person sees it move sent -> read -> replied."""
+    it went. The young person sees it move sent -> read -> replied, and back to sent when they answer a reply; the
+    replies and their answers make it a thread."""
 
     __tablename__ = "statement"
     __table_args__ = (
@@ -60,6 +63,9 @@ class Statement(Model):
     replies: Mapped[list[StatementReply]] = relationship(
         back_populates="statement", order_by="StatementReply.created_at"
     )
+    answers: Mapped[list[StatementAnswer]] = relationship(
+        back_populates="statement", order_by="StatementAnswer.created_at"
+    )
 
 
 class StatementReply(Model):
@@ -76,3 +82,19 @@ class StatementReply(Model):
 
     statement: Mapped[Statement] = relationship(back_populates="replies")
     author: Mapped[StaffUser] = relationship()
+
+
+class StatementAnswer(Model):
+    """The young person's answer to a reply: their words are an inbound message on the web channel (stored first and
+    screened like everything a young person sends, `operations.answer_reply`); this row puts it in the statement's
+    thread. One row per message, so a page submitted twice is one answer."""
+
+    __tablename__ = "statement_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id"), index=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    statement: Mapped[Statement] = relationship(back_populates="answers")
+    message: Mapped[InboundMessage] = relationship()

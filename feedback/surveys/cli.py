@@ -159,7 +159,7 @@ def schedules_list() -> None:
     if not found:
         click.echo("No schedules.")
     for schedule in found:
-        rule = f"every {schedule.cron!r}" if schedule.cron else "once"
+        rule = f"{schedules.in_words(schedule.cron) or 'on a rule'} ({schedule.cron})" if schedule.cron else "once"
         nxt = _local(schedule.next_run_at) if schedule.next_run_at else "never"
         last = (
             f"; last run {_local(schedule.last_run_at)} queued {schedule.last_queued}" if schedule.last_run_at else ""

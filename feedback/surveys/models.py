@@ -96,6 +96,8 @@ class SurveyVersion(Model):
     # The intro on the web's first page, when the texted one ("reply STOP to opt out") does not fit a screen.
     web_intro: Mapped[str | None] = mapped_column(Text)
     thanks: Mapped[str] = mapped_column(Text, default="")
+    # The thanks on the web's last page, when the texted one does not fit it; empty: a general thank you.
+    web_thanks: Mapped[str] = mapped_column(Text, default="", server_default="")
     # questions: the invitation texts the first question; link: it texts a personal link to do it online.
     sms_invite: Mapped[str] = mapped_column(String(16), default="questions", server_default="questions")
     # The file as imported, for export only: deferred, so running a survey never reads or parses it.

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from feedback.analysis.readability import MAX_READING_AGE, reading
@@ -25,7 +25,17 @@ from feedback.core.errors import Invalid, NotFound
 from feedback.core.segments import count_segments
 from feedback.insight.models import Theme
 from feedback.messages.keywords import RESERVED_KEYWORDS
-from feedback.surveys.models import Question, Survey, SurveyPurpose, SurveyVersion, VersionStatus
+from feedback.surveys.models import (
+    Answer,
+    AnswerStatus,
+    Conversation,
+    ConversationStatus,
+    Question,
+    Survey,
+    SurveyPurpose,
+    SurveyVersion,
+    VersionStatus,
+)
 
 DRAFT = VersionStatus.DRAFT
 PUBLISHED = VersionStatus.PUBLISHED
@@ -66,7 +76,7 @@ class QuestionDefinition(BaseModel):
             self.min = 1 if self.min is None else self.min
             self.max = 5 if self.max is None else self.max
             if not 0 <= self.min < self.max <= 10:
-                raise ValueError("a rating needs 0 <= min < max <= 10")
+                raise ValueError("a rating's lowest (min) must be 0 or more and below its highest (max), at most 10")
             points = self.max - self.min + 1
             if self.labels is not None and (
                 len(self.labels) != points or any(not label.strip() for label in self.labels)
@@ -96,6 +106,9 @@ class SurveyDefinition(BaseModel):
     web_intro: str | None = Field(default=None, max_length=1600)
     questions: list[QuestionDefinition] = Field(min_length=1, max_length=50)
     thanks: str = Field(default="", max_length=1600)
+    # The thanks on the web's last page, if the texted one does not fit it (it may say "reply HELP"); empty: a
+    # general thank you.
+    web_thanks: str = Field(default="", max_length=1600)
     status: Literal["draft", "published"] = "published"
     purpose: Literal["survey", "statement"] = "survey"
     # questions: the SMS invitation texts the first question; link: it texts a personal link to do it online.
@@ -188,9 +201,11 @@ def length_warnings(definition: SurveyDefinition) -> list[str]:
         if count.non_gsm_characters:
             shown = " ".join(repr(ch) for ch in count.non_gsm_characters[:5])
             warnings.append(f"{where}: leaves GSM-7 because of {shown}, so each segment holds 70 not 160")
-    for where, text in messages + [
-        (f"questions[{i}].web_text", q.web_text or "") for i, q in enumerate(definition.questions)
-    ]:
+    for where, text in (
+        messages
+        + [("web_thanks", definition.web_thanks)]
+        + [(f"questions[{i}].web_text", q.web_text or "") for i, q in enumerate(definition.questions)]
+    ):
         level = reading(text)
         if level.words >= 8 and level.age > MAX_READING_AGE:
             warnings.append(
@@ -245,6 +260,7 @@ def import_survey(session: Session, definition: SurveyDefinition) -> ImportResul
         intro=definition.intro,
         web_intro=definition.web_intro,
         thanks=definition.thanks,
+        web_thanks=definition.web_thanks,
         sms_invite=definition.sms_invite,
         definition=definition.model_dump(mode="json", exclude_none=True),
         questions=[
@@ -364,6 +380,7 @@ class SurveySummary:
     keyword: str | None
     purpose: str = SURVEY
     closed: bool = False
+    draft_waiting: bool = False  # its newest version is a draft, not yet published
 
 
 def list_surveys(session: Session) -> Sequence[SurveySummary]:
@@ -381,6 +398,7 @@ def list_surveys(session: Session) -> Sequence[SurveySummary]:
                 keyword=shown.keyword,
                 purpose=survey.purpose,
                 closed=survey.closed_at is not None,
+                draft_waiting=survey.versions[-1].status == DRAFT,
             )
         )
     return summaries
@@ -443,3 +461,50 @@ def close(session: Session, slug: str, now: datetime) -> Survey:
 def export_definition(version: SurveyVersion) -> dict[str, Any]:
     """The definition as imported (extra keys included), ready to import again."""
     return dict(version.definition)
+
+
+# --- surveys running, and how many answer (the staff home page) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Uptake:
+    """A survey running now and how it is answered: the times it reached a young person (an invitation that went,
+    or a survey they began by keyword or link), and how many of those they answered at least one question of."""
+
+    slug: str
+    title: str
+    asked: int
+    answered: int
+
+    @property
+    def share(self) -> float:
+        return self.answered / self.asked if self.asked else 0.0
+
+
+def running(session: Session) -> list[Uptake]:
+    """Each survey running now (its newest published version open on every channel; not a statement flow) that has
+    reached at least one young person, by title. Counted over every version: the survey as young people know it."""
+    current = _current_numbers()
+    # An invitation still waiting to go, or one that never went, has not reached anyone.
+    unsent = (ConversationStatus.INVITED, ConversationStatus.CANCELLED)
+    reached = and_(Conversation.survey_id == Survey.id, Conversation.status.not_in(unsent))
+    gave_an_answer = (
+        select(Answer.id)
+        .where(Answer.conversation_id == Conversation.id, Answer.status == AnswerStatus.ANSWERED)
+        .exists()
+    )
+    rows = session.execute(
+        select(
+            Survey.slug,
+            SurveyVersion.title,
+            func.count(Conversation.id),
+            func.count(Conversation.id).filter(gave_an_answer),
+        )
+        .join(SurveyVersion, SurveyVersion.survey_id == Survey.id)
+        .join(current, (current.c.survey_id == Survey.id) & (current.c.number == SurveyVersion.number))
+        .join(Conversation, reached)
+        .where(Survey.purpose == SurveyPurpose.SURVEY)
+        .group_by(Survey.slug, SurveyVersion.title)
+        .order_by(SurveyVersion.title, Survey.slug)
+    ).all()
+    return [Uptake(slug, title, int(asked), int(answered)) for slug, title, asked, answered in rows]

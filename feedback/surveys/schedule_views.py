@@ -19,8 +19,9 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from feedback.core.clock import LOCAL_TIME, now
+from feedback.core.clock import LOCAL_TIME, local_date, now
 from feedback.core.permissions import Capability
+from feedback.core.plain_dates import clock_time, when
 from feedback.extensions import current_session, db
 from feedback.people.operations import AGE_BANDS, CARE_SETTING_LABELS
 from feedback.staff.forms import FORM_EXPIRED as EXPIRED
@@ -68,14 +69,13 @@ class ScheduleForm(FlaskForm):
     # Choices are checked by the service, which says what was wrong; the form only carries them.
     survey = SelectField("Survey", validate_choice=False)
     how_often = SelectField("How often", choices=_choices(RULES), validate_choice=False)
-    on_date = StringField("Date (for once)", render_kw={"type": "date"}, description="UK date, year-month-day.")
-    at_time = StringField(
-        "Time", render_kw={"type": "time"}, description="UK time, 24-hour clock, such as 17:00.", default="17:00"
-    )
+    on_date = StringField("Date (only for once)", render_kw={"type": "date"}, description="The day it goes.")
+    at_time = StringField("Time", render_kw={"type": "time"}, description="UK time.", default="17:00")
     cron = StringField(
         "Custom rule",
-        description="Only for a custom rule: cron's five fields, minute hour day month weekday, in UK time, "
-        "such as 0 17 1-7 * mon for the first Monday of each month at 17:00.",
+        description="Only for a custom rule: five parts, minute hour day month weekday, in UK time. "
+        "0 17 1-7 * mon is the first Monday of each month at 5:00pm: the day and the weekday must both match. "
+        "Each schedule above says its rule in words.",
     )
     group = SelectField("Who it goes to", choices=_choices(GROUPS), validate_choice=False)
     localities = CheckboxesField("Localities", validate_choice=False)
@@ -89,11 +89,12 @@ class StopForm(FlaskForm):
 
 
 def _sendable(listed: Sequence[surveys.SurveySummary]) -> list[SelectChoice]:
-    """Published, open surveys (not statements: young people send those from their own page)."""
+    """Published, open surveys (not statements: young people send those from their own page), by title; the web
+    address name tells apart two with the same title."""
+    sendable = [s for s in listed if s.purpose == surveys.SURVEY and s.current is not None]
+    titles = [s.title for s in sendable]
     return [
-        SelectChoice(s.slug, f"{s.title} ({s.slug})")
-        for s in listed
-        if s.purpose == surveys.SURVEY and s.current is not None
+        SelectChoice(s.slug, s.title if titles.count(s.title) == 1 else f"{s.title} (/s/{s.slug})") for s in sendable
     ]
 
 
@@ -104,8 +105,9 @@ def _form(listed: Sequence[surveys.SurveySummary]) -> ScheduleForm:
     return form
 
 
-def _local(moment: datetime | None) -> str:
-    return moment.astimezone(LOCAL_TIME).strftime("%a %-d %b %Y %H:%M") if moment else ""
+def _quiet_hours(at: time) -> str:
+    """A quiet hours setting as the pages say a time: "9:00pm"."""
+    return clock_time(datetime.combine(local_date(now()), at, tzinfo=LOCAL_TIME))
 
 
 def _page(form: ScheduleForm, listed: Sequence[surveys.SurveySummary], general: list[str], status: int = 200) -> Any:
@@ -117,9 +119,9 @@ def _page(form: ScheduleForm, listed: Sequence[surveys.SurveySummary], general: 
             schedules=schedules.listed(current_session()),
             titles={s.slug: s.title for s in listed},
             group_of=schedules.group_of,
-            local=_local,
-            quiet_start=current_app.config["QUIET_HOURS_START"],
-            quiet_end=current_app.config["QUIET_HOURS_END"],
+            in_words=schedules.in_words,
+            quiet_start=_quiet_hours(current_app.config["QUIET_HOURS_START"]),
+            quiet_end=_quiet_hours(current_app.config["QUIET_HOURS_END"]),
         ),
         status,
     )
@@ -155,9 +157,10 @@ def schedule_add() -> ResponseReturnValue:
         return _page(form, listed, [error_sentence("", str(exc))], 400)
     title = {s.slug: s.title for s in listed}.get(slug, slug)
     who = group.describe()
-    next_at = _local(schedule.next_run_at)
+    rule = (schedules.in_words(cron) or f"on the custom rule {cron}") if cron else "once"
+    next_at = when(schedule.next_run_at, today=local_date(moment))
     db.session.commit()
-    flash(f"Scheduled {title} for {who[0].lower()}{who[1:]}, next at {next_at} UK time.")
+    flash(f"Scheduled {title} for {who[0].lower()}{who[1:]}, {rule}. Next run: {next_at}, UK time.")
     return redirect(url_for("staff.schedule_list"))
 
 
@@ -167,9 +170,13 @@ def schedule_remove(schedule_id: int) -> ResponseReturnValue:
     if not StopForm().validate():
         abort(400, description=EXPIRED)
     schedule = schedules.remove(current_session(), schedule_id)
-    slug = schedule.survey.slug
+    title = schedule.survey.versions[-1].title
+    who = schedules.group_of(schedule).describe()
     db.session.commit()
-    flash(f"Stopped schedule {schedule_id} ({slug}): it will not run again.")
+    flash(
+        f"Stopped sending {title} to {who[0].lower()}{who[1:]}: it will not run again. "
+        "Texts it has already queued still go."
+    )
     return redirect(url_for("staff.schedule_list"))
 
 

@@ -31,6 +31,7 @@ from feedback.people.register import age_band_bounds
 from feedback.surveys import operations as surveys
 from feedback.surveys import sending
 from feedback.surveys.models import Schedule, Survey
+from feedback.surveys.schedule_words import rule_in_words
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,15 @@ def trigger(rule: str) -> CronTrigger:
         return CronTrigger.from_crontab(" ".join(fields), timezone=LOCAL_TIME)
     except ValueError as exc:
         raise ScheduleError(f"the rule {rule!r} is not a cron rule: {exc}") from None
+
+
+def in_words(rule: str, *, capital: bool = False) -> str | None:
+    """The rule as the scheduler reads it, in words ("the first Monday of each month at 5:00pm"); None when it
+    cannot be said exactly (show the rule itself then)."""
+    try:
+        return rule_in_words(trigger(rule), capital=capital)
+    except ScheduleError:
+        return None
 
 
 def next_fire(rule: str, after: datetime) -> datetime | None:

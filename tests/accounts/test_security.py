@@ -339,7 +339,7 @@ def test_turning_the_second_factor_on_needs_a_code_from_the_app(app: Any, client
     # Stored encrypted: the raw column never holds the secret.
     raw = db.session.execute(text("SELECT totp_secret FROM staff_user")).scalar_one()
     assert secret.group(1) not in raw
-    assert "is <strong>on</strong>" in client.get("/staff/account/two-factor").get_data(as_text=True)
+    assert 'is <strong class="tag done">On</strong>' in client.get("/staff/account/two-factor").get_data(as_text=True)
 
 
 def test_with_a_second_factor_sign_in_asks_for_the_code(app: Any, client: Any, clock: Clock) -> None:

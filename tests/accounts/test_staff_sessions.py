@@ -352,7 +352,7 @@ def test_a_new_role_from_the_admin_page_ends_the_session(app: Any) -> None:
     worker_id = account(WORKER).id
     response = admin.post(f"/staff/users/{worker_id}/role", data={f"u{worker_id}-role": "manager"})
     assert response.status_code == 302
-    assert "now has the role manager" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "now has the role “Manager”" in admin.get(response.headers["Location"]).get_data(as_text=True)
     assert account(WORKER).role == "manager"
     assert not is_signed_in(worker)
     assert is_signed_in(admin)
@@ -436,7 +436,7 @@ def test_an_admin_deactivates_a_worker_who_has_left(app: Any) -> None:
     response = admin.post(f"/staff/users/{worker_id}/deactivate")
     assert response.status_code == 302
     said = admin.get(response.headers["Location"]).get_data(as_text=True)
-    assert "is deactivated" in said and "1 young person name them as their worker" in said
+    assert "is switched off" in said and "1 young person name them as their worker" in said
 
     assert not account(WORKER).active
     assert not is_signed_in(worker)  # their open session ended
@@ -500,10 +500,12 @@ def test_the_accounts_page_lists_every_account(app: Any, clock: Clock) -> None:
     db.session.commit()
     admin = signed_in(app, "admin", ADMIN)
     page = admin.get("/staff/users").get_data(as_text=True)
-    assert "Sam" in page and WORKER in page and "Role: worker, team Hamilton" in page
-    assert "Two-factor sign-in: off" in page and "Last signed in: never" in page
-    assert f"Last signed in: {clock.current.strftime('%d %b %Y %H:%M')} UTC" in page  # the admin's own
+    assert "Sam" in page and WORKER in page
+    assert "<dt>Role</dt><dd>Worker</dd>" in page and "<dt>Team</dt><dd>Hamilton</dd>" in page
+    assert "<dt>Two-factor sign-in</dt><dd>Off</dd>" in page and "<dt>Last signed in</dt><dd>Never</dd>" in page
+    assert "<dt>Last signed in</dt><dd>Today at 2:00pm</dd>" in page  # the admin's own, UK time
     assert "Named worker of 0 young people" in page
+    assert '<strong class="tag done">Active</strong>' in page
     assert admin.get("/staff/users/999/role").status_code == 405
     assert admin.post("/staff/users/999/deactivate").status_code == 404
     worker = signed_in(app, "worker", WORKER)

@@ -87,6 +87,11 @@ def test_staff_record_an_action_edit_it_and_see_it_listed(app: Any, role: str, c
     listed = page_text(client.get("/staff/actions"))
     assert "We got free bus passes for college." in listed and "Housing team" in listed
     assert f"/staff/actions/{action.id}" in listed
+    assert '<strong class="tag waiting">In progress</strong> <span class="status-date">since 2 November 2026' in listed
+    assert "in-progress" not in listed.replace('value="in-progress"', "")  # the status is words, never its code
+    assert "Now on the public page: In progress since 2 November 2026." in page_text(
+        client.get(f"/staff/actions/{action.id}")
+    )
 
 
 def test_the_edit_page_shows_the_form_filled_in_and_the_text_young_people_would_get(app: Any) -> None:
@@ -101,12 +106,12 @@ def test_the_edit_page_shows_the_form_filled_in_and_the_text_young_people_would_
 BAD_INPUT = [
     ({"theme": "no-such-theme"}, "Choose a theme from the list."),
     ({"theme": ""}, "Choose a theme from the list."),
-    ({"status": "finished"}, "Choose planned, happening now or done."),
+    ({"status": "finished"}, "Choose planned, in progress or done."),
     ({"action_date": "02/11/2026"}, "year-month-day"),
     ({"action_date": "2026-02-30"}, "year-month-day"),
     ({"action_date": ""}, "year-month-day"),
-    ({"action_date": "2027-11-24"}, "more than a year away"),
-    ({"action_date": "1926-11-02"}, "too long ago"),
+    ({"action_date": "2027-11-24"}, "more than a year away: it can be up to 23 November 2027."),
+    ({"action_date": "1926-11-02"}, "too long ago: it can go back to 23 November 2016."),
     ({"you_said": "   "}, "Write what young people said."),
     ({"we_did": ""}, "Write what was done."),
     ({"by_whom": ""}, "Write who is doing it."),
@@ -245,8 +250,9 @@ def test_young_people_read_actions_without_signing_in_grouped_by_theme_newest_fi
     assert text.index("Bus fares cost too much.") < text.index("Buses are late.")  # newest first in a theme
     assert "You told us:" in text and "We did this:" in text and "We will do this:" in text
     assert "We are doing this:" in text
-    assert "Planned, 1 October 2026" in text and "Done, 2 November 2026" in text
-    assert "Happening now, 1 September 2026" in text
+    # A status reads with its date (`action_status`): never "Happening now, 1 September 2026".
+    assert "Planned for 1 October 2026" in text and "Done on 2 November 2026" in text
+    assert "In progress since 1 September 2026" in text
     assert "Who: Throughcare team" in text
     assert "recorder@example.org" not in page  # who typed it in is never shown
     assert "<h1>You said, we did</h1>" in page and page.count("<h2") == 2 and "<ul" in page
@@ -318,7 +324,25 @@ def test_texting_reaches_each_opted_in_young_person_who_raised_the_theme_once(ap
     again = client.post(f"/staff/actions/{action.id}/text", follow_redirects=True)
     assert "Nobody new to text" in page_text(again)
     assert len(texts_about_actions()) == 2 and count("action_notice") == 2
-    assert "Nobody is waiting to be told" in page_text(client.get(f"/staff/actions/{action.id}"))
+    assert "can be texted has had it (2 young people)." in page_text(client.get(f"/staff/actions/{action.id}"))
+
+
+def test_texts_queued_in_quiet_hours_say_when_they_will_go(app: Any, raised: dict[str, int], clock: Any) -> None:
+    action = recorded()
+    client = signed_in(app, "manager")
+    clock.advance(hours=8)  # 22:00 on a Monday: quiet hours until 08:00
+    pressed = page_text(client.post(f"/staff/actions/{action.id}/text", follow_redirects=True))
+    assert (
+        "Queued 2 texts to young people who raised Getting around. They will go tomorrow at 8:00am, after quiet hours."
+        in pressed
+    )
+
+
+def test_a_status_reads_with_its_date() -> None:
+    day = date(2027, 1, 15)
+    assert actions.status_on("planned", day) == "Planned for 15 January 2027"
+    assert actions.status_on("in-progress", day) == "In progress since 15 January 2027"
+    assert actions.status_on("done", day) == "Done on 15 January 2027"
 
 
 def test_someone_who_raises_the_theme_later_is_told_and_nobody_else_again(

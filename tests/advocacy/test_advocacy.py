@@ -134,7 +134,7 @@ SL-001,2026-04-06,IRO,other,accepted
         "row 4, offered_on: is not a date written YYYY-MM-DD",
         "row 5, offered_on: is not a real date",
         "row 6, offered_on: is before the young person was born",
-        "row 7, offered_on: is after the young person stopped being eligible (2026-06-30)",
+        "row 7, offered_on: is after the young person stopped being eligible (30 June 2026)",
         "row 9, offered_by: is missing",  # row 8 was blank, and is still counted
         "row 10, context: is not one of: looked-after-review, childrens-hearing",
         "row 11, response: is not one of: accepted, declined, thinking",
@@ -345,8 +345,8 @@ def test_the_list_of_who_has_had_no_offer(app: Any, runner: Any, tmp_path: Path)
     [
         (("--since", "2026-13-01"), "since must be a date written YYYY-MM-DD, not '2026-13-01'"),
         (("--until", "yesterday"), "until must be a date written YYYY-MM-DD"),
-        (("--since", "2026-06-01", "--until", "2026-05-01"), "The period starts (2026-06-01) after it ends"),
-        (("--until", "2027-01-01"), "The period cannot end in the future (2027-01-01)"),
+        (("--since", "2026-06-01", "--until", "2026-05-01"), "The period starts (1 June 2026) after it ends"),
+        (("--until", "2027-01-01"), "The period cannot end in the future (1 January 2027)"),
     ],
 )
 def test_a_bad_period_is_a_usage_error(app: Any, runner: Any, args: tuple[str, ...], expected: str) -> None:
@@ -500,4 +500,4 @@ def test_other_roles_are_refused_the_advocacy_page(app: Any, role: str) -> None:
 def test_a_bad_period_on_the_page_is_a_400_with_the_reason(app: Any) -> None:
     response = signed_in(app, "advocacy").get("/staff/advocacy?since=31/12/2025")
     assert response.status_code == 400
-    assert "since must be a date written YYYY-MM-DD" in response.get_data(as_text=True)
+    assert "From must be a date written YYYY-MM-DD" in response.get_data(as_text=True)

@@ -89,7 +89,8 @@ def test_an_advocacy_worker_logs_an_offer_in_the_browser(app: Any, register: Non
     assert offer.follow_up_on == date(2026, 12, 1) and offer.notes == "Wants to think"
     assert offer.recorded_by_id is not None
     page = text(client.get(f"/staff/advocacy/offers/{offer_id}"))
-    assert "Offer to SL-002 on 2026-11-02" in page and "Wants to think" in page
+    assert "Offer to SL-002 on 2 November 2026" in page and "Wants to think" in page
+    assert "Follow up on</dt><dd>Tuesday 1 December 2026" in page
     listed = text(client.get("/staff/advocacy/offers"))
     assert "SL-002" in listed and "Thinking about it" in listed
     report = json.loads(runner.invoke(args=["report", "advocacy", "--format", "json"]).stdout)
@@ -193,7 +194,7 @@ def test_someone_thinking_about_it_accepts_then_sessions_are_recorded(app: Any, 
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"session-held_on": "2026-11-01"}, "Date of the session is before the offer (2026-11-02)"),
+        ({"session-held_on": "2026-11-01"}, "Date of the session is before the offer (2 November 2026)"),
         ({"session-held_on": "2026-11-24"}, "Date of the session is in the future"),
         ({"session-held_on": "yesterday"}, "Date of the session is not a date written YYYY-MM-DD"),
         ({"session-held_on": ""}, "Date of the session is missing"),
@@ -210,7 +211,7 @@ def test_a_bad_session_is_refused(app: Any, register: None, data: dict[str, str]
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"close-outcome": "achieved", "close-closed_on": "2026-11-09"}, "before the last session (2026-11-10)"),
+        ({"close-outcome": "achieved", "close-closed_on": "2026-11-09"}, "before the last session (10 November 2026)"),
         ({"close-outcome": "achieved", "close-closed_on": "2026-11-24"}, "Date advocacy closed is in the future"),
         ({"close-outcome": "", "close-closed_on": "2026-11-20"}, "Outcome is not one of the outcomes listed"),
         ({"close-outcome": "achieved", "close-closed_on": ""}, "Date advocacy closed is missing"),
@@ -249,7 +250,7 @@ def test_closing_texts_the_question_and_the_answer_comes_back_into_the_report(
     offer_id = logged(client)
     closed = close(client, offer_id)
     assert closed.status_code == 200
-    assert "has been sent a text asking" in text(closed)
+    assert 'SL-001 is queued to be texted now, asking "Did you feel your voice was heard?".' in text(closed)
     assert not LINK.search(text(closed))
     (offer,) = offers()
     assert offer.outcome == "views-heard" and offer.closed_on == date(2026, 11, 20)
@@ -272,11 +273,38 @@ def test_closing_texts_the_question_and_the_answer_comes_back_into_the_report(
 
     # Closed: no second close, no second question.
     again = close(client, offer_id, "2026-11-21")
-    assert again.status_code == 400 and "Advocacy closed on 2026-11-20: nothing more" in text(again)
+    assert again.status_code == 400 and "Advocacy closed on 20 November 2026: nothing more" in text(again)
     asked = select(OutboundMessage).where(OutboundMessage.kind == sending.INVITATION)
     assert len(db.session.scalars(asked).all()) == 1
     logged_lines = "\n".join(record.getMessage() for record in caplog.records)
     assert "She really listened" not in logged_lines and "7700900123" not in logged_lines
+
+
+def test_closing_in_quiet_hours_says_when_the_question_will_be_texted(app: Any, register: None, clock: Clock) -> None:
+    client = signed_in(app, "advocacy")
+    offer_id = logged(client)
+    clock.advance(hours=8)  # 22:00: texts wait for quiet hours to end at 08:00
+    page = text(close(client, offer_id))
+    assert "SL-001 will be texted tomorrow at 8:00am, after quiet hours" in page
+    assert "is queued to be texted now" not in page and "has been sent" not in page
+    (message,) = db.session.scalars(select(OutboundMessage)).all()
+    assert message.status == "queued"  # in the outbox, not sent: it goes when quiet hours end
+
+
+def test_closing_for_someone_who_opted_out_says_so_and_gives_a_link(
+    app: Any, register: None, twilio: TwilioWebhook
+) -> None:
+    twilio.replies("STOP", sender="+447700900123")  # SL-001
+    client = signed_in(app, "advocacy")
+    page = text(close(client, logged(client)))
+    assert "SL-001 cannot be texted: they have opted out of texts." in page and LINK.search(page)
+
+
+def test_a_ref_not_on_the_register_says_what_to_do_in_the_browser(app: Any, register: None) -> None:
+    response = signed_in(app, "advocacy").post("/staff/advocacy/offers/new", data=offer_form(ref="SL-999"))
+    page = text(response)
+    assert "check it, or add them on the Young people page first" in page
+    assert "feedback people import" not in page  # a command is no help in a browser
 
 
 @pytest.mark.parametrize("ref", ["SL-002", "SL-003"])
@@ -284,7 +312,9 @@ def test_someone_who_cannot_be_texted_gets_a_link_shown_once(app: Any, register:
     client = signed_in(app, "advocacy")
     offer_id = logged(client, ref=ref)
     closed = close(client, offer_id)
-    assert "cannot be texted" in text(closed)
+    why = {"SL-002": "the register has no mobile number for them", "SL-003": "the register says they do not agree"}
+    assert f"{ref} cannot be texted: {why[ref]}" in text(closed)
+    assert "works until 23 December at 2:00pm" in text(closed)  # 30 days, though other links last longer
     found = LINK.search(text(closed))
     assert found is not None
     assert count("outbound_message") == 0  # no text to someone without a number or without consent
@@ -319,7 +349,9 @@ def test_closing_without_the_survey_closes_and_says_why_nobody_was_asked(app: An
     client = signed_in(app, "advocacy")
     offer_id = logged(client)
     closed = close(client, offer_id)
-    assert closed.status_code == 200 and "feedback defaults" in text(closed)
+    page = text(closed)
+    assert closed.status_code == 200 and "the survey that asks it is not published" in page
+    assert "An admin can publish it on the Surveys page" in page and "feedback defaults" not in page
     assert offers()[0].closed_on == date(2026, 11, 20) and offers()[0].voice_conversation_id is None
 
 

@@ -513,7 +513,7 @@ def test_anyone_can_read_what_was_done_without_signing_in(live: LiveApp, page: P
     buses = page.get_by_role("region", name="Getting around")
     expect(buses).to_contain_text("You told us: The bus to college is late a lot.")
     expect(buses).to_contain_text("We did this: We got free bus passes for college.")
-    expect(buses.locator(".status")).to_have_text(re.compile(r"^Done, \d{1,2} \w+ \d{4}$"))
+    expect(buses.locator(".status")).to_have_text(re.compile(r"^Done on \d{1,2} \w+ \d{4}$"))
     money = page.get_by_role("region", name="Money")
     expect(money).to_contain_text("We will do this: We will make a money guide.")
     expect(money.locator(".status")).to_have_text(re.compile(r"^Planned, "))

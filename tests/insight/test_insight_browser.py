@@ -36,6 +36,7 @@ from tests.browser import (
     axe_source,
     describe_violations,
     serve,
+    too_wide,
 )
 from tests.insight.words import TROUBLES
 
@@ -215,8 +216,7 @@ def expect_accessible_charts(page: Page, *, at_least: int) -> None:
 
 
 def expect_no_sideways_scroll(page: Page) -> None:
-    wide = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window: {page.url}"
+    assert (why := too_wide(page)) is None, why
 
 
 def expect_clean(page: Page) -> None:

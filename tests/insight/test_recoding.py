@@ -3,6 +3,7 @@ and when, never undone by re-analysis; and phrases staff keep filing the same wa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ from feedback.analysis.safeguarding import LEARNED
 from feedback.core.clock import now
 from feedback.extensions import db
 from feedback.insight import filing as analysis
-from feedback.insight.models import Recode
+from feedback.insight import themes
+from feedback.insight.daily import FEELINGS
+from feedback.insight.models import MessageAnalysis, Recode
 from feedback.messages.models import InboundMessage
 from feedback.people import operations as people
 from tests.conftest import YOUNG_PERSON, TwilioWebhook
@@ -52,6 +55,39 @@ def test_staff_see_why_and_recode_and_reanalysis_keeps_it(app: Any, twilio: Twil
     db.session.commit()  # the command runs in its own session: end this one's read first
     assert runner.invoke(args=["analyse", "--reprocess"]).exit_code == 0
     assert themes_of(message.id) == {"transport": "auto", "money": "staff", "education": "removed"}
+
+
+def test_the_message_page_says_when_how_it_felt_and_who_changed_what_in_words(app: Any, twilio: TwilioWebhook) -> None:
+    twilio.replies("the bus to college is never on time")
+    analysis.analyse_pending(db.session, now=now())
+    message = message_with("the bus to college is never on time")
+    worker = their_worker(app)
+    worker.post(f"/staff/messages/{message.id}/themes", data={"theme": ["transport", "money"]})
+    page = worker.get(f"/staff/messages/{message.id}").get_data(as_text=True)
+    result = db.session.scalars(select(MessageAnalysis).where(MessageAnalysis.inbound_message_id == message.id)).one()
+    assert result.sentiment_label in FEELINGS  # the summary's own words for a feeling
+    assert f"<dt>Feeling</dt><dd>{result.sentiment_label}</dd>" in page
+    assert f"{result.sentiment:.2f}" not in page  # a word, not a score
+    assert "Received today at " in page and " by text." in page and "UTC" not in page
+    assert "worker@example.org filed it under Money." in page
+    assert "worker@example.org took it off School, college and learning." in page
+    assert '<label for="theme-money">Money <span class="hint">(by staff)</span></label>' in page
+    listing = worker.get("/staff/messages").get_data(as_text=True)
+    assert re.search(r"<td>Today at \d{1,2}:\d{2}[ap]m</td>", listing)
+    assert 'class="table-scroll" role="region"' in listing
+
+
+def test_the_message_page_says_a_theme_retired_since_goes_when_the_themes_are_saved(
+    app: Any, twilio: TwilioWebhook
+) -> None:
+    twilio.replies("the bus is late again")
+    analysis.analyse_pending(db.session, now=now())
+    message = message_with("the bus is late again")
+    themes.retire(db.session, "transport", now=now())
+    db.session.commit()
+    page = their_worker(app).get(f"/staff/messages/{message.id}").get_data(as_text=True)
+    assert 'value="transport"' not in page  # staff cannot file under a retired theme
+    assert "Also filed under Getting around, retired since: saving the themes takes it off" in " ".join(page.split())
 
 
 def test_a_risk_flag_is_confirmed_or_cleared_with_who_and_when(app: Any, twilio: TwilioWebhook) -> None:

@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from feedback.accounts import operations as staff
-from feedback.core.clock import now
+from feedback.actions import operations as actions
+from feedback.core.clock import local_date, now
+from feedback.core.plain_dates import long_date
 from feedback.extensions import db
 from feedback.insight import filing as analysis
 from feedback.people.models import Person
@@ -106,6 +108,21 @@ def test_breakdowns_hide_the_cell_that_would_give_a_small_one_away(app: Any) -> 
     _counts_are_protected([row["group_count"] for row in rows])
     transport = {row["group"]: row["group_count"] for row in rows if row["slug"] == "transport"}
     assert transport["Text message"] == "12" and transport["Web"] == "0"
+
+
+def test_the_board_pack_gives_an_actions_status_and_date_in_words(app: Any, messages: None) -> None:
+    lead = staff.create_user(db.session, "lead@example.org", PASSWORD, "manager")
+    today = local_date(now())
+    proposed = actions.Proposed(
+        "transport", "The bus is late", "We asked for a new timetable", "Throughcare team", actions.IN_PROGRESS, today
+    )
+    actions.create(db.session, proposed, created_by_id=lead.id, now=now())
+    db.session.commit()
+    report = signed_in(app, "champions").get("/staff/report").get_data(as_text=True)
+    done = report.split('id="done"', 1)[1].split("</section>", 1)[0]
+    assert f'<strong class="tag">{actions.STATUS_WORDS[actions.IN_PROGRESS]}</strong>' in done
+    assert f"<td>{long_date(today)}</td>" in done
+    assert today.isoformat() not in done and f">{actions.IN_PROGRESS.value}<" not in done
 
 
 @pytest.mark.parametrize(

@@ -101,11 +101,13 @@ def test_today_is_the_uk_day_even_in_summer() -> None:
 def test_the_page_shows_the_counts_and_never_a_message_or_a_number(app: Any, traffic: None) -> None:
     page = signed_in(app, "manager").get("/staff/channels").get_data(as_text=True)
     assert 'id="messages-in">4<' in page and 'id="messages-out">6<' in page
-    link = '<a href="https://www.twilio.com/docs/api/errors/30007">30007</a>'
-    assert f"{link}</td><td>Filtered by the carrier as spam</td><td>2</td>" in page
+    link = '<a href="https://www.twilio.com/docs/api/errors/30007">30007'
+    link += '<span class="visually-hidden"> on Twilio\'s site</span></a>'
+    assert f'<td>Filtered by the carrier as spam</td><td>{link}</td><td class="number">2</td>' in page
+    assert '<td>Text</td><td class="number">3</td>' in page and "<td>Not delivered</td>" in page  # words, not codes
     assert 'id="backlog">3<' in page and 'id="held">0<' in page
     assert "No scheduler has run yet" in page
-    assert "23 November 2026" in page
+    assert "Monday 23 November 2026" in page
     for number in (YOUNG_PERSON, YOUNG_PERSON[3:], "07700 900123", "07700900123"):
         assert number not in page
     assert BODY not in page
@@ -113,16 +115,16 @@ def test_the_page_shows_the_counts_and_never_a_message_or_a_number(app: Any, tra
 
 def test_the_scheduler_is_running_while_its_heartbeat_is_fresh(app: Any, clock: Clock) -> None:
     assert lease.hold(db.session, "scheduler-host:4242", clock.advance(seconds=-30))
-    lease.job_ran(db.session, "run-due-schedules", clock.current)
+    lease.job_ran(db.session, "run-schedules", clock.current)
     clock.advance(seconds=30)
     client = signed_in(app, "manager")
     page = client.get("/staff/channels").get_data(as_text=True)
-    assert "<strong>Running</strong>" in page and "Last heartbeat 30 seconds ago, from scheduler-host:4242" in page
-    assert "Last job: run-due-schedules, at 23 Nov 2026 13:59 UK time." in page
+    assert ">Running</strong>" in page and "Last heartbeat under a minute ago, from scheduler-host:4242" in page
+    assert "Last job: sending the surveys that were due, today at 1:59pm." in page
     clock.advance(seconds=lease.TTL.total_seconds())
     page = client.get("/staff/channels").get_data(as_text=True)
-    assert "<strong>Not running</strong>: no heartbeat for more than 90 seconds" in page
-    assert "Last heartbeat 120 seconds ago" in page
+    assert ">Not running</strong>: no heartbeat for more than 90 seconds" in page
+    assert "Last heartbeat 2 minutes ago" in page
 
 
 @pytest.mark.parametrize("role", ["champions", "worker", "advocacy"])

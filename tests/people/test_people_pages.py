@@ -94,7 +94,7 @@ def test_staff_add_a_young_person_and_see_them_listed(app: Any, clock: Clock) ->
     assert person.created_at == clock.current and person.opted_out_at is None
 
     listed = page(client.get("/staff/people"))
-    for shown in ("SL-001", "Hamilton", "16-17", "Foster care", "Sam", "Yes", "Held, ending 201", "2036-05-01"):
+    for shown in ("SL-001", "Hamilton", "16-17", "Foster care", "Sam", "Yes", "Held, ending 201", "1 May 2036"):
         assert shown in listed, shown
 
 
@@ -195,7 +195,7 @@ def test_bad_input_is_named_beside_its_field_and_nothing_is_written(
     assert response.status_code == 400
     text = page(response)
     assert expected in text and "Nothing was saved" in text
-    assert f'<span class="field-error" id="{field}-error">' in text
+    assert f'<p class="field-error" id="{field}-error">' in text
     assert re.search(rf'aria-describedby="[^"]*{field}-error"[^>]*aria-invalid="true"', text)
     assert f'href="#{field}"' in text  # the summary links to the field
     assert record_form(**overrides)["phone"] not in text  # what was typed, good or bad, is never shown back

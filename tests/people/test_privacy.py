@@ -189,7 +189,7 @@ def test_views_of_records_and_recodes_are_audited(app: Any, history: Person) -> 
     ):  # fmt: skip
         assert expected in actions
     page = client.get("/staff/audit").get_data(as_text=True)
-    assert "admin@example.org" in page and "recode" in page
+    assert "admin@example.org" in page and "Changed the themes or risk of a message" in page
     assert WORDS not in page and "7700" not in page
 
 

@@ -21,6 +21,7 @@ from feedback.accounts import operations as staff
 from feedback.accounts.models import StaffUser
 from feedback.audit.models import AuditEvent
 from feedback.core.permissions import Viewer
+from feedback.core.plain_dates import ago, duration
 from feedback.extensions import db
 from feedback.messages import outbox
 from feedback.messages.models import InboundMessage, OutboundMessage
@@ -28,7 +29,6 @@ from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.safeguarding import queries as alert_queries
 from feedback.safeguarding.models import AlertStep, Notification, SafeguardingAlert
-from feedback.core.plain_dates import ago, duration
 from feedback.statements.models import Statement
 from feedback.surveys.models import Answer, Conversation, Survey
 from tests import log_watch
@@ -318,7 +318,8 @@ def test_time_to_acknowledge_by_month_median_and_90th_percentile(app: Any, world
 
     page = text_of(signed_in(app, "manager", "pat@example.org").get("/staff/alerts/history"))
     row = page[page.index("October 2026") :].split("</tr>")[0]
-    for cell in ("<td>7</td>", "<td>1</td>", "<td>35 minutes</td>", "<td>55 minutes</td>", "<td>3 of 7</td>"):
+    counts = ('<td class="number">7</td>', '<td class="number">1</td>')  # counts on the right, durations as words
+    for cell in (*counts, "<td>35 minutes</td>", "<td>55 minutes</td>", "<td>3 of 7</td>"):
         assert cell in row, cell
     assert "The aim is 30 minutes." in page
 

@@ -422,7 +422,7 @@ def test_without_a_mail_server_emails_are_stored_and_shown_to_admins(
         page = signed_in(app, "admin").get("/staff/notifications")
         assert page.status_code == 200
         html = page.get_data(as_text=True)
-        assert "Safeguarding alert: abuse or violence" in html and "SL-0042" in html and "stored" in html
+        assert "Safeguarding alert: abuse or violence" in html and "SL-0042" in html and "Stored, not sent" in html
         assert signed_in(app, "worker", "w2@example.org").get("/staff/notifications").status_code == 403
 
 

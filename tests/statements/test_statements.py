@@ -111,6 +111,22 @@ def test_a_statement_reaches_the_named_worker_who_reads_and_replies(app: Any, cl
     assert text.body == "Reply from Sam: Thanks for telling me. I'll call you tomorrow."
 
 
+def test_the_worker_is_told_truthfully_when_the_reply_will_be_texted(app: Any, client: Any, clock: Clock) -> None:
+    sam = worker()
+    _, token = young_person(worker_user=sam)
+    send_worried(client, token)
+    statement = db.session.scalars(select(Statement)).one()
+    staff_client = app.test_client()
+    sign_in(staff_client, "sam@example.org")
+    said = staff_client.post(f"/staff/statements/{statement.id}/reply", data={"body": "Thanks"}, follow_redirects=True)
+    assert "queued to be texted to them now" in said.get_data(as_text=True)
+
+    clock.current = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # quiet hours: a worker's text waits for the morning
+    said = staff_client.post(f"/staff/statements/{statement.id}/reply", data={"body": "And"}, follow_redirects=True)
+    page = said.get_data(as_text=True)
+    assert "The text will go tomorrow at 8:00am, after quiet hours." in page and "sent by text" not in page
+
+
 def test_a_reply_to_someone_who_cannot_be_texted_shows_only_on_their_page(app: Any, client: Any) -> None:
     sam = worker()
     person, token = young_person(worker_user=sam)
@@ -297,9 +313,11 @@ def test_the_home_page_says_what_is_waiting(app: Any, client: Any, runner: Any) 
     send_worried(client, token)
     staff_client = app.test_client()
     sign_in(staff_client, "sam@example.org")
-    assert "1 statement from young people waiting to be read" in staff_client.get("/staff/").get_data(as_text=True)
+    home = staff_client.get("/staff/").get_data(as_text=True)
+    assert "<strong>1</strong> statement to you waiting to be read" in home
     runner.invoke(args=["statements", "escalate", "--now", "2027-01-01T12:00:00Z"])
     manager_client = app.test_client()
     sign_in(manager_client, "boss@example.org")
     home = manager_client.get("/staff/").get_data(as_text=True)
-    assert "1 statement from young people waiting" in home and "1 of them escalated to the manager" in home
+    assert "<strong>1</strong> statement to your team waiting to be read" in home
+    assert "; escalated to the manager" in home

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from feedback.core.clock import LOCAL_TIME
 from feedback.extensions import db
 from feedback.surveys.models import Schedule
 from tests.conftest import count
@@ -52,8 +51,8 @@ def text(response: Any) -> str:
 def test_a_manager_schedules_the_monthly_check_in_for_the_first_monday_of_each_month(app: Any) -> None:
     client = signed_in(app, "manager")
     page = text(client.get("/staff/schedules"))
-    assert "No survey is scheduled." in page and "Monthly check-in (monthly-checkin)" in page
-    assert "between 21:00 and 08:00" in page  # the quiet hours, from the settings
+    assert "No survey is scheduled." in page and '<option value="monthly-checkin">Monthly check-in</option>' in page
+    assert "between 9:00pm and 8:00am" in page  # the quiet hours, from the settings
     assert "statement-worried" not in page  # statements are never offered
 
     schedule = added(client)
@@ -62,8 +61,13 @@ def test_a_manager_schedules_the_monthly_check_in_for_the_first_monday_of_each_m
     assert schedule.next_run_at == datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # Monday 7 December, GMT
     assert schedule.created_by_id is not None
     listed = text(client.get("/staff/schedules"))
-    assert "Scheduled Monthly check-in for everyone who may be texted, next at Mon 7 Dec 2026 17:00 UK time." in listed
-    assert "0 17 1-7 * mon" in listed and "Everyone who may be texted" in listed and "Not yet" in listed
+    assert (
+        "Scheduled Monthly check-in for everyone who may be texted, the first Monday of each month at 5:00pm. "
+        "Next run: 7 December at 5:00pm, UK time." in listed
+    )
+    assert "<dt>When</dt>\n      <dd>The first Monday of each month at 5:00pm</dd>" in listed
+    assert "<code>0 17 1-7 * mon</code>" not in listed
+    assert "Everyone who may be texted" in listed and "Not yet" in listed
 
 
 @pytest.mark.parametrize(
@@ -87,19 +91,21 @@ def test_each_way_of_repeating_makes_its_cron_rule(
 
 
 @pytest.mark.parametrize(
-    ("on_date", "at_time", "utc"),
+    ("on_date", "at_time", "utc", "words"),
     [
-        ("2026-12-01", "09:30", datetime(2026, 12, 1, 9, 30, tzinfo=UTC)),  # GMT: the same as UTC
-        ("2027-06-01", "09:30", datetime(2027, 6, 1, 8, 30, tzinfo=UTC)),  # BST: an hour ahead of UTC
+        ("2026-12-01", "09:30", datetime(2026, 12, 1, 9, 30, tzinfo=UTC), "1 December at 9:30am"),  # GMT: as UTC
+        ("2027-06-01", "09:30", datetime(2027, 6, 1, 8, 30, tzinfo=UTC), "1 June 2027 at 9:30am"),  # BST: UTC+1
     ],
 )
-def test_once_at_a_uk_date_and_time_is_kept_in_utc(app: Any, on_date: str, at_time: str, utc: datetime) -> None:
+def test_once_at_a_uk_date_and_time_is_kept_in_utc(
+    app: Any, on_date: str, at_time: str, utc: datetime, words: str
+) -> None:
     client = signed_in(app, "admin")
     schedule = added(client, how_often="once", on_date=on_date, at_time=at_time)
     assert (schedule.cron, schedule.run_at, schedule.next_run_at) == (None, utc, utc)
-    assert f"next at {utc.astimezone(LOCAL_TIME).strftime('%a %-d %b %Y')} {at_time} UK time" in text(
-        client.get("/staff/schedules")
-    )
+    page = text(client.get("/staff/schedules"))
+    assert f"once. Next run: {words}, UK time." in page
+    assert "<dd>Once</dd>" in page and f"<dt>Next run</dt><dd>{words[0].upper()}{words[1:]}</dd>" in page
 
 
 @pytest.mark.parametrize(
@@ -189,7 +195,11 @@ def test_stopping_a_schedule(app: Any) -> None:
     stopped = db.session.get(Schedule, schedule.id)
     assert stopped is not None and (stopped.active, stopped.next_run_at) == (False, None)
     page = text(client.get("/staff/schedules"))
-    assert f"Stopped schedule {schedule.id} (monthly-checkin)" in page and "No survey is scheduled." in page
+    assert (
+        "Stopped sending Monthly check-in to everyone who may be texted: it will not run again. "
+        "Texts it has already queued still go." in page
+    )
+    assert "No survey is scheduled." in page
     assert client.post(f"/staff/schedules/{schedule.id}/remove").status_code == 404  # already stopped
     assert client.post("/staff/schedules/999/remove").status_code == 404
 
@@ -203,8 +213,8 @@ def test_the_list_shows_every_active_schedule_with_a_stop_button_each(app: Any) 
     page = text(client.get("/staff/schedules"))
     for schedule in (first, second):
         assert f'action="/staff/schedules/{schedule.id}/remove"' in page
-    assert page.index("Mon 23 Nov 2026 17:00") < page.index("Thu 24 Dec 2026 10:00")  # the next due first
-    assert "once" in page and "Age bands: 16-17" in page
+    assert page.index("<dd>Today at 5:00pm</dd>") < page.index("<dd>24 December at 10:00am</dd>")  # next due first
+    assert "<dd>Once</dd>" in page and "Age bands: 16-17" in page
 
 
 # --- who may ------------------------------------------------------------------------------------------------

@@ -219,7 +219,10 @@ def test_a_one_off_send_runs_once_then_stops(app: Any, register: None, runner: A
 def test_schedules_are_listed_and_removed(app: Any, register: None, runner: Any) -> None:
     runner.invoke(args=["schedules", "add", "monthly-checkin", "--cron", "0 17 1-7 * mon"])
     listed = runner.invoke(args=["schedules", "list"]).output
-    assert "monthly-checkin\tevery '0 17 1-7 * mon'\tfor Everyone who may be texted\tnext 2026-12-07 17:00" in listed
+    assert (
+        "monthly-checkin\tthe first Monday of each month at 5:00pm (0 17 1-7 * mon)\tfor Everyone who may be texted"
+        "\tnext 2026-12-07 17:00" in listed
+    )
     assert runner.invoke(args=["schedules", "remove", "1"]).exit_code == 0
     assert "Nothing due." in runner.invoke(args=["schedules", "run-due", "--now", "2027-01-01T00:00"]).output
     missing = runner.invoke(args=["schedules", "remove", "1"])

@@ -81,6 +81,13 @@ def test_editing_a_published_survey_makes_a_new_version_and_leaves_the_old_one_a
     assert "How good is the club?" in edit_page  # the form starts from the newest version
     form = new_survey_form(title="Youth club (winter)", **question(1, remove="y"))
     form.pop("slug")
+    # Deleting a question is asked about first: nothing is saved until it is confirmed.
+    asked = admin.post("/staff/surveys/youth-club/edit", data=form)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Delete this question?" in page
+    assert "Question 2: Which night? A Mon, B Wed" in page and 'value="delete"' in page
+    assert len(surveys.get_version(db.session, "youth-club").questions) == 3
+    form["confirm_delete"] = "delete"
     assert admin.post("/staff/surveys/youth-club/edit", data=form).status_code == 302
     # Saving again replaces the draft rather than piling up versions.
     assert admin.post("/staff/surveys/youth-club/edit", data=form).status_code == 302
@@ -98,18 +105,80 @@ def test_a_question_that_does_not_fit_its_type_is_explained_and_nothing_is_saved
     response = admin.post("/staff/surveys/new", data=new_survey_form(**question(1, choices="Only one")))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Not saved" in html and "between 2 and 26 choices" in html
+    assert "Nothing was saved: there is a problem" in html
+    assert '<a href="#questions-1-choices">Question 2: a choice question needs between 2 and 26 choices</a>' in html
     assert "How good is the club?" in html  # what they wrote is still in the form
     assert count("survey") == 8  # the defaults only
 
 
 def test_a_taken_name_or_keyword_is_refused(app: Any, admin: Any) -> None:
     taken = admin.post("/staff/surveys/new", data=new_survey_form(slug="monthly-checkin"))
-    assert taken.status_code == 400 and "That name is taken" in taken.get_data(as_text=True)
+    assert taken.status_code == 400 and "That web address name is taken" in taken.get_data(as_text=True)
     admin.post("/staff/surveys/new", data=new_survey_form(keyword="CHECKIN"))
     refused = admin.post("/staff/surveys/youth-club/publish", follow_redirects=True)
     assert "Not published" in refused.get_data(as_text=True) and "CHECKIN" in refused.get_data(as_text=True)
     assert surveys.get_version(db.session, "youth-club").status == "draft"
+
+
+def test_keeping_a_question_ticked_for_deleting_saves_it_with_the_rest(app: Any, admin: Any) -> None:
+    form = new_survey_form(**question(2, remove="y"), confirm_delete="keep")
+    assert admin.post("/staff/surveys/new", data=form).status_code == 302
+    assert len(surveys.get_version(db.session, "youth-club").questions) == 3
+
+
+def test_a_field_that_does_not_fit_its_pattern_is_named_in_words_beside_it(app: Any, admin: Any) -> None:
+    response = admin.post("/staff/surveys/new", data=new_survey_form(keyword="CL UB", **question(0, key="Home!")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "should match pattern" not in html
+    assert '<a href="#keyword">The SMS keyword must be 2 to 20 letters or numbers, with no spaces.</a>' in html
+    assert "Question 1: the short name must be lower-case letters, numbers, dashes and underscores" in html
+    assert count("survey") == 8
+
+
+def test_web_thanks_is_saved_by_the_builder_and_kept_in_each_new_version(app: Any, admin: Any) -> None:
+    thanks = "Thanks! The Champions Board reads every answer."
+    assert admin.post("/staff/surveys/new", data=new_survey_form(web_thanks=thanks)).status_code == 302
+    admin.post("/staff/surveys/youth-club/publish")
+    first = surveys.current_version(db.session, "youth-club")
+    assert (first.thanks, first.web_thanks) == ("Thanks!", thanks)
+    assert surveys.export_definition(first)["web_thanks"] == thanks  # a file exported imports it again
+    edit_page = admin.get("/staff/surveys/youth-club/edit").get_data(as_text=True)
+    assert "Thank you message on the web (optional)" in edit_page and thanks in edit_page
+    assert "Do not mention replying by text." in edit_page
+    preview = admin.get(f"/staff/surveys/youth-club/preview/{first.number}/4").get_data(as_text=True)
+    assert thanks in preview and "By text: Thanks!" in preview
+
+    form = new_survey_form(title="Youth club (winter)", web_thanks=thanks)  # as the edit page sends it back
+    form.pop("slug")
+    assert admin.post("/staff/surveys/youth-club/edit", data=form).status_code == 302
+    admin.post("/staff/surveys/youth-club/publish")
+    second = surveys.current_version(db.session, "youth-club")
+    assert (second.number, second.title, second.web_thanks) == (2, "Youth club (winter)", thanks)
+
+    form["web_thanks"] = ""
+    admin.post("/staff/surveys/youth-club/edit", data=form)
+    assert surveys.get_version(db.session, "youth-club", 3).web_thanks == ""  # emptied: the general thank you
+
+
+def test_web_thanks_comes_and_goes_in_a_survey_file(app: Any) -> None:
+    definition = surveys.parse_definition(
+        '{"slug": "club", "title": "Club", "questions": [{"key": "q", "type": "text", "text": "Hi?"}],'
+        ' "thanks": "Thanks! Reply HELP for help.", "web_thanks": "Thanks!"}'
+    )
+    version = surveys.import_survey(db.session, definition).version
+    assert version.web_thanks == "Thanks!" and surveys.export_definition(version)["web_thanks"] == "Thanks!"
+    again = surveys.import_survey(db.session, surveys.check_definition(surveys.export_definition(version))).version
+    assert (again.number, again.web_thanks) == (2, "Thanks!")
+    too_long = {**surveys.export_definition(version), "web_thanks": "x" * 1601}
+    with pytest.raises(surveys.SurveyFileError, match="web_thanks"):
+        surveys.check_definition(too_long)
+
+
+def test_the_default_surveys_thank_young_people_on_the_web_without_speaking_of_texts(app: Any) -> None:
+    for slug in ("monthly-checkin", "advocacy-voice"):
+        version = surveys.current_version(db.session, slug)
+        assert version.web_thanks and "reply" not in version.web_thanks.lower()
+        assert "HELP" in version.thanks  # the texted thanks still may
 
 
 def test_closing_a_survey_stops_its_link_and_keeps_its_answers(app: Any, admin: Any, client: Any) -> None:

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from feedback.core import permissions
 from feedback.core.errors import Invalid
 from feedback.core.permissions import Viewer
-from feedback.messages import inbound
-from feedback.messages.models import InboundMessage, OutboundMessage
+from feedback.core.plain_dates import clock_time
+from feedback.messages import inbound, outbox
+from feedback.messages.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from feedback.people import operations as people
 from feedback.people.models import Person
 
@@ -31,10 +32,48 @@ class NotFictional(Invalid):
 
 @dataclass(frozen=True)
 class ThreadItem:
+    """One text in the thread. `direction` is the service's: "in" came from the young person, "out" went to them.
+    `status` is the stored word; `said` is what became of the text, in plain English, for the page."""
+
     direction: str  # "in" | "out"
     body: str
     at: datetime
     status: str
+    said: str
+
+
+# What the service made of a young person's text (`InboundMessage.handling`), as staff trying it out read it.
+HANDLING_WORDS = {
+    "answer": "taken as an answer",
+    "skipped": "question skipped",
+    "invalid-answer": "not an answer it could take: asked again",
+    "unanswered": "not an answer it could take: moved on",
+    "survey-start": "started a survey",
+    "survey-resume": "back to the survey",
+    "opt-out": "opted out",
+    "opt-in": "opted back in",
+    "feedback": "kept as feedback",
+    "help": "HELP: told what the service is",
+    inbound.HELP_REQUEST: "asked for help: staff alerted",
+    inbound.SAFEGUARDING: "safeguarding alert raised",
+    "ignored": "ignored",
+}
+# What became of a text to the young person (`OutboundMessage.status`); a queued one is worded by `_waiting`.
+STATUS_WORDS: dict[str, str] = {
+    OutboundStatus.SENDING: "sending",
+    OutboundStatus.SENT: "sent",
+    OutboundStatus.REPLIED: "sent",
+    OutboundStatus.SIMULATED: "sent (simulated)",
+    OutboundStatus.SKIPPED: "not sent: opted out",
+    OutboundStatus.FAILED: "failed",
+    OutboundStatus.UNCONFIRMED: "may not have gone: check",
+    OutboundStatus.ACCEPTED: "sending",
+    OutboundStatus.SCHEDULED: "sending",
+    OutboundStatus.DELIVERED: "delivered",
+    OutboundStatus.UNDELIVERED: "not delivered",
+    OutboundStatus.READ: "read",
+    OutboundStatus.CANCELED: "cancelled",
+}
 
 
 def fictional_phone(raw: str) -> str:
@@ -63,14 +102,48 @@ def simulated_person(session: Session, pseudonym: str, viewer: Viewer) -> Person
     return person
 
 
-def thread(session: Session, person: Person) -> list[ThreadItem]:
-    """Everything sent and received with `person`, oldest first."""
-    items = [
-        ThreadItem("in", m.body, m.received_at, m.handling or m.status)
-        for m in session.scalars(select(InboundMessage).where(InboundMessage.person_id == person.id))
-    ]
-    items += [
-        ThreadItem("out", m.body, m.sent_at or m.created_at, m.status)
-        for m in session.scalars(select(OutboundMessage).where(OutboundMessage.person_id == person.id))
-    ]
+def shown_number(phone: str) -> str:
+    """A drama number as people write it: +447700900321 is "07700 900321"."""
+    national = "0" + phone.removeprefix("+44")
+    return f"{national[:5]} {national[5:]}"
+
+
+def thread(
+    session: Session, person: Person, *, now: datetime, quiet: outbox.QuietHours = outbox.NO_QUIET_HOURS
+) -> list[ThreadItem]:
+    """Everything sent and received with `person`, oldest first (newest last, as on a phone), each with what
+    became of it as of `now`: a text waiting for the end of `quiet` hours says until when."""
+    received = session.scalars(
+        select(InboundMessage).where(InboundMessage.person_id == person.id).order_by(InboundMessage.id)
+    )
+    sent = session.scalars(
+        select(OutboundMessage).where(OutboundMessage.person_id == person.id).order_by(OutboundMessage.id)
+    )
+    items = [ThreadItem("in", m.body, m.received_at, m.status, _handled(m)) for m in received]
+    items += [ThreadItem("out", m.body, m.sent_at or m.created_at, m.status, _delivered(m, now, quiet)) for m in sent]
+    # A reply is stored at the same moment as the text it answers: the text first, then the reply. (A stable sort:
+    # texts at one moment keep the order they were stored in.)
     return sorted(items, key=lambda item: (item.at, item.direction == "out"))
+
+
+def _handled(message: InboundMessage) -> str:
+    if message.status == InboundStatus.RECEIVED or not message.handling:
+        return "received, not handled yet"
+    return HANDLING_WORDS.get(message.handling, message.handling.replace("-", " "))
+
+
+def _delivered(message: OutboundMessage, now: datetime, quiet: outbox.QuietHours) -> str:
+    if message.status == OutboundStatus.QUEUED:
+        return _waiting(message, now, quiet)
+    return STATUS_WORDS.get(message.status, message.status)
+
+
+def _waiting(message: OutboundMessage, now: datetime, quiet: outbox.QuietHours) -> str:
+    """A queued text: due now, due later (a retry after a failure), or held for quiet hours (anything but a reply
+    to the young person's own text waits for the morning)."""
+    due = message.next_attempt_at or now
+    if due > now:
+        return f"failed, trying again at {clock_time(due)}" if message.attempts else f"waiting until {clock_time(due)}"
+    if message.priority != outbox.REPLY_PRIORITY and quiet.contains(now):
+        return f"held until {clock_time(quiet.ends_after(now))} (quiet hours)"
+    return "waiting to send"

@@ -1,4 +1,5 @@
-"""The one form every question page posts: the answer, the page's nonce and (open links) a honeypot."""
+"""The forms a young person posts: a question page's answer, with the page's nonce and (open links) a honeypot; and an
+answer to their worker's reply, with the form's nonce."""
 
 from __future__ import annotations
 
@@ -13,3 +14,12 @@ class AnswerForm(FlaskForm):
     nonce = HiddenField()
     # Hidden from people (and from screen readers); a bot that fills in every field fills this in too.
     website = StringField("Leave this empty")
+
+
+class ThreadAnswerForm(FlaskForm):
+    """The young person's answer to their worker's reply, from the form under it on their own page."""
+
+    # Checked (empty, too long) by the service, which stores it first; it stays in the box with the reason.
+    body = TextAreaField("Your answer")
+    # Names this rendering of the form: sending it twice records one answer.
+    nonce = HiddenField()

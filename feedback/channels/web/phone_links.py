@@ -5,12 +5,16 @@ The text is escaped; the only markup is the links built here. A number is a run 
 number rules (`phonenumbers`, UK) call a valid number or a valid short number (999, 111, 116 123), so the name
 in "NHS 24 111" stays text and only 111 is a link. "Text SHOUT to 85258" gets an `sms:` link instead: that number
 takes texts, not calls.
+
+The service's own number (`texting`) is a link too, to text a keyword to it: "Text HELP to 07700 900999".
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import quote
 
 import phonenumbers
 from markupsafe import Markup, escape
@@ -70,3 +74,30 @@ def _valid(digits: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.is_valid_number(number) or shortnumberinfo.is_valid_short_number_for_region(number, REGION)
+
+
+@dataclass(frozen=True)
+class TextTo:
+    """A number to text a word to, as a page shows it ("07700 900999") and as a link that opens the phone's messages
+    with the word written in (`sms:`; `?&body=` is read by Android and iPhone alike)."""
+
+    shown: str
+    href: str
+
+
+def texting(number: str | None, word: str) -> TextTo | None:
+    """The service's number (TWILIO_FROM_NUMBER) to text `word` to; None when there is none (the service sends from a
+    Twilio Messaging Service) or it cannot be read: a page then names the number that sent the young person's link."""
+    if not number:
+        return None
+    try:
+        parsed = phonenumbers.parse(number, REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):  # possible, not "valid": Ofcom's drama numbers are in tests
+        return None
+    home = phonenumbers.region_code_for_number(parsed) in {REGION, None}
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    shown = phonenumbers.format_number(parsed, style)
+    dialled = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return TextTo(shown=shown, href=f"sms:{dialled}?&body={quote(word)}")

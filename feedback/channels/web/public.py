@@ -22,7 +22,6 @@ def you_said_we_did() -> ResponseReturnValue:
     return render_template(
         "young/you_said_we_did.html",
         groups=actions.by_theme(current_session()),
-        status_words=actions.STATUS_WORDS,
     )
 
 

@@ -1,8 +1,9 @@
 """A young person's pages: open and personal survey links, their own page, and statements to their worker.
 
 Thin: who is answering (a personal link, or an anonymous visitor remembered by a cookie), which conversation and
-question a page is, then the services do the rest. A link that does not work for any reason shows the same
-"this link has expired" page.
+question a page is, then the services do the rest. Their own page shows each statement as a thread with their worker,
+and answering a reply there is `statements.operations.answer_reply`. A link that does not work for any reason shows
+the same "this link has expired" page, which says how to get a new one.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from werkzeug.exceptions import HTTPException
 
 from feedback.core.clock import now
 from feedback.extensions import current_session, limiter
+from feedback.messages.wording import Wording
 from feedback.people import links
 from feedback.people.models import Person
+from feedback.statements import operations as statements
 from feedback.statements import queries as statement_queries
 from feedback.surveys import operations as surveys
 from feedback.surveys import web_responses
 from feedback.surveys.models import Conversation, Question, SurveyVersion
 from feedback.surveys.web_responses import MAX_TEXT_LENGTH, WebPolicy
 
-from .forms import AnswerForm
-from .phone_links import phone_links
+from .forms import AnswerForm, ThreadAnswerForm
+from .phone_links import phone_links, texting
 
 bp = Blueprint("web", __name__)
 # Every young person's page shows help numbers (the footer at least): tap to call.
@@ -41,6 +44,10 @@ BEGUN_KEY = "begun"  # the open-link surveys this visitor has begun and not fini
 # the database by answering one page again and again.
 ANSWERS_PER_RESPONSE = 10
 MISSING_KEY = "missing"  # the young person was sent back to a question that still needs an answer
+ANSWERED_KEY = "answered"  # the statement whose reply the young person has just answered: their page says it went
+ANSWER_HELP_KEY = "answer-help"  # after an answer to a reply that may show a risk or asks for help: which help
+# What the expired-link page asks them to text for a new link (`links.help_replies` answers it).
+HELP_KEYWORD = "HELP"
 
 
 class LinkNotValid(HTTPException):
@@ -51,7 +58,14 @@ class LinkNotValid(HTTPException):
 
 @bp.errorhandler(LinkNotValid)
 def link_not_valid(error: LinkNotValid) -> tuple[str, int]:
-    return render_template("young/expired.html"), 404
+    # The same page for every link that does not work: it says nothing about whose link it was.
+    return render_template(
+        "young/expired.html",
+        keyword=HELP_KEYWORD,
+        text_to=texting(current_app.config.get("TWILIO_FROM_NUMBER"), HELP_KEYWORD),
+        sends_links=Wording.from_config(current_app.config).sends_page_links,
+        help_numbers=current_app.config["HELP_NUMBERS"],
+    ), 404
 
 
 @bp.errorhandler(429)
@@ -279,21 +293,86 @@ def done(slug: str, token: str | None = None) -> ResponseReturnValue:
 
 @bp.get("/me/<token>")
 def my_page(token: str) -> ResponseReturnValue:
-    db = current_session()
     person = _person_for(token)
     assert person is not None  # noqa: S101 - a token always names a person, or LinkNotValid was raised
-    return render_template(
+    shown = session.pop(ANSWER_HELP_KEY, None)
+    return _my_page(
+        token,
+        person,
+        answered=session.pop(ANSWERED_KEY, None),
+        help_now=shown if shown in (RISK_HELP, ASKED_FOR_HELP) else None,
+    )
+
+
+@bp.post("/me/<token>/statements/<int:statement_id>/answer")
+def answer_reply(token: str, statement_id: int) -> ResponseReturnValue:
+    """The young person answers their worker's reply: stored and screened first (`statements.answer_reply`), then
+    their page again, with where to get help now when the words may show a risk or ask for help."""
+    db = current_session()
+    person = _person_for(token)
+    assert person is not None  # noqa: S101 - as above
+    statement = statement_queries.owned_by(db, statement_id, person.id)
+    if statement is None:
+        raise LinkNotValid()  # someone else's statement looks like a link that does not work
+    mine = url_for("web.my_page", token=token)
+    if not statements.can_answer(statement):
+        return redirect(mine)  # no reply yet, so no form to answer it from: only a forged post comes here
+    form = ThreadAnswerForm()
+    body = form.body.data or ""
+    if not form.validate_on_submit():
+        # Open too long (its token expired) or the cookie was lost: shown again, the answer kept in the box.
+        error = "This page was open a long time, so we couldn't send your answer yet. Check it, then press Send again."
+        return _my_page(token, person, failed=(statement.id, body, error), status=400)
+    result = statements.answer_reply(
+        db,
+        statement,
+        body,
+        nonce=form.nonce.data or secrets.token_urlsafe(16),
+        now=now(),
+        policy=statements.AnswerPolicy.from_config(current_app.config),
+    )
+    help_kind = RISK_HELP if result.risk else ASKED_FOR_HELP if result.asks_for_help else None
+    if result.error:
+        return _my_page(token, person, failed=(statement.id, body, result.error), help_now=help_kind, status=400)
+    session[ANSWERED_KEY] = statement.id
+    if help_kind is not None:
+        session[ANSWER_HELP_KEY] = help_kind
+    return redirect(f"{mine}#statement-{statement.id}")
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _my_page(
+    token: str,
+    person: Person,
+    *,
+    answered: Any = None,
+    failed: tuple[int, str, str] | None = None,
+    help_now: str | None = None,
+    status: int = 200,
+) -> Any:
+    """Their own page: what they can do, who reads what they send, and each statement as a thread. `failed` is an
+    answer that could not be sent (the statement, the words kept in the box, why); each answer form has a nonce of
+    its own, new with every rendering, so that sending it twice records one answer."""
+    db = current_session()
+    threads = statement_queries.threads_for(db, person.id)
+    html = render_template(
         "young/me.html",
         token=token,
         person=person,
         kinds=surveys.open_statements(db),
         own_surveys=web_responses.surveys_for(db, person.id),
-        sent=statement_queries.for_person(db, person.id),
+        reader=statement_queries.reader_for(db, person),
+        threads=threads,
+        nonces={t.statement.id: secrets.token_urlsafe(16) for t in threads if t.can_answer},
+        answered=answered,
+        failed=failed,
+        max_length=statements.MAX_ANSWER_LENGTH,
+        show_help=help_now,
         help_numbers=current_app.config["HELP_NUMBERS"],
     )
-
-
-# --- helpers ----------------------------------------------------------------------------------------------------
+    return html, status
 
 
 def _remember_begun(slug: str, *, begun: bool) -> None:
