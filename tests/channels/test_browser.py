@@ -516,7 +516,7 @@ def test_anyone_can_read_what_was_done_without_signing_in(live: LiveApp, page: P
     expect(buses.locator(".status")).to_have_text(re.compile(r"^Done on \d{1,2} \w+ \d{4}$"))
     money = page.get_by_role("region", name="Money")
     expect(money).to_contain_text("We will do this: We will make a money guide.")
-    expect(money.locator(".status")).to_have_text(re.compile(r"^Planned, "))
+    expect(money.locator(".status")).to_have_text(re.compile(r"^Planned for \d{1,2} \w+ \d{4}$"))
     expect(page.locator("a[href^='/staff']")).to_have_count(0)
 
 
