@@ -38,7 +38,7 @@ from feedback.messages.wording import Wording
 from feedback.people import links
 from feedback.people import operations as people
 from feedback.people.models import Person
-from feedback.safeguarding.alerting import raise_alert
+from feedback.safeguarding.alerting import concern_reason, raise_alert
 from feedback.safeguarding.models import AlertTier, SafeguardingAlert
 from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.safeguarding.screening import Screening, screen_message
@@ -56,7 +56,6 @@ OPT_OUT = "opt-out"
 SAFEGUARDING = "safeguarding"
 # "help me", "can someone phone me" (a concern): answered with `Wording.help_on_its_way`, kept as free text.
 HELP_REQUEST = "help-request"
-ASKS_FOR_HELP = "asks for help"
 MAX_HANDLING_ATTEMPTS = 5
 # A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
 # did not retry): the worker handles it and queues the replies.
@@ -358,11 +357,6 @@ def _raise_concern(
         now=now,
         policy=policy.notify,
     )
-
-
-def concern_reason(screening: Screening) -> str:
-    """What the alert says the concern is: the screen's categories, never the young person's words."""
-    return screening.reason or (ASKS_FOR_HELP if screening.asks_for_help else AlertTier.CONCERN)
 
 
 @commits("a safeguarding alert already raised is kept even if the handling after it fails")

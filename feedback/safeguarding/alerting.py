@@ -14,6 +14,10 @@ from sqlalchemy.orm import Session
 from feedback.safeguarding import notifications
 from feedback.safeguarding.models import AlertTier, SafeguardingAlert
 from feedback.safeguarding.notifications import NotifyPolicy
+from feedback.safeguarding.screening import Screening
+
+# A concern's reason when the screen names no category but the words ask for help.
+ASKS_FOR_HELP = "asks for help"
 
 
 def raise_alert(
@@ -35,6 +39,30 @@ def raise_alert(
     if alert is not None:
         notifications.alert_raised(session, alert, now=now, policy=policy)
     return alert
+
+
+def alert_for(
+    session: Session, screening: Screening, *, message_id: int, person_id: int, now: datetime, policy: NotifyPolicy
+) -> SafeguardingAlert | None:
+    """The alert a screening calls for, for a stored message outside a text's own handling (a web answer, an answer
+    to a statement's reply): a risk, else a concern, else none; None too if this message has one already."""
+    if not (screening.risk or screening.concern):
+        return None
+    return raise_alert(
+        session,
+        message_id=message_id,
+        person_id=person_id,
+        reason=screening.reason if screening.risk else concern_reason(screening),
+        tier=AlertTier.RISK if screening.risk else AlertTier.CONCERN,
+        severity=screening.severity,
+        now=now,
+        policy=policy,
+    )
+
+
+def concern_reason(screening: Screening) -> str:
+    """What the alert says the concern is: the screen's categories, never the young person's words."""
+    return screening.reason or (ASKS_FOR_HELP if screening.asks_for_help else AlertTier.CONCERN)
 
 
 def concern_for_review(

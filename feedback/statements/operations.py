@@ -35,8 +35,7 @@ from feedback.messages import inbound, outbox
 from feedback.messages.models import Channel, InboundMessage, InboundStatus
 from feedback.people.models import Person
 from feedback.safeguarding import notifications
-from feedback.safeguarding.alerting import raise_alert
-from feedback.safeguarding.models import AlertTier
+from feedback.safeguarding.alerting import alert_for
 from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.safeguarding.screening import Screening, screen_message
 from feedback.statements.models import Statement, StatementAnswer, StatementReply, StatementStatus
@@ -319,29 +318,7 @@ def _screen_answer(session: Session, message_id: int, *, now: datetime, notify: 
         session.rollback()
         return None
     screening = screen_message(session, message.body)
-    alert = None
-    if screening.risk:
-        alert = raise_alert(
-            session,
-            message_id=message.id,
-            person_id=message.person_id,
-            reason=screening.reason,
-            tier=AlertTier.RISK,
-            severity=screening.severity,
-            now=now,
-            policy=notify,
-        )
-    elif screening.concern:
-        alert = raise_alert(
-            session,
-            message_id=message.id,
-            person_id=message.person_id,
-            reason=inbound.concern_reason(screening),
-            tier=AlertTier.CONCERN,
-            severity=screening.severity,
-            now=now,
-            policy=notify,
-        )
+    alert = alert_for(session, screening, message_id=message.id, person_id=message.person_id, now=now, policy=notify)
     # The urgent flag only, as for a text: a concern is an alert of its own tier, not a risk.
     message.risk = screening.risk
     message.risk_reason = screening.reason if screening.risk else None

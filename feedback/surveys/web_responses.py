@@ -26,8 +26,7 @@ from feedback.core.transactions import commits
 from feedback.messages import inbound
 from feedback.messages.models import InboundMessage, InboundStatus
 from feedback.people.models import Person
-from feedback.safeguarding.alerting import raise_alert
-from feedback.safeguarding.models import AlertTier
+from feedback.safeguarding.alerting import alert_for
 from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.safeguarding.screening import screen_message
 from feedback.statements import operations as statements
@@ -348,28 +347,7 @@ def _store_and_screen(
         )
         session.commit()
         return result
-    if screening.risk:
-        raise_alert(
-            session,
-            message_id=message_id,
-            person_id=person_id,
-            reason=screening.reason,
-            tier=AlertTier.RISK,
-            severity=screening.severity,
-            now=now,
-            policy=notify,
-        )
-    elif screening.concern:
-        raise_alert(
-            session,
-            message_id=message_id,
-            person_id=person_id,
-            reason=inbound.concern_reason(screening),
-            tier=AlertTier.CONCERN,
-            severity=screening.severity,
-            now=now,
-            policy=notify,
-        )
+    alert_for(session, screening, message_id=message_id, person_id=person_id, now=now, policy=notify)
     session.commit()
     return Stored(message_id, risk=screening.risk, asks_for_help=screening.asks_for_help, duplicate=False)
 
