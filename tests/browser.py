@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from feedback import create_app
@@ -149,6 +149,29 @@ def serve(database: Path) -> Iterator[LiveApp]:
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+def staff_page(
+    browser: Browser,
+    live: LiveApp,
+    email: str,
+    password: str,
+    screen: dict[str, Any],
+    *,
+    javascript: bool = True,
+    timeout_ms: int = 20_000,
+) -> Page:
+    """A page in a new context on `screen` (PHONE, DESKTOP), signed in through the sign-in page as a member of staff
+    would: on their home page, the menu showing. Close it with `page.context.close()`."""
+    context = browser.new_context(**screen, java_script_enabled=javascript)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page.goto(f"{live.url}/staff/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
+    return page
 
 
 # --- checks on a page -------------------------------------------------------------------------------------------

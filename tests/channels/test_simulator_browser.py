@@ -22,7 +22,17 @@ from playwright.sync_api import Browser, Page, expect
 
 from feedback.accounts import operations as staff
 from tests import log_watch
-from tests.browser import DESKTOP, PHONE, LiveApp, axe_source, axe_violations, describe_violations, serve, too_wide
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    LiveApp,
+    axe_source,
+    axe_violations,
+    describe_violations,
+    serve,
+    staff_page,
+    too_wide,
+)
 
 WORKER = "worker@example.org"
 PASSWORD = "a long enough password"
@@ -65,15 +75,10 @@ def signed_in(browser: Browser, live: LiveApp) -> Iterator[PageFactory]:
     contexts = []
 
     def open_page(screen: str = "desktop", *, javascript: bool = True) -> Page:
-        context = browser.new_context(**SCREENS[screen], java_script_enabled=javascript)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live.url}/staff/login")
-        page.get_by_label("Email").fill(WORKER)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
+        page = staff_page(
+            browser, live, WORKER, PASSWORD, SCREENS[screen], javascript=javascript, timeout_ms=TIMEOUT_MS
+        )
+        contexts.append(page.context)
         page.goto(f"{live.url}/staff/simulator")
         return page
 

@@ -36,6 +36,7 @@ from tests.browser import (
     axe_source,
     describe_violations,
     serve,
+    staff_page,
     too_wide,
 )
 from tests.insight.words import TROUBLES
@@ -155,15 +156,8 @@ def signed_in(browser: Browser, live: LiveApp) -> Iterator[Callable[[str], Page]
     contexts = []
 
     def open_page(screen: str) -> Page:
-        context = browser.new_context(**SCREENS[screen])
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live.url}/staff/login")
-        page.get_by_label("Email").fill(CHAMPION)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
+        page = staff_page(browser, live, CHAMPION, PASSWORD, SCREENS[screen], timeout_ms=TIMEOUT_MS)
+        contexts.append(page.context)
         return page
 
     yield open_page

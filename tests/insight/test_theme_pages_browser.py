@@ -23,7 +23,17 @@ from feedback.insight import filing as analysis
 from feedback.insight import themes
 from feedback.messages.inbound import InboundPolicy
 from tests import log_watch
-from tests.browser import DESKTOP, PHONE, LiveApp, axe_source, axe_violations, describe_violations, serve, too_wide
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    LiveApp,
+    axe_source,
+    axe_violations,
+    describe_violations,
+    serve,
+    staff_page,
+    too_wide,
+)
 
 ADMIN = "admin@example.org"
 PASSWORD = "a long enough password"
@@ -59,15 +69,8 @@ def admin(browser: Browser, live: LiveApp) -> Iterator[Callable[..., Page]]:
     contexts = []
 
     def open_page(screen: str, *, script: bool = True) -> Page:
-        context = browser.new_context(**SCREENS[screen], java_script_enabled=script)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live.url}/staff/login")
-        page.get_by_label("Email").fill(ADMIN)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
+        page = staff_page(browser, live, ADMIN, PASSWORD, SCREENS[screen], javascript=script, timeout_ms=TIMEOUT_MS)
+        contexts.append(page.context)
         return page
 
     yield open_page

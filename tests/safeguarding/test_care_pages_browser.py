@@ -29,7 +29,7 @@ from feedback.safeguarding.models import AlertStep, Notification, SafeguardingAl
 from feedback.statements.models import Statement
 from feedback.surveys.models import Conversation, Survey
 from tests import log_watch
-from tests.browser import DESKTOP, PHONE, LiveApp, page_problems, serve
+from tests.browser import DESKTOP, PHONE, LiveApp, page_problems, serve, staff_page
 
 WORKER = "sam@example.org"
 ADMIN = "admin@example.org"
@@ -156,15 +156,7 @@ ADMIN_PAGES = [
 
 
 def sign_in(browser: Browser, live: LiveApp, screen: str, email: str) -> Page:
-    context = browser.new_context(**SCREENS[screen])
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(f"{live.url}/staff/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
-    return page
+    return staff_page(browser, live, email, PASSWORD, SCREENS[screen], timeout_ms=TIMEOUT_MS)
 
 
 def problems(page: Page, screen: str) -> list[str]:

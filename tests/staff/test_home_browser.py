@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import DESKTOP, PHONE, LiveApp, axe_source, axe_violations, describe_violations, serve, too_wide
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    LiveApp,
+    axe_source,
+    axe_violations,
+    describe_violations,
+    serve,
+    staff_page,
+    too_wide,
+)
 from tests.staff import world as seeded
 
 EVENING = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)  # quiet hours: texts are held
@@ -43,14 +53,8 @@ def home(browser: Browser, live: LiveApp) -> Iterator[Callable[[str, str], Page]
     contexts = []
 
     def open_home(email: str, screen: str) -> Page:
-        context = browser.new_context(**SCREENS[screen])
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live.url}/staff/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(seeded.PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
+        page = staff_page(browser, live, email, seeded.PASSWORD, SCREENS[screen], timeout_ms=TIMEOUT_MS)
+        contexts.append(page.context)
         page.wait_for_url(f"{live.url}/staff/")
         return page
 

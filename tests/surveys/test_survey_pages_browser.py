@@ -34,6 +34,7 @@ from tests.browser import (
     LiveApp,
     page_problems,
     serve,
+    staff_page,
 )
 
 ADMIN = "admin@example.org"
@@ -116,15 +117,7 @@ def pages(ids: dict[str, int]) -> list[str]:
 
 
 def sign_in(browser: Browser, live: LiveApp, screen: str) -> Page:
-    context = browser.new_context(**SCREENS[screen])
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(f"{live.url}/staff/login")
-    page.get_by_label("Email").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
-    return page
+    return staff_page(browser, live, ADMIN, PASSWORD, SCREENS[screen], timeout_ms=TIMEOUT_MS)
 
 
 def problems(page: Page, screen: str) -> list[str]:
