@@ -614,10 +614,11 @@ def follow_ups_due(session: Session, *, today: date, people: ColumnElement[bool]
     due" (`show=follow-up`)."""
     scope = people if people is not None else true()
     return int(
-        session.scalar(
-            select(func.count())
-            .select_from(AdvocacyOffer)
-            .where(AdvocacyOffer.follow_up_on <= today, AdvocacyOffer.closed_on.is_(None), _offer_of(scope))
-        )
+        session.scalar(select(func.count()).select_from(AdvocacyOffer).where(follow_up_due(today), _offer_of(scope)))
         or 0
     )
+
+
+def follow_up_due(today: date) -> ColumnElement[bool]:
+    """An open offer whose day to check back has come (today or before)."""
+    return and_(AdvocacyOffer.follow_up_on <= today, AdvocacyOffer.closed_on.is_(None))

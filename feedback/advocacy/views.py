@@ -196,7 +196,7 @@ def _listed(show: str, search: str) -> Select[Any]:
     if show == "open":
         query = query.where(AdvocacyOffer.response == advocacy_cases.ACCEPTED, AdvocacyOffer.closed_on.is_(None))
     elif show == "follow-up":
-        query = query.where(AdvocacyOffer.follow_up_on <= local_date(now()), AdvocacyOffer.closed_on.is_(None))
+        query = query.where(advocacy.follow_up_due(local_date(now())))
     return query
 
 

@@ -49,25 +49,6 @@ def inbox(session: Session, viewer: Viewer, limit: int = 200) -> Sequence[Statem
     ).all()
 
 
-@dataclass(frozen=True)
-class Waiting:
-    unread: int
-    escalated: int
-
-
-def waiting(session: Session, viewer: Viewer) -> Waiting:
-    """How many statements wait unread on this member of staff (one who answers statements), and how many of those
-    have been escalated."""
-    if viewer.role not in permissions.NAMED_WORKER_ROLES:
-        return Waiting(0, 0)
-    unread, escalated = session.execute(
-        select(func.count(), func.count(Statement.escalated_at)).where(
-            permissions.statements(viewer), Statement.status == StatementStatus.SENT
-        )
-    ).one()
-    return Waiting(int(unread), int(escalated))
-
-
 def get_for(session: Session, statement_id: int, viewer: Viewer) -> Statement:
     statement = session.scalar(select(Statement).where(Statement.id == statement_id, permissions.statements(viewer)))
     if statement is None:
