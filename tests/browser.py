@@ -179,6 +179,7 @@ def staff_page(
 
 def axe_violations(page: Page, source: str) -> list[dict[str, Any]]:
     """Serious and critical WCAG 2.2 AA violations axe-core finds on the page as it is now."""
+    page.wait_for_load_state("load")  # after a click or a form sent: its stylesheets applied, as a person sees it
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(source)
     results = page.evaluate(
@@ -270,6 +271,7 @@ min => {
 
 
 def small_tap_targets(page: Page) -> list[str]:
+    page.wait_for_load_state("load")
     return list(page.evaluate(_TARGETS_JS, MIN_TARGET))
 
 
