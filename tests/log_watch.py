@@ -47,6 +47,6 @@ def findings(lines: list[str]) -> list[str]:
             found.append(f"phone number: {line[:200]}")
         for body in sent:
             if body in line:
-                found.append(f"message body: {line[:200]}")
+                found.append(f"message body ({body[:40]!r}): {line[:200]}")
                 break
     return found
