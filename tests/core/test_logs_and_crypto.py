@@ -94,3 +94,16 @@ def test_the_log_watch_would_catch_a_number_or_a_young_persons_words() -> None:
     assert log_watch.findings(["reply to 07700 900123 failed"]) == ["phone number: reply to 07700 900123 failed"]
     assert log_watch.findings(["handled: nobody at my placement listens to me"])
     assert log_watch.findings(["message 12345 on 2026-11-23 queued 3"]) == []
+
+
+def test_the_log_watch_does_not_take_the_services_own_words_for_a_young_persons() -> None:
+    """Hypothesis draws text from the code's constants: a property test may text "abuse or violence", which the
+    log line of the alert it raises names as its reason, rightly."""
+    from tests import log_watch
+
+    log_watch.remember("abuse or violence")
+    log_watch.remember("Possible concern (learned words)")
+    log_watch.remember("someone hits me when i get home")
+    assert log_watch.findings(["safeguarding alert 1 raised (risk, abuse or violence)"]) == []
+    assert log_watch.findings(["alert 2 raised (concern, possible concern (learned words))"]) == []
+    assert log_watch.findings(["handled: someone hits me when i get home"])  # a young person's words still are
