@@ -17,6 +17,8 @@ the next text from someone whose last one is being handled is still stored at on
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,6 +62,15 @@ MAX_HANDLING_ATTEMPTS = 5
 # A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
 # did not retry): the worker handles it and queues the replies.
 STRANDED_AFTER = timedelta(minutes=2)
+# A web form's nonce as its page makes it (secrets.token_urlsafe): what the form sends is stored as "web-" + nonce
+# (64 characters at most), so the same form sent twice is stored once.
+WEB_NONCE = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
+def form_nonce(nonce: str) -> str:
+    """`nonce` when it is one a page made; else a fresh one. It is a hidden field anyone can change: one too long
+    for its column, or with a NUL byte in it, must not lose the words, which are stored as a form of their own."""
+    return nonce if WEB_NONCE.fullmatch(nonce) else secrets.token_urlsafe(16)
 
 
 # PostgreSQL's SQLSTATE when a lock was not granted within lock_timeout (or NOWAIT).

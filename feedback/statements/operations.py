@@ -15,7 +15,6 @@ This module writes; what a member of staff may see is `feedback.statements.queri
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from feedback.safeguarding.alerting import alert_for
 from feedback.safeguarding.notifications import NotifyPolicy
 from feedback.safeguarding.screening import Screening, screen_message
 from feedback.statements.models import Statement, StatementAnswer, StatementReply, StatementStatus
+from feedback.statements.queries import can_answer
 from feedback.surveys.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,6 @@ ANSWER_HANDLING = "statement-answer"
 TOO_LONG_HANDLING = "too-long"
 # The notification's reason (Notification.reason): a young person answered a reply.
 ANSWER_REASON = notifications.STATEMENT_ANSWER
-# A form's nonce as the page makes it (secrets.token_urlsafe), as for a web answer: stored as "web-" + nonce.
-_NONCE = re.compile(r"[A-Za-z0-9_-]{1,60}")
 
 
 class StatementError(Invalid):
@@ -189,11 +187,6 @@ class _Stored:
     threaded: bool  # in the thread (a StatementAnswer), not refused as too long
 
 
-def can_answer(statement: Statement) -> bool:
-    """A young person answers a reply: a statement with none has nothing to answer yet."""
-    return bool(statement.replies)
-
-
 @commits("store first: a young person's answer is kept, and screened, before anything else may fail")
 def answer_reply(
     session: Session, statement: Statement, body: str, *, nonce: str, now: datetime, policy: AnswerPolicy
@@ -206,8 +199,7 @@ def answer_reply(
     """
     if not can_answer(statement):
         raise StatementError("There is no reply to answer yet.")
-    if not _NONCE.fullmatch(nonce):
-        nonce = secrets.token_urlsafe(16)  # a hidden field anyone can change: a bad one must not lose the words
+    nonce = inbound.form_nonce(nonce)
     done = session.scalar(
         select(InboundMessage.id).where(
             InboundMessage.provider_sid == f"web-{nonce}",

@@ -106,8 +106,13 @@ class Thread:
 
     @property
     def can_answer(self) -> bool:
-        """A reply can be answered: the form goes under the latest."""
-        return bool(self.statement.replies)
+        """The form to answer goes under the latest reply."""
+        return can_answer(self.statement)
+
+
+def can_answer(statement: Statement) -> bool:
+    """A young person answers a reply: a statement with none has nothing to answer yet."""
+    return bool(statement.replies)
 
 
 def threads_for(session: Session, person_id: int) -> list[Thread]:

@@ -10,7 +10,6 @@ resubmitted form) records one answer.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,8 +35,6 @@ from feedback.surveys.operations import STATEMENT
 
 WEB = conversations.WEB
 MAX_TEXT_LENGTH = 2000
-# A page's nonce as the page makes it (secrets.token_urlsafe); stored as "web-" + nonce, 64 characters at most.
-PAGE_NONCE = re.compile(r"[A-Za-z0-9_-]{1,60}")
 OPEN = (conversations.INVITED, conversations.ACTIVE)
 # How long an answer waits for the young person's row, locked while another of their messages is handled, before
 # the page asks them to press the button again (their words are already stored).
@@ -195,10 +192,7 @@ def answer_page(
     """Answer one page for a person: the words are stored and screened first (committed), then the conversation
     they go into is found (or begun) and the answer recorded. A page already submitted (a double tap) records
     nothing more."""
-    if not PAGE_NONCE.fullmatch(nonce):
-        # The nonce is a hidden field anyone can change: one too long for its column, or with a NUL byte in it,
-        # must not lose the answer. It is stored as a page of its own.
-        nonce = secrets.token_urlsafe(16)
+    nonce = inbound.form_nonce(nonce)
     done = session.scalar(
         select(InboundMessage.id).where(
             InboundMessage.provider_sid == f"web-{nonce}",

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -104,8 +105,7 @@ def simulated_person(session: Session, pseudonym: str, viewer: Viewer) -> Person
 
 def shown_number(phone: str) -> str:
     """A drama number as people write it: +447700900321 is "07700 900321"."""
-    national = "0" + phone.removeprefix("+44")
-    return f"{national[:5]} {national[5:]}"
+    return phonenumbers.format_number(phonenumbers.parse(phone, "GB"), phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def thread(

@@ -315,7 +315,7 @@ def answer_reply(token: str, statement_id: int) -> ResponseReturnValue:
     if statement is None:
         raise LinkNotValid()  # someone else's statement looks like a link that does not work
     mine = url_for("web.my_page", token=token)
-    if not statements.can_answer(statement):
+    if not statement_queries.can_answer(statement):
         return redirect(mine)  # no reply yet, so no form to answer it from: only a forged post comes here
     form = ThreadAnswerForm()
     body = form.body.data or ""
