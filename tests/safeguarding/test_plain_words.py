@@ -24,7 +24,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CARE_PAGES = sorted(
     [
         *TEMPLATES.glob("safeguarding/*.html"),
-        TEMPLATES / "statements" / "inbox.html",
+        *TEMPLATES.glob("statements/*.html"),
         *TEMPLATES.glob("messages/*.html"),
         *TEMPLATES.glob("people/*.html"),
         *TEMPLATES.glob("accounts/*.html"),
