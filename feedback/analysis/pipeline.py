@@ -11,7 +11,7 @@ from typing import Any
 from feedback.analysis.phrases import key_phrases
 from feedback.analysis.redaction import redact
 from feedback.analysis.risk_model import LinearScreen
-from feedback.analysis.safeguarding import screen
+from feedback.analysis.safeguarding import Screening, screen
 from feedback.analysis.sentiment import Sentiment, label_for, sentiment
 from feedback.analysis.sentiment import decide as decide_sentiment
 from feedback.analysis.text import normalise
@@ -74,13 +74,7 @@ def analyse(
     (`sentiment_model`). ``learned=False`` leaves both models out, as their own training does."""
     clean = normalise(text)
     screening = screen(text, risk_model)
-    matches = rules.match(text, clean=clean)
-    why = {m.slug: m.cues for m in matches}
-    keep = {m.slug for m in matches if rules.was_taught(m)}
-    for reason in screening.reasons:
-        slug = RISK_THEMES.get(reason, DEFAULT_RISK_THEME)
-        keep.add(slug)
-        why.setdefault(slug, (f"safeguarding: {reason}",))
+    why, keep = cue_themes(text, screening, rules, clean=clean)
     if learned and text.strip():
         why = decide(why, text, theme_model or default_theme_model(), keep)
     order = list(rules.cues)
@@ -103,6 +97,22 @@ def analyse(
         key_phrases=tuple(key_phrases(_PLACEHOLDER.sub(" , ", normalise(quotable)))),
         redacted=quotable,
     )
+
+
+def cue_themes(
+    text: str, screening: Screening, rules: ThemeRules = DEFAULT_RULES, *, clean: str | None = None
+) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """The themes the cues and the safeguarding screen file a message under, each with the words that filed it, and
+    those the learned theme model may not take away (taught cues and the screen's): `analyse` before the model,
+    and what the model's own training compares itself with (`theme_model.choose_thresholds`)."""
+    matches = rules.match(text, clean=normalise(text) if clean is None else clean)
+    why = {m.slug: m.cues for m in matches}
+    keep = {m.slug for m in matches if rules.was_taught(m)}
+    for reason in screening.reasons:
+        slug = RISK_THEMES.get(reason, DEFAULT_RISK_THEME)
+        keep.add(slug)
+        why.setdefault(slug, (f"safeguarding: {reason}",))
+    return why, keep
 
 
 def lexicon_feeling(text: str, *, clean: str | None = None, risk: bool | None = None) -> Sentiment:

@@ -316,9 +316,10 @@ def held_back(rows: Sequence[Row]) -> list[tuple[Row, ThemeModel]]:
 
 def cue_themes(text: str) -> frozenset[str]:
     """What the default cues and the safeguarding screen file a message under, as the pipeline does."""
-    from feedback.analysis.pipeline import analyse
+    from feedback.analysis.pipeline import cue_themes as read_cues
+    from feedback.analysis.safeguarding import screen
 
-    return frozenset(analyse(text, learned=False).themes)
+    return frozenset(read_cues(text, screen(text))[0])
 
 
 def choose_thresholds(rows: Sequence[Row]) -> tuple[tuple[float, ...], tuple[float, ...]]:
