@@ -7,8 +7,9 @@ own page, a survey and a statement, the thanks and help pages, privacy, "You sai
 held to the same checks, and so is the sign-in page.
 
 Every failure of every page is gathered and reported at once, by who, page and width, so one run shows all there
-is to fix. A screenshot of each page at each width is saved under tests/screenshots/<who>/ (kept out of git) for a
-person to look through, with walk.txt listing what was walked and what failed.
+is to fix. walk.txt under tests/screenshots/ (kept out of git) lists what was walked and what failed; with
+SCREENSHOTS=1 in the environment a screenshot of each page at each width is saved beside it, under <who>/, for a
+person to look through (drawing some 260 full pages costs the walk a fifth of its time, so it is asked for).
 
 The walk drives the same Chromium as every browser test (`tests.browser.chromium_path`, `CHROMIUM_ARGS`) through
 Playwright's async API rather than the module's `browser` fixture, so that the roles are walked side by side in one
@@ -18,6 +19,7 @@ browser: a context (with one tab) per role and width.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import time
@@ -41,6 +43,7 @@ from tests.browser import AXE_TAGS, CHROMIUM_ARGS, DESKTOP, PHONE, WIDTH_JS, Liv
 from tests.staff.seed import ACCOUNTS, Installation, seed
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("SCREENSHOTS", "") not in {"", "0"}
 # A phone at one device pixel per CSS pixel: widths and axe read the same, and each page costs a ninth to draw.
 SCREENS = {PHONE["viewport"]["width"]: {**PHONE, "device_scale_factor": 1}, DESKTOP["viewport"]["width"]: DESKTOP}
 PHONE_WIDTH, DESKTOP_WIDTH = SCREENS
@@ -354,7 +357,7 @@ async def check_page(
     collect: bool = False,
 ) -> list[dict[str, Any]]:
     """Open the page at this width: it answers `status`, is no wider than the window, has no serious or critical
-    axe-core violation, and is saved as a screenshot. The links on it, when asked to `collect` them."""
+    axe-core violation, and is saved as a screenshot (with SCREENSHOTS=1). The links on it, when asked to `collect` them."""
     async with site.at_once:
         return await _check(page, site, walked, path, width, screenshot, status, name or path, collect=collect)
 
@@ -392,7 +395,8 @@ async def _check(
         if wide > min(width, measured["inner"]):
             sticking_out = ", ".join(measured["culprits"]) or "nothing found outside a scrolling box"
             walked.fail(shown, width, f"scrolls sideways: {wide} px wide on a {width} px screen ({sticking_out})")
-        await page.screenshot(path=str(screenshot), full_page=True, scale="css", animations="disabled")
+        if TAKE_SCREENSHOTS:
+            await page.screenshot(path=str(screenshot), full_page=True, scale="css", animations="disabled")
         results = await page.evaluate(_AXE_JS, AXE_TAGS)
         for violation in results["violations"]:
             if violation["impact"] not in {"serious", "critical"}:
