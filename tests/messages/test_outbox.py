@@ -449,7 +449,7 @@ def test_a_claimed_message_is_never_claimed_again(app: Flask, clock: Clock) -> N
 
 def test_senders_running_at_once_claim_each_message_exactly_once(app: Flask, clock: Clock) -> None:
     wanted = queue_for([f"+4477009001{n:02d}" for n in range(40)], clock())
-    start = threading.Barrier(4)
+    start, first_claims = threading.Barrier(4), threading.Barrier(4)
     claimed: list[list[int]] = [[] for _ in range(4)]
     errors: list[BaseException] = []
 
@@ -457,6 +457,11 @@ def test_senders_running_at_once_claim_each_message_exactly_once(app: Flask, clo
         try:
             with app.app_context():
                 start.wait(timeout=10)
+                # Each sender claims a message while the others are claiming theirs, before any goes on: with warm
+                # connections one sender could otherwise claim all 40 before another began, and test no race.
+                if (message_id := outbox.claim_next(db.session, clock())) is not None:
+                    mine.append(message_id)
+                first_claims.wait(timeout=30)
                 while (message_id := outbox.claim_next(db.session, clock())) is not None:
                     mine.append(message_id)
         except BaseException as exc:

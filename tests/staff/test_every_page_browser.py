@@ -357,7 +357,8 @@ async def check_page(
     collect: bool = False,
 ) -> list[dict[str, Any]]:
     """Open the page at this width: it answers `status`, is no wider than the window, has no serious or critical
-    axe-core violation, and is saved as a screenshot (with SCREENSHOTS=1). The links on it, when asked to `collect` them."""
+    axe-core violation, and is saved as a screenshot (with SCREENSHOTS=1). The links on it, when asked to `collect`
+    them."""
     async with site.at_once:
         return await _check(page, site, walked, path, width, screenshot, status, name or path, collect=collect)
 
