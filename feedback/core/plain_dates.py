@@ -27,16 +27,19 @@ def long_date(value: date | datetime | None) -> str:
     """ "15 January 2027" (a moment is read in UK time)."""
     if value is None:
         return ""
-    day = value.astimezone(LOCAL_TIME).date() if isinstance(value, datetime) else value
-    return format_date(day, "d MMMM y", locale=LOCALE)
+    return format_date(_day(value), "d MMMM y", locale=LOCALE)
 
 
 def day_and_date(value: date | datetime | None) -> str:
     """ "Friday 15 January 2027"."""
     if value is None:
         return ""
-    day = value.astimezone(LOCAL_TIME).date() if isinstance(value, datetime) else value
-    return format_date(day, "EEEE d MMMM y", locale=LOCALE)
+    return format_date(_day(value), "EEEE d MMMM y", locale=LOCALE)
+
+
+def _day(value: date | datetime) -> date:
+    """The day itself, or the UK day a moment falls on."""
+    return local_date(value) if isinstance(value, datetime) else value
 
 
 def when(moment: datetime | None, *, today: date, capital: bool = False) -> str:
