@@ -299,6 +299,9 @@ def postgres_database() -> Iterator[PostgresTemplate]:
     template = PostgresTemplate.snapshot(url)
     SHARED_DATABASES.add(str(make_url(template.url)))
     yield template
+    template.close()
+    for engine in _ENGINES.values():
+        engine.dispose()  # before the database is dropped
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -315,6 +318,9 @@ class PostgresTemplate:
 
     url: str
     reset_sql: str
+    # One connection for every reset of the session: starting a PostgreSQL backend for each test costs more than
+    # the reset itself.
+    _connection: list[psycopg.Connection[Any]] = field(default_factory=list, compare=False, repr=False)
 
     SCHEMA = "test_defaults"
 
@@ -352,8 +358,13 @@ class PostgresTemplate:
         return cls(url.replace("postgresql://", "postgresql+psycopg://", 1), ";\n".join(statements))
 
     def reset(self) -> None:
-        with psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute(self.reset_sql)
+        if not self._connection or self._connection[0].closed:
+            self._connection[:] = [psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True)]
+        self._connection[0].execute(self.reset_sql)
+
+    def close(self) -> None:
+        for connection in self._connection:
+            connection.close()
 
 
 @pytest.fixture
@@ -361,7 +372,8 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
     if backend == "sqlite":
         path: Path = request.getfixturevalue("sqlite_file")
         for engine in _ENGINES.values():
-            engine.dispose()  # nothing may hold the file open while it is put back
+            if engine.dialect.name == "sqlite":
+                engine.dispose()  # nothing may hold the file open while it is put back
         for leftover in (path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
             leftover.unlink(missing_ok=True)
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
@@ -424,7 +436,10 @@ def serving(app: Flask, *, load: bool = True) -> Iterator[Flask]:
             db.session.commit()
         yield app
         db.session.remove()
-        db.engine.dispose()
+        if db.engine.dialect.name != "postgresql" or str(db.engine.url) not in SHARED_DATABASES:
+            # A fixture's PostgreSQL engine keeps its connections for the next test (each is idle, with nothing
+            # locked, before the database is put back), and with them PostgreSQL's prepared statements.
+            db.engine.dispose()
 
 
 @pytest.fixture
