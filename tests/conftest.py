@@ -87,7 +87,7 @@ def _reuse_url_builders() -> None:
 
     def reused_parse(rule: Rule, text: str) -> list[Any]:
         assert rule.map is not None  # werkzeug parses a rule only once it is bound
-        key = (text, tuple(sorted((name, id(kind)) for name, kind in rule.map.converters.items())))
+        key = (text, tuple(rule.map.converters.items()))
         if key not in parsed:
             trace_from, known = len(rule._trace), set(rule._converters)
             parts = list(parse_rule(rule, text))

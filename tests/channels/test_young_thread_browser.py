@@ -34,6 +34,7 @@ from tests.browser import (
     describe_violations,
     serve,
     small_tap_targets,
+    too_wide,
 )
 from tests.conftest import SERVICE_NUMBER
 
@@ -45,7 +46,6 @@ HELPS = "A meeting with my worker this week"
 FIRST_REPLY = "Thanks for telling me. Can we meet on Thursday after school?"
 ANSWER = "Thursday is good, but after 4 please because of football"
 SECOND_REPLY = "Great, see you at 4:15 on Thursday at the house."
-WIDTH = PHONE["viewport"]["width"]  # type: ignore[index]
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +85,8 @@ class Audit:
         small = small_tap_targets(self.page)
         if small:
             found += "\n".join(["", "tap targets under 44x44 CSS px:", *small])
-        wide = self.page.evaluate("document.documentElement.scrollWidth")
-        if wide > WIDTH:
-            found += f"\nthe page is {wide}px wide on a {WIDTH}px screen: it scrolls sideways"
+        if why := too_wide(self.page):
+            found += f"\n{why}"
         if found.strip():
             self.problems[f"{name} ({urlsplit(self.page.url).path})"] = found.strip()
         self.checked.append(name)

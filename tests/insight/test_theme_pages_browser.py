@@ -27,12 +27,9 @@ from tests.browser import (
     DESKTOP,
     PHONE,
     LiveApp,
-    axe_source,
-    axe_violations,
-    describe_violations,
+    page_problems,
     serve,
     staff_page,
-    too_wide,
 )
 
 ADMIN = "admin@example.org"
@@ -79,9 +76,7 @@ def admin(browser: Browser, live: LiveApp) -> Iterator[Callable[..., Page]]:
 
 
 def expect_fits_and_clean(page: Page) -> None:
-    assert (why := too_wide(page)) is None, why
-    found = axe_violations(page, axe_source())
-    assert not found, f"{page.url}:\n{describe_violations(found)}"
+    assert not (found := page_problems(page)), "\n".join(found)
 
 
 def add_theme(page: Page, live: LiveApp, label: str, slug: str) -> None:

@@ -15,12 +15,9 @@ from tests.browser import (
     DESKTOP,
     PHONE,
     LiveApp,
-    axe_source,
-    axe_violations,
-    describe_violations,
+    page_problems,
     serve,
     staff_page,
-    too_wide,
 )
 from tests.staff import world as seeded
 
@@ -74,9 +71,7 @@ def test_the_home_fits_the_screen_and_passes_axe(home: Callable[[str, str], Page
     for index in range(CARDS[email]):
         box = cards.nth(index).locator("a").bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (email, index, box)
-    assert (why := too_wide(page)) is None, f"{email}'s home: {why}"
-    violations = axe_violations(page, axe_source())
-    assert violations == [], describe_violations(violations)
+    assert not (found := page_problems(page)), f"{email}'s home: " + "\n".join(found)
 
 
 def test_a_card_opens_the_page_it_counts(home: Callable[[str, str], Page]) -> None:
