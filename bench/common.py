@@ -309,6 +309,59 @@ class Server:
         return sum(1 for line in text.splitlines() if "Traceback" in line or " ERROR " in line or "[ERROR]" in line)
 
 
+class Workers:
+    """`feedback worker` processes, each in a session of its own (so Ctrl-C reaches them only through `stop`)."""
+
+    def __init__(self, count: int, *, env: dict[str, str], logs: Path, interval: float = 2.0, name: str = "worker"):
+        self.count = count
+        self.env = env
+        self.interval = interval
+        self.log_paths = [logs / f"{name}-{i + 1}.log" for i in range(count)]
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        script = Path(sys.executable).with_name("feedback")
+        if not script.exists():
+            raise BenchError(f"no `feedback` command beside {sys.executable}: run this with .venv/bin/python")
+        for path in self.log_paths:
+            with path.open("ab") as log:
+                command = [str(script), "worker", "--interval", f"{self.interval:g}"]
+                self.processes.append(
+                    subprocess.Popen(
+                        command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                    )
+                )
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    def exited(self) -> list[int]:
+        return [p.returncode for p in self.processes if p.poll() is not None]
+
+    def stop(self) -> None:
+        """SIGTERM to each (a worker finishes the message in hand), then wait; SIGKILL if one lingers."""
+        processes, self.processes = self.processes, []
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+    def problems(self) -> int:
+        """Lines of the workers' logs that show an error (counted, never printed: they may quote a message)."""
+        lines = 0
+        for path in self.log_paths:
+            if path.exists():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                lines += sum(1 for line in text.splitlines() if "Traceback" in line or " ERROR " in line)
+        return lines
+
+
 def database_url(server_url: str, name: str) -> str:
     parts = urlsplit(server_url)
     return urlunsplit(parts._replace(path="/" + name))

@@ -7,6 +7,7 @@ network at import or factory time.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ import werkzeug.exceptions
 from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -135,6 +138,36 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.commit()
+
+
+# A pooled connection idle for longer than this is checked with a round trip before it is handed out (the
+# database may have restarted, or a firewall dropped it meanwhile). One in steady use is not: a ping on every
+# checkout was a quarter of the webhook's time (bench/webhook.py), and a connection found dead in use is thrown
+# away with the rest of its pool, so the request fails once (Twilio retries it) and the next ones reconnect.
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+@event.listens_for(Pool, "checkin")
+def _idle_since(dbapi_connection: Any, connection_record: Any) -> None:
+    if connection_record is not None:
+        connection_record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_when_idle(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    """Ping a connection that has been idle a while; a dead one makes the pool connect afresh."""
+    idle_since = connection_record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # psycopg began a transaction for the SELECT: hand the connection out idle
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection did not answer its ping") from exc
 
 
 @event.listens_for(Engine, "begin")

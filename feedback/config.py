@@ -254,7 +254,8 @@ def from_environment(env: Mapping[str, str], instance_path: str) -> dict[str, An
 DEFAULTS: dict[str, Any] = {
     # Twilio posts small forms; a survey answer is at most 1,600 characters. Anything far bigger is not ours.
     "MAX_CONTENT_LENGTH": 256 * 1024,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Connections idle a while are pinged before use (feedback._ping_when_idle), not every one at every checkout.
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600 * 8,

@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,12 +20,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from flask import Flask, g
+from flask import Flask, current_app, g, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy import SQLAlchemy
 from jinja2.bccache import Bucket, BytecodeCache
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.util import LRUCache
 from twilio.request_validator import RequestValidator
@@ -358,13 +359,21 @@ class PostgresTemplate:
         return cls(url.replace("postgresql://", "postgresql+psycopg://", 1), ";\n".join(statements))
 
     def reset(self) -> None:
+        try:
+            self._connected().execute(self.reset_sql)
+        except psycopg.OperationalError:  # a test had the database end its connections (tests/core/test_connections.py)
+            self.close()
+            self._connected().execute(self.reset_sql)
+
+    def _connected(self) -> psycopg.Connection[Any]:
         if not self._connection or self._connection[0].closed:
             self._connection[:] = [psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True)]
-        self._connection[0].execute(self.reset_sql)
+        return self._connection[0]
 
     def close(self) -> None:
         for connection in self._connection:
             connection.close()
+        self._connection.clear()
 
 
 @pytest.fixture
@@ -492,16 +501,56 @@ class TwilioWebhook:
         params.update(extra)
         return params
 
-    def text(self, body: str, *, sender: str = YOUNG_PERSON, sid: str | None = None, **extra: str) -> TestResponse:
-        """A young person texts `body` to the service."""
+    def text(
+        self, body: str, *, sender: str = YOUNG_PERSON, sid: str | None = None, handle: bool = True, **extra: str
+    ) -> TestResponse:
+        """A young person texts `body` to the service; with `handle`, a worker then handles what was stored, as one
+        does the moment a text is stored (`handle`)."""
         log_watch.remember(body)
-        return self.post("/sms/inbound", self.sms_params(body, sender=sender, sid=sid, **extra))
+        response = self.post("/sms/inbound", self.sms_params(body, sender=sender, sid=sid, **extra))
+        if handle and response.status_code == 200:
+            self.handle()
+        return response
+
+    def handle(self) -> int:
+        """What a worker does with the texts stored and due: each screened and handled, its replies queued."""
+        from feedback.ops import runner
+
+        with self._app_context():
+            done = runner.handle_texts(limit=1000)
+            db.session.commit()  # as a request's view ends: no transaction (nor SQLite's write lock) left open
+            return done
+
+    def _app_context(self) -> Any:
+        """The test's own app context when it has one (as the test client's requests use it: one session, so
+        SQLite's write lock is never held against itself), else one of the app's."""
+        if has_app_context() and current_app._get_current_object() is self.client.application:  # type: ignore[attr-defined]
+            return nullcontext()
+        return self.client.application.app_context()
 
     def replies(self, body: str, **kwargs: Any) -> list[str]:
-        """Text `body` and return the messages the TwiML answer sends back."""
-        response = self.text(body, **kwargs)
+        """Text `body` and return what the service answers: the replies a worker queued in answer to it (or, for a
+        staff number, the webhook's own TwiML answer)."""
+        sid = kwargs.pop("sid", None) or self.new_sid()
+        response = self.text(body, sid=sid, **kwargs)
         assert response.status_code == 200, response.get_data(as_text=True)
-        return twiml_messages(response.get_data(as_text=True))
+        return twiml_messages(response.get_data(as_text=True)) + self.replies_to(sid)
+
+    def replies_to(self, sid: str) -> list[str]:
+        """The replies recorded in answer to the text Twilio called `sid`, in order."""
+        from feedback.messages.models import InboundMessage, OutboundMessage
+
+        with self._app_context():
+            replies = list(
+                db.session.scalars(
+                    select(OutboundMessage.body)
+                    .join(InboundMessage, OutboundMessage.in_reply_to_id == InboundMessage.id)
+                    .where(InboundMessage.provider_sid == sid)
+                    .order_by(OutboundMessage.id)
+                )
+            )
+            db.session.commit()
+            return replies
 
     def status(self, sid: str, status: str, **extra: str) -> TestResponse:
         params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID, **extra}

@@ -37,9 +37,13 @@ def upsert_adding(
 
 def _insert(session: Session, model: Any) -> Any:
     """The dialect's own INSERT for `model`'s table, the one that knows ON CONFLICT."""
-    dialect = session.get_bind().dialect.name
+    return dialect_insert(session.get_bind().dialect.name, model.__table__)
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """The INSERT of the dialect named `dialect` for `table`, the one that knows ON CONFLICT."""
     if dialect == "postgresql":
-        return postgresql.insert(model.__table__)
+        return postgresql.insert(table)
     if dialect == "sqlite":
-        return sqlite.insert(model.__table__)
+        return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database {dialect}")

@@ -1,13 +1,18 @@
 """Everything a young person sends: stored first, screened, then handled, once.
 
-`receive()` commits the message before anything else happens, deduplicated on the provider's id, so a message is
-never lost even if handling it fails. `process()` screens it for safeguarding first (opt-out words included),
-then handles it. A message that may show risk raises its alert and is answered with the safeguarding help alone:
-it is kept as free text, never as an answer, and a survey in progress waits at its question; only STOP still acts
-on it. A concern raises an alert of its own tier and is otherwise handled as usual: opt-out (a STOP word, or a wish
-to stop in the young person's own words) and opt-in, HELP, a survey keyword, a request for help, an answer, or
-free-text feedback. It commits the outcome together with the replies it records, and does nothing for a message
-already processed, so a retried webhook never sends a reply twice.
+A text's webhook only stores it (`receive_from_known`, else `receive`): one commit, deduplicated on the
+provider's id, so a message is never lost even if handling it fails, and Twilio has its answer in a few
+milliseconds however busy the service is. On PostgreSQL the insert wakes the workers at once (a trigger NOTIFYs
+`inbound_message`, migration 0021); each worker takes the texts that are due (`unprocessed`: each young person's
+in the order sent) and `process()` screens each one for safeguarding first (opt-out words included), then handles
+it, its replies queued in the outbox that the same workers send from.
+
+A message that may show risk raises its alert and is answered with the safeguarding help alone: it is kept as free
+text, never as an answer, and a survey in progress waits at its question; only STOP still acts on it. A concern
+raises an alert of its own tier and is otherwise handled as usual: opt-out (a STOP word, or a wish to stop in the
+young person's own words) and opt-in, HELP, a survey keyword, a request for help, an answer, or free-text feedback.
+It commits the outcome together with the replies it records, and does nothing for a message already processed, so
+no reply is ever sent twice, however many workers try.
 
 Storing never waits on handling: handling locks the message and its person `FOR NO KEY UPDATE`, which lets
 another transaction insert rows that point at the person (the foreign key check takes only `FOR KEY SHARE`), so
@@ -19,30 +24,31 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from feedback.analysis.safeguarding import LEARNED_CONCERN
-from feedback.core.dbutil import insert_or_ignore
+from feedback.core.db_types import current_cipher
+from feedback.core.dbutil import dialect_insert, insert_or_ignore
 from feedback.core.errors import FeedbackError
 from feedback.core.transactions import commits
 from feedback.messages import outbox
 from feedback.messages.keywords import HELP_WORDS, START_WORDS, STOP_WORDS, keyword_of, wants_to_stop
-from feedback.messages.models import Channel, InboundMessage, InboundStatus
+from feedback.messages.models import OPT_OUT_HANDLING, Channel, InboundMessage, InboundStatus
 from feedback.messages.wording import Wording
 from feedback.people import links
 from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.safeguarding.alerting import concern_reason, raise_alert
 from feedback.safeguarding.models import AlertTier, SafeguardingAlert
-from feedback.safeguarding.notifications import NotifyPolicy
+from feedback.safeguarding.notifications import NotifyPolicy, staff_mobile_among
 from feedback.safeguarding.screening import Screening, screen_message
 from feedback.surveys import conversations
 from feedback.surveys.operations import find_by_keyword
@@ -53,14 +59,14 @@ SMS = Channel.SMS
 RECEIVED = InboundStatus.RECEIVED
 PROCESSED = InboundStatus.PROCESSED
 # How a message was handled (InboundMessage.handling), where more than one function needs the word.
-OPT_OUT = "opt-out"
+OPT_OUT = OPT_OUT_HANDLING
 # A message that may show risk: answered with the safeguarding help alone, kept as free text, never an answer.
 SAFEGUARDING = "safeguarding"
 # "help me", "can someone phone me" (a concern): answered with `Wording.help_on_its_way`, kept as free text.
 HELP_REQUEST = "help-request"
 MAX_HANDLING_ATTEMPTS = 5
-# A stored message still unprocessed after this long lost its webhook's handling (the request failed and Twilio
-# did not retry): the worker handles it and queues the replies.
+# A web answer still unprocessed after this long lost its page's handling (the request failed after storing it):
+# the worker finishes it (`statements.stranded_answers`).
 STRANDED_AFTER = timedelta(minutes=2)
 # A web form's nonce as its page makes it (secrets.token_urlsafe): what the form sends is stored as "web-" + nonce
 # (64 characters at most), so the same form sent twice is stored once.
@@ -113,7 +119,7 @@ class Outcome:
     replies: list[str] = field(default_factory=list)
     already_processed: bool = False
     risk: bool = False
-    # The replies are to go back in the caller's own answer (TwiML); otherwise they were queued in the outbox.
+    # The replies are for the caller to give back itself; otherwise they were queued in the outbox.
     replied_inline: bool = False
 
 
@@ -157,6 +163,58 @@ def receive(session: Session, arrival: Arrival, *, now: datetime) -> Received:
     return Received(message_id=message_id, duplicate=inserted is None)
 
 
+@commits("store first: what a young person sent is kept before anything else may fail")
+def receive_from_known(session: Session, arrival: Arrival, address: str, *, now: datetime) -> Received | None:
+    """The webhook's usual case in one statement: store a text from someone the service already knows (`address`,
+    from `people.sender_address`) and commit, unless it comes from a member of staff's mobile. None, having stored
+    nothing, when it is not that case (someone new, a staff number, or a retry of a stored text): then
+    `is_staff_number` and `receive` do it step by step."""
+    dialect = session.get_bind().dialect.name
+    # On PostgreSQL the one statement is its own transaction: no BEGIN and COMMIT, each a round trip of its own.
+    alone = {"isolation_level": "AUTOCOMMIT"} if dialect == "postgresql" and not session.in_transaction() else {}
+    inserted = (
+        session.connection(execution_options=alone)
+        .execute(
+            _store_from_known(dialect),
+            {
+                "hashes": current_cipher().lookup_hashes(address),
+                "channel": arrival.channel,
+                "provider_sid": arrival.provider_sid,
+                "body": arrival.body,
+                "num_media": arrival.num_media,
+                "opt_out_type": (arrival.opt_out_type or "").upper() or None,
+                "received_at": now,
+                "status": RECEIVED,
+                "handling_attempts": 0,
+            },
+        )
+        .scalar_one_or_none()
+    )
+    session.commit()
+    return None if inserted is None else Received(message_id=inserted, duplicate=False)
+
+
+_STORED_COLUMNS = ("channel", "provider_sid", "body", "num_media", "opt_out_type", "received_at", "status")
+
+
+@cache
+def _store_from_known(dialect: str) -> Any:
+    """`receive_from_known`'s statement, built once per dialect (building it costs more than running it)."""
+    table = InboundMessage.__table__
+    hashes: Any = bindparam("hashes", expanding=True)
+    person = select(Person.id).where(Person.phone_hash.in_(hashes)).limit(1).scalar_subquery()
+    columns = [*_STORED_COLUMNS, "handling_attempts"]
+    source = select(*(bindparam(name, type_=table.c[name].type) for name in columns), person).where(
+        person.is_not(None), ~staff_mobile_among(hashes)
+    )
+    return (
+        dialect_insert(dialect, table)
+        .from_select([*columns, "person_id"], source)
+        .on_conflict_do_nothing(index_elements=["provider_sid"])
+        .returning(table.c.id)
+    )
+
+
 def accept(session: Session, arrival: Arrival, *, now: datetime, policy: InboundPolicy) -> Outcome:
     """Store, then screen and handle, one message that has just arrived; the replies go back inline."""
     received = receive(session, arrival, now=now)
@@ -171,20 +229,15 @@ def process(
     policy: InboundPolicy,
     reply_inline: bool = True,
     lock_wait: timedelta | None = None,
-    reply_by: float | None = None,
 ) -> Outcome:
     """Screen and handle a stored message once, commit, and return the replies to send back.
 
-    With `reply_inline` the caller sends the replies in its own answer (TwiML), unless `reply_by` (a
-    `time.monotonic()` deadline) has passed when they are recorded: an answer that late would reach nobody, so
-    they are queued in the outbox, as they always are without `reply_inline` (a message the worker picked up).
-    `Outcome.replied_inline` says which. With `lock_wait` (PostgreSQL) no lock is waited for longer than that:
-    `Busy` is raised instead, having done nothing.
+    With `reply_inline` the caller gives the replies back itself (the simulator's page), and they are recorded as
+    given; without it (the worker) they are queued in the outbox. With `lock_wait` (PostgreSQL) no lock is waited
+    for longer than that: `Busy` is raised instead, having done nothing.
     """
     try:
-        return _process(
-            session, message_id, now=now, policy=policy, lock_wait=lock_wait, inline=reply_inline, reply_by=reply_by
-        )
+        return _process(session, message_id, now=now, policy=policy, lock_wait=lock_wait, inline=reply_inline)
     except OperationalError as exc:
         if not lock_not_available(exc):
             raise
@@ -192,7 +245,6 @@ def process(
         raise Busy(f"message {message_id}: a lock its handling needs is held elsewhere") from exc
 
 
-@commits("handling one stored message is a transaction of its own, its replies recorded with it")
 def _process(
     session: Session,
     message_id: int,
@@ -201,7 +253,6 @@ def _process(
     policy: InboundPolicy,
     lock_wait: timedelta | None,
     inline: bool,
-    reply_by: float | None,
 ) -> Outcome:
     wait_at_most(session, lock_wait)
     # One message per person at a time: the message and its person are locked together, so two texts sent in quick
@@ -220,7 +271,41 @@ def _process(
     if message.status == PROCESSED:
         session.rollback()
         return Outcome(message.handling or "", already_processed=True)
+    return _handle_locked(session, message, person, now=now, policy=policy, inline=inline)
 
+
+class HandlingFailed(FeedbackError):
+    """Handling the text a worker claimed failed (the cause is chained): it was rolled back, and the text stays
+    stored to be tried again (`note_failed_attempt`)."""
+
+    def __init__(self, message_id: int) -> None:
+        super().__init__(f"handling stored message {message_id} failed")
+        self.message_id = message_id
+
+
+def process_next(session: Session, *, now: datetime, policy: InboundPolicy) -> Outcome | None:
+    """A worker's step: claim the next text that is due (`unprocessed`, oldest first) and that no other worker
+    holds, with its young person (SKIP LOCKED, so workers never wait on one another or take the same text), then
+    screen and handle it as `process` does, its replies queued in the outbox. None when nothing is left to claim.
+    Raises `HandlingFailed` if handling fails (rolled back; the alert of a risky text stands)."""
+    row = session.execute(_claim_next_text(), {"now": now}).one_or_none()
+    if row is None:
+        session.rollback()
+        return None
+    message, person = row
+    message_id = message.id
+    try:
+        return _handle_locked(session, message, person, now=now, policy=policy, inline=False)
+    except Exception as exc:
+        session.rollback()
+        raise HandlingFailed(message_id) from exc
+
+
+@commits("handling one stored message is a transaction of its own, its replies recorded with it")
+def _handle_locked(
+    session: Session, message: InboundMessage, person: Person, *, now: datetime, policy: InboundPolicy, inline: bool
+) -> Outcome:
+    """Screen and handle a text not yet processed, it and its person locked by the caller; commits."""
     screening = screen_message(session, message.body)
     replies: list[str] = []
     alert = None
@@ -253,7 +338,7 @@ def _process(
     message.handling = outcome.handling
     message.status = PROCESSED
     message.processed_at = now
-    outcome.replied_inline = inline and (reply_by is None or time.monotonic() < reply_by)
+    outcome.replied_inline = inline
     outbox.record(
         session,
         [
@@ -535,27 +620,104 @@ def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[s
 
 
 def unprocessed(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Texts stored but never handled, oldest first: those stored at least STRANDED_AFTER ago (their handling
-    failed and no retry came) and those whose `retry_after` has come (left to the worker by their webhook, or
-    waiting after a failed attempt), leaving out those that have failed too often (they need a person).
+    """Texts stored and not handled yet that a worker may take now (`process_next` claims them one by one), oldest
+    first."""
+    return list(
+        session.scalars(
+            select(InboundMessage.id)
+            .where(_due_text(bindparam("now", now, type_=InboundMessage.received_at.type)))
+            .order_by(InboundMessage.received_at, InboundMessage.id)
+            .limit(limit)
+        )
+    )
 
-    Texts only: a web answer is recorded by its page, which knows the question it answers; it was stored and
-    screened before anything else, and the young person's next submit of the same page records it."""
+
+@dataclass(frozen=True)
+class Waiting:
+    """Texts stored and not handled yet, for monitoring: a number that keeps rising means no worker is running."""
+
+    texts: int
+    oldest_seconds: int | None
+
+
+def waiting(session: Session, now: datetime) -> Waiting:
+    """How many texts wait to be handled (failed ones given up on excluded), and how long the oldest has."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(InboundMessage.received_at)).where(
+            InboundMessage.status == RECEIVED,
+            InboundMessage.channel == SMS,
+            InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS,
+        )
+    ).one()
+    return Waiting(int(count), None if oldest is None else max(0, int((now - oldest).total_seconds())))
+
+
+# A text still waiting this long after it came (an earlier text from the same young person is held up, or every
+# worker is busy) is screened on its own, so that if it may show risk its alert is raised and its help sent now.
+SCREEN_WAITING_AFTER = timedelta(seconds=10)
+
+
+def waiting_unscreened(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    """Texts not handled SCREEN_WAITING_AFTER after they came and not screened yet, oldest first: for
+    `raise_alert_first`."""
     return list(
         session.scalars(
             select(InboundMessage.id)
             .where(
                 InboundMessage.status == RECEIVED,
                 InboundMessage.channel == SMS,
-                InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS,
-                or_(
-                    and_(InboundMessage.retry_after.is_(None), InboundMessage.received_at <= now - STRANDED_AFTER),
-                    InboundMessage.retry_after <= now,
-                ),
+                InboundMessage.risk.is_(None),
+                InboundMessage.handling_attempts == 0,  # a failed handling screened it first
+                InboundMessage.received_at <= now - SCREEN_WAITING_AFTER,
             )
-            .order_by(InboundMessage.received_at)
+            .order_by(InboundMessage.received_at, InboundMessage.id)
             .limit(limit)
         )
+    )
+
+
+@cache
+def _claim_next_text() -> Any:
+    """`process_next`'s claim, built once (building it cost more than running it), `now` a parameter."""
+    return (
+        select(InboundMessage, Person)
+        .join(Person, InboundMessage.person_id == Person.id)
+        .where(_due_text(bindparam("now", type_=InboundMessage.received_at.type)))
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+        .limit(1)
+        .with_for_update(key_share=True, skip_locked=True)
+    )
+
+
+def _due_text(now: Any) -> ColumnElement[bool]:
+    """A text a worker may handle now: every new one (the webhook only stores them) and those whose `retry_after`
+    has come after a failed attempt, leaving out those that have failed too often (they need a person). A text
+    waits while an earlier one from the same young person has not been tried yet, so that however many workers run,
+    each person's texts are handled in the order they were sent.
+
+    Texts only: a web answer is recorded by its page, which knows the question it answers; it was stored and
+    screened before anything else, and the young person's next submit of the same page records it."""
+    earlier = aliased(InboundMessage)
+    waiting_behind = (
+        select(earlier.id)
+        .where(
+            earlier.person_id == InboundMessage.person_id,
+            earlier.status == RECEIVED,
+            earlier.channel == SMS,
+            earlier.handling_attempts == 0,
+            or_(
+                earlier.received_at < InboundMessage.received_at,
+                and_(earlier.received_at == InboundMessage.received_at, earlier.id < InboundMessage.id),
+            ),
+        )
+        .exists()
+    )
+    return and_(
+        InboundMessage.status == RECEIVED,
+        InboundMessage.channel == SMS,
+        InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS,
+        or_(InboundMessage.retry_after.is_(None), InboundMessage.retry_after <= now),
+        ~waiting_behind,
     )
 
 
@@ -563,10 +725,11 @@ def unprocessed(session: Session, now: datetime, limit: int = 100) -> list[int]:
 def raise_alert_first(
     session: Session, message_id: int, *, now: datetime, policy: InboundPolicy, lock_wait: timedelta | None = None
 ) -> list[str]:
-    """Screen a stored message whose handling has to wait (`Busy`) and, if it may show a risk of harm, raise its
-    alert and give the help now: a concern never waits on a lock. Returns the help to send back in the webhook's own
-    answer, recorded as replied inline; the handling that follows finds the alert and sends no second help.
-    Commits. Needs no lock another handling holds: the alert and the reply only point at the person."""
+    """Screen a stored text whose handling is held up (`waiting_unscreened`) and, if it may show a risk of harm,
+    raise its alert and queue the help now: a concern never waits on a lock or a queue. Returns the help queued; the
+    handling that follows finds the alert and sends no second help. Commits, the message marked as screened either
+    way. Needs no lock another handling holds (the alert and the reply only point at the person), but its own row:
+    `Busy` if that stays locked longer than `lock_wait` (the text is being handled, which screens it)."""
     try:
         wait_at_most(session, lock_wait)
         message = session.get(InboundMessage, message_id)
@@ -575,7 +738,8 @@ def raise_alert_first(
             return []
         screening = screen_message(session, message.body)
         if not screening.risk:
-            session.rollback()
+            message.risk = False  # screened: not again by the next round; its handling screens it once more
+            session.commit()
             return []
         person = session.get(Person, message.person_id)
         assert person is not None  # noqa: S101 - a message always has its person
@@ -593,38 +757,16 @@ def raise_alert_first(
                 for reply in replies
             ],
             now=now,
-            replied_inline=True,
         )
         session.commit()
     except OperationalError as exc:
         session.rollback()
         if not lock_not_available(exc):
             raise
-        return []
+        raise Busy(f"message {message_id}: its row is locked by its handling") from exc
     if alert is not None:
         log.warning("safeguarding alert %s raised (%s) before its message could be handled", alert.id, screening.reason)
     return replies
-
-
-@commits("the worker must see the message is due at once, whatever the webhook does next")
-def leave_to_worker(session: Session, message_id: int, now: datetime, *, lock_wait: timedelta | None = None) -> bool:
-    """A stored message its webhook could not handle now (`Busy`): due for the worker at once, not counted as a
-    failed attempt (committed). False if even that had to wait too long: the worker then finds it STRANDED_AFTER
-    its arrival, as any message whose handling never happened."""
-    try:
-        wait_at_most(session, lock_wait)
-        session.execute(
-            update(InboundMessage)
-            .where(InboundMessage.id == message_id, InboundMessage.status == RECEIVED)
-            .values(retry_after=now)
-        )
-        session.commit()
-    except OperationalError as exc:
-        session.rollback()
-        if not lock_not_available(exc):
-            raise
-        return False
-    return True
 
 
 @commits("a failed attempt is counted though the handling it belongs to was rolled back")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,11 @@ class InboundStatus(StrEnum):
     PROCESSED = "processed"
 
 
+# How a text that opted its sender out was handled (`InboundMessage.handling`): its one reply, the confirmation,
+# is the only text ever sent to someone opted out.
+OPT_OUT_HANDLING = "opt-out"
+
+
 class OutboundStatus(StrEnum):
     """A message to a young person; moved only by `feedback.messages.outbox`. Ours first, then the statuses Twilio's
     callbacks report."""
@@ -85,6 +91,15 @@ class InboundMessage(Model):
     __tablename__ = "inbound_message"
     __table_args__ = (
         Index("ix_inbound_message_status_received_at", "status", "received_at"),
+        # The texts the workers have still to handle, oldest first (`inbound.process_next`): a handful among
+        # millions, found at once whatever the planner's statistics say (a new database has none).
+        Index(
+            "ix_inbound_message_to_handle",
+            "received_at",
+            "id",
+            postgresql_where=text("status = 'received'"),
+            sqlite_where=text("status = 'received'"),
+        ),
         one_of("status", InboundStatus),
         one_of("channel", InboundChannel),
     )

@@ -33,7 +33,7 @@ from feedback.core.db_types import current_cipher
 from feedback.core.dbutil import insert_or_ignore
 from feedback.core.errors import FeedbackError
 from feedback.core.transactions import commits
-from feedback.messages.models import OutboundMessage, OutboundStatus, SendPace
+from feedback.messages.models import OPT_OUT_HANDLING, InboundMessage, OutboundMessage, OutboundStatus, SendPace
 from feedback.people import operations as people
 from feedback.people.models import Person
 from feedback.surveys import conversations
@@ -376,7 +376,7 @@ def deliver(session: Session, message_id: int, sender: Sender, *, now: datetime,
     if message is None or message.status != SENDING:
         raise LookupError(f"outbound message {message_id} is not claimed")
     person = message.person
-    if person.opted_out or person.phone is None:
+    if person.phone is None or (person.opted_out and not _confirms_opt_out(session, message)):
         return Delivery(_finish(session, message, SKIPPED, now))
     transport: Sender = SimulatedSender() if people.is_fictional(person.phone) else sender
     try:
@@ -386,6 +386,15 @@ def deliver(session: Session, message_id: int, sender: Sender, *, now: datetime,
     message.provider_sid = result.provider_sid
     message.sent_at = now
     return Delivery(_finish(session, message, result.status, now))
+
+
+def _confirms_opt_out(session: Session, message: OutboundMessage) -> bool:
+    """Whether `message` is the reply to the young person's own STOP: the one text that goes to someone opted out,
+    saying they are (`inbound._opt_out` gives no other reply to it)."""
+    if message.kind != "reply" or message.in_reply_to_id is None:
+        return False
+    handling = session.scalar(select(InboundMessage.handling).where(InboundMessage.id == message.in_reply_to_id))
+    return handling == OPT_OUT_HANDLING
 
 
 @commits("what became of a send is kept the moment it is known, so a message is never sent twice")

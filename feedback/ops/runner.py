@@ -6,6 +6,7 @@ number of machines; the scheduler runs in exactly one process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -37,9 +38,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXPIRY_INTERVAL_MINUTES = 10
-# How long the worker waits for a lock that handling a stored message needs (the young person's other message being
-# handled elsewhere) before leaving it to its next round: one held lock must not hold up the outbox.
+# How long the worker waits for a lock that screening a held-up text needs (its handling elsewhere) before leaving
+# it to its next round: one held lock must not hold up the outbox.
 HANDLING_LOCK_WAIT = timedelta(milliseconds=500)
+# Texts a worker handles in a round before it sends what they queued: a reply goes out within a few texts' time,
+# however many are waiting.
+TEXT_BATCH = 10
 
 
 def configured_sender() -> outbox.Sender:
@@ -70,36 +74,14 @@ def conversation_timeout() -> timedelta:
 
 
 def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | None = None) -> int:
-    """One round of the worker: stored texts not handled yet first (their webhook failed, or left them to it while
-    a lock was held), then the outbox. Returns how much it did."""
-    moment = now()
+    """One round of the worker: new texts first (screened, handled, their replies queued), with the safeguarding
+    notifications they raise, then the outbox, then analysis. Returns how much it did."""
     # Safeguarding notifications to staff first: nothing the worker does is more urgent.
     told = deliver_notifications(sender, batch)
-    policy = inbound.InboundPolicy.from_config(current_app.config)
-    stranded = inbound.unprocessed(current_session(), moment, limit=batch)
-    busy = 0
-    for message_id in stranded:
-        try:
-            inbound.process(
-                current_session(),
-                message_id,
-                now=moment,
-                policy=policy,
-                reply_inline=False,
-                lock_wait=HANDLING_LOCK_WAIT,
-            )
-        except inbound.Busy:
-            # Not a failure, and no work done: it is still due, and a later round tries again.
-            busy += 1
-            log.info("stored message %s: its handling lock is held elsewhere; next round", message_id)
-        except Exception:
-            # One message that cannot be handled must not hold up the others, nor the outbox.
-            log.exception("handling stored message %s failed", message_id)
-            current_session().rollback()
-            attempts = inbound.note_failed_attempt(current_session(), message_id, moment)
-            if attempts >= inbound.MAX_HANDLING_ATTEMPTS:
-                log.error("stored message %s failed %s times: it needs a person to look", message_id, attempts)
-    finished = _finish_stranded_answers(moment)
+    handled = handle_texts(min(batch, TEXT_BATCH))
+    if handled:
+        told += deliver_notifications(sender, batch)  # the alerts those texts raised
+    finished = _finish_stranded_answers(now())
     report = outbox.flush(
         current_session(),
         sender,
@@ -110,9 +92,39 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
         pacer=pacer,
         clock=now,
     )
-    # Themes and sentiment after the replies: they are for staff and summaries, and can wait a few seconds.
-    analysed = analysis.analyse_pending(current_session(), now=now(), limit=batch)
-    return told + len(stranded) - busy + finished + report.handled + analysed
+    # Themes and feeling after the replies, a few at a time so that no round keeps a text waiting long, and none
+    # while texts are waiting: they are for staff and summaries, and can wait for a burst to pass.
+    busy = handled >= min(batch, TEXT_BATCH)
+    analysed = 0 if busy else analysis.analyse_pending(current_session(), now=now(), limit=min(batch, TEXT_BATCH))
+    return told + handled + finished + report.handled + analysed
+
+
+def handle_texts(limit: int = TEXT_BATCH) -> int:
+    """Screen and handle up to `limit` stored texts, one claimed at a time (`inbound.process_next`: any number of
+    workers share them, each young person's in order), their replies queued; then screen on its own any text held
+    up for longer than `inbound.SCREEN_WAITING_AFTER`. Returns how many texts were done."""
+    policy = inbound.InboundPolicy.from_config(current_app.config)
+    done = 0
+    while done < limit:
+        try:
+            outcome = inbound.process_next(current_session(), now=now(), policy=policy)
+        except inbound.HandlingFailed as failed:
+            # One text that cannot be handled must not hold up the others, nor the outbox.
+            log.exception("handling stored message %s failed", failed.message_id)
+            attempts = inbound.note_failed_attempt(current_session(), failed.message_id, now())
+            if attempts >= inbound.MAX_HANDLING_ATTEMPTS:
+                log.error("stored message %s failed %s times: it needs a person to look", failed.message_id, attempts)
+            done += 1
+            continue
+        if outcome is None:
+            break
+        done += 1
+    held_up = inbound.waiting_unscreened(current_session(), now())
+    current_session().rollback()  # a read only: no transaction (nor SQLite's write lock) kept open meanwhile
+    for message_id in held_up:
+        inbound.raise_alert_first(current_session(), message_id, now=now(), policy=policy, lock_wait=HANDLING_LOCK_WAIT)
+        done += 1
+    return done
 
 
 def _finish_stranded_answers(moment: datetime) -> int:
@@ -167,26 +179,77 @@ class _Stop:
         self.event.set()
 
 
+class Wakeup:
+    """What a worker waits on between rounds with nothing to do. On PostgreSQL, a LISTEN on the channel that a stored
+    text notifies (migration 0021), so the text is handled the moment it is stored, by whichever worker claims it
+    first; the interval still bounds the wait, so a missed notification delays nothing for long. Elsewhere (SQLite),
+    or while the listening connection is lost, the interval alone."""
+
+    CHANNEL = "inbound_message"
+
+    def __init__(self, engine: Any, stop: threading.Event) -> None:
+        self.stop = stop
+        self.url = engine.url if engine.dialect.name == "postgresql" else None
+        self.connection: Any = None
+
+    def wait(self, timeout: float) -> None:
+        if self.url is None:
+            self.stop.wait(timeout)
+            return
+        try:
+            listening = self._listening()
+            for _ in listening.notifies(timeout=timeout, stop_after=1):
+                pass
+            for _ in listening.notifies(timeout=0):  # the others that came meanwhile: one round takes them all
+                pass
+        except Exception:
+            # Logged without the error's text (it may name the server); the worker polls until it listens again.
+            log.warning("the worker's LISTEN connection failed: polling every %s s until it is back", timeout)
+            self.close()
+            self.stop.wait(timeout)
+
+    def _listening(self) -> Any:
+        assert self.url is not None  # noqa: S101 - only on PostgreSQL
+        if self.connection is None:
+            import psycopg
+
+            address = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.connection = psycopg.connect(address, autocommit=True)
+            self.connection.execute(f"LISTEN {self.CHANNEL}")
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            # A broken connection may fail to close; a new one is made when needed.
+            with contextlib.suppress(Exception):
+                self.connection.close()
+            self.connection = None
+
+
 def run_worker(interval: float) -> None:
     stop = _Stop()
     sender = configured_sender()
     pacer = pacer_from_config(current_app.config)
+    wakeup = Wakeup(db.engine, stop.event)
     log.info("worker started (%s)", type(sender).__name__)
     if not current_app.config.get("MAIL_SERVER"):
         # Not a refusal, so `make run` needs no mail server; the channel health page says the same in red.
         log.warning("MAIL_SERVER is not set: safeguarding emails to staff are stored, not sent")
-    while not stop.event.is_set():
-        try:
-            done = work_once(sender, pacer=pacer)
-        except Exception:
-            # A database outage must not end the worker: log (no message content), wait, try again.
-            log.exception("worker round failed")
-            db.session.rollback()
-            done = 0
-        finally:
-            db.session.remove()
-        if done == 0:
-            stop.event.wait(interval)
+    try:
+        while not stop.event.is_set():
+            try:
+                done = work_once(sender, pacer=pacer)
+            except Exception:
+                # A database outage must not end the worker: log (no message content), wait, try again.
+                log.exception("worker round failed")
+                db.session.rollback()
+                done = 0
+            finally:
+                db.session.remove()
+            if done == 0 and not stop.event.is_set():
+                wakeup.wait(interval)
+    finally:
+        wakeup.close()
     log.info("worker stopped")
 
 

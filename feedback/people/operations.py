@@ -60,7 +60,7 @@ def is_fictional(phone: str) -> bool:
     return phone.startswith("+447700900") and len(phone) == 13
 
 
-def _has_phone(phone: str) -> ColumnElement[bool]:
+def has_phone(phone: str) -> ColumnElement[bool]:
     """The person whose (normalised) number is `phone`, found through its keyed hash."""
     return Person.phone_hash.in_(current_cipher().lookup_hashes(phone))
 
@@ -73,7 +73,7 @@ def may_be_texted() -> ColumnElement[bool]:
 
 
 def find_person(session: Session, phone: str) -> Person | None:
-    return session.scalar(select(Person).where(_has_phone(phone)))
+    return session.scalar(select(Person).where(has_phone(phone)))
 
 
 def person_id_for(session: Session, phone: str) -> int:
@@ -81,7 +81,7 @@ def person_id_for(session: Session, phone: str) -> int:
 
     Only the id is read: this runs for every message, and loading the person would decrypt their number.
     """
-    found = select(Person.id).where(_has_phone(phone))
+    found = select(Person.id).where(has_phone(phone))
     person_id = session.scalar(found)
     if person_id is None:
         session.execute(

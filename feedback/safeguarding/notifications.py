@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session
 
 from feedback.accounts.models import StaffUser, Team
@@ -528,10 +528,20 @@ STAFF_TEXT_REPLY = (
 def is_staff_number(session: Session, phone: str, policy: NotifyPolicy) -> bool:
     """Whether a text comes from a member of staff's mobile or the out-of-hours service or head of service (texted
     from the service's own number, they may text back): never filed as a young person's message."""
-    if phone in {policy.out_of_hours_phone, policy.head_of_service_phone}:
+    if is_service_number(phone, policy):
         return True
-    hashes = current_cipher().lookup_hashes(phone)
-    return session.scalar(select(StaffUser.id).where(StaffUser.mobile_hash.in_(hashes)).limit(1)) is not None
+    return bool(session.scalar(select(staff_mobile_among(current_cipher().lookup_hashes(phone)))))
+
+
+def is_service_number(phone: str, policy: NotifyPolicy) -> bool:
+    """The out-of-hours service's or the head of service's number: staff numbers kept in the settings."""
+    return phone in {policy.out_of_hours_phone, policy.head_of_service_phone}
+
+
+def staff_mobile_among(hashes: Any) -> Exists:
+    """Whether a member of staff's mobile has one of these keyed hashes (`Cipher.lookup_hashes`; a list, or an
+    expanding bind parameter for a statement built once): `is_staff_number` for the staff kept in the database."""
+    return exists().where(StaffUser.mobile_hash.in_(hashes))
 
 
 def staff_text_reply(policy: NotifyPolicy) -> str:

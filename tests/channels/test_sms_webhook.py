@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -112,12 +113,29 @@ def test_the_body_is_encrypted_at_rest(app: Any, twilio: TwilioWebhook) -> None:
 def test_a_redelivered_message_sid_is_stored_and_answered_once(app: Any, twilio: TwilioWebhook) -> None:
     sid = twilio.new_sid()
     first = twilio.replies("CHECKIN", sid=sid)
-    again = twilio.replies("CHECKIN", sid=sid)
+    again = twilio.text("CHECKIN", sid=sid)
     assert len(first) == 1 and "How are things where you live" in first[0]
-    assert again == []
+    assert (again.status_code, twiml_messages(again.get_data(as_text=True))) == (200, [])
+    assert twilio.replies_to(sid) == first
     assert count("inbound_message") == 1
     assert count("conversation") == 1
     assert count("outbound_message") == 1
+
+
+def test_the_webhook_only_stores_and_answers_with_nothing(app: Any, twilio: TwilioWebhook) -> None:
+    """Twilio's answer never waits on handling: the text is stored, and a worker answers it through the outbox."""
+    sid = twilio.new_sid()
+    response = twilio.text("CHECKIN", sid=sid, handle=False)
+    assert (response.status_code, response.mimetype) == (200, "text/xml")
+    assert twiml_messages(response.get_data(as_text=True)) == []
+    message = db.session.scalars(select(InboundMessage)).one()
+    assert (message.status, message.risk, message.handling) == (inbound.RECEIVED, None, None)
+    assert count("outbound_message") == 0
+
+    assert twilio.handle() == 1
+    [reply] = db.session.scalars(select(OutboundMessage)).all()
+    assert (reply.status, reply.in_reply_to_id, reply.kind) == ("queued", message.id, "reply")
+    assert "How are things where you live" in reply.body
 
 
 @contextmanager
@@ -133,25 +151,50 @@ def database_fails_in(app: Any, target: Any, name: str) -> Iterator[None]:
         yield
 
 
-def test_a_database_error_while_handling_answers_5xx_and_the_retry_handles_it_once(
-    app: Any, twilio: TwilioWebhook
+def test_a_database_error_while_handling_keeps_the_text_and_a_later_round_handles_it_once(
+    app: Any, twilio: TwilioWebhook, clock: Any
 ) -> None:
     sid = twilio.new_sid()
     with database_fails_in(app, conversations, "start"):
         response = twilio.text("CHECKIN", sid=sid)
-    assert response.status_code == 500
-    # Stored first: the message is there, waiting to be handled.
+    assert response.status_code == 200  # stored: Twilio's part is done, whatever handling does
+    # Stored first: the message is there, waiting to be tried again.
     message = db.session.scalars(select(InboundMessage)).one()
-    assert message.status == inbound.RECEIVED
+    assert (message.status, message.handling_attempts) == (inbound.RECEIVED, 1)
+    assert message.retry_after is not None and message.retry_after > clock()
     assert count("conversation") == 0
+    assert twilio.handle() == 0  # not due yet
 
-    replies = twilio.replies("CHECKIN", sid=sid)
-    assert "How are things where you live" in replies[0]
-    assert twilio.replies("CHECKIN", sid=sid) == []
+    clock.advance(minutes=2)
+    assert twilio.handle() == 1
+    assert twilio.handle() == 0
+    [reply] = twilio.replies_to(sid)
+    assert "How are things where you live" in reply
     db.session.expire_all()
     assert count("inbound_message") == 1
     assert count("conversation") == 1
     assert db.session.scalars(select(InboundMessage)).one().status == inbound.PROCESSED
+
+
+def test_a_lost_connection_while_storing_is_tried_once_more_on_a_fresh_one(app: Any, twilio: TwilioWebhook) -> None:
+    """A pooled connection the database dropped (it restarted) fails once; the webhook stores the text afresh."""
+    from sqlalchemy.exc import DBAPIError
+
+    real = inbound.receive_from_known
+    calls = []
+
+    def dropped_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise DBAPIError("INSERT", {}, Exception("server closed the connection"), connection_invalidated=True)
+        return real(*args, **kwargs)
+
+    twilio.text("hello", handle=False)  # someone the service knows
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inbound, "receive_from_known", dropped_once)
+        assert twilio.text("hello again", handle=False).status_code == 200
+    assert len(calls) == 2
+    assert count("inbound_message") == 2
 
 
 def test_a_database_error_while_storing_answers_5xx_so_twilio_retries(app: Any, twilio: TwilioWebhook) -> None:
@@ -159,12 +202,17 @@ def test_a_database_error_while_storing_answers_5xx_so_twilio_retries(app: Any, 
         assert twilio.text("hello").status_code == 500
 
 
-def test_replies_are_twiml(app: Any, twilio: TwilioWebhook) -> None:
-    response = twilio.text("HELP")
+def test_a_staff_number_is_answered_in_twiml_and_nothing_is_stored(app: Any, twilio: TwilioWebhook) -> None:
+    from feedback.accounts import operations as staff
+
+    sam = staff.create_user(db.session, "sam@example.org", "a long enough password", "worker", team="Clydesdale")
+    staff.set_mobile(db.session, sam, "07700 900555", now=datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
+    db.session.commit()
+    response = twilio.text("on my way", sender="+447700900555", handle=False)
     assert response.mimetype == "text/xml"
-    messages = twiml_messages(response.get_data(as_text=True))
-    assert len(messages) == 1
-    assert "STOP" in messages[0]
+    [answer] = twiml_messages(response.get_data(as_text=True))
+    assert "not been kept or read" in answer
+    assert count("inbound_message") == 0
 
 
 def test_a_status_callback_records_delivery_and_error_codes(app: Any, twilio: TwilioWebhook) -> None:
@@ -282,22 +330,24 @@ def test_any_parameters_get_an_answer_never_a_server_error(
 
 
 def test_a_risky_message_whose_handling_fails_still_raises_its_alert_and_gets_help_once(
-    app: Any, twilio: TwilioWebhook
+    app: Any, twilio: TwilioWebhook, clock: Any
 ) -> None:
     from feedback.safeguarding.models import SafeguardingAlert
 
     sid = twilio.new_sid()
     with database_fails_in(app, conversations, "active_conversation"):
-        assert twilio.text("my dad hits me", sid=sid).status_code == 500
+        assert twilio.text("my dad hits me", sid=sid).status_code == 200
     # The concern reached staff, and the help numbers are on their way, though handling failed.
     assert count("safeguarding_alert") == 1
     help_text = db.session.scalars(select(OutboundMessage)).one()
     assert (help_text.status, "Childline" in help_text.body) == ("queued", True)
     assert db.session.scalars(select(InboundMessage)).one().status == inbound.RECEIVED
 
-    # Twilio retries once the fault has passed: handled once, no second alert, no second help text.
-    replies = twilio.replies("my dad hits me", sid=sid)
-    assert not any("Childline" in reply for reply in replies)
+    # The worker tries again once the fault has passed: handled once, no second alert, no second help text.
+    clock.advance(minutes=2)
+    assert twilio.handle() == 1
+    assert [reply for reply in twilio.replies_to(sid) if "Childline" in reply] == [help_text.body]
     assert count("safeguarding_alert") == 1
     assert len(db.session.scalars(select(SafeguardingAlert)).all()) == 1
+    db.session.expire_all()
     assert db.session.scalars(select(InboundMessage)).one().status == inbound.PROCESSED

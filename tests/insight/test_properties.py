@@ -334,17 +334,19 @@ def test_any_new_offer_is_saved_whole_or_refused_with_nothing_written(
 def test_any_sender_is_answered_and_its_message_stored_once_however_often_twilio_retries(
     app: Any, twilio: TwilioWebhook, sender: str, body: str, retries: int
 ) -> None:
-    """The webhook answers 500 on purpose only when handling a stored message fails, so that Twilio retries
-    (test_sms_webhook.py); no input does that. A retry of the same MessageSid is recognised, not stored again."""
+    """No input makes the webhook fail, nor a worker's handling of what it stored. A retry of the same MessageSid is
+    recognised, not stored again."""
     sid = twilio.new_sid()
     params = twilio.sms_params(body, sender=sender, sid=sid)
     statuses = {twilio.post("/sms/inbound", params).status_code for _ in range(retries + 1)}
+    twilio.handle()
     if not sender.strip():
         assert statuses == {400} and not stored(sid)  # no From: not Twilio, nothing written
         return
     assert statuses == {200}
     messages = stored(sid)
     assert len(messages) == 1 and messages[0].body == body and messages[0].status == inbound.PROCESSED
+    assert messages[0].handling_attempts == 0
 
 
 @SETTINGS

@@ -298,9 +298,8 @@ def test_quiet_hours_follow_uk_time_across_the_clocks_changing() -> None:
 
 def test_a_reply_to_a_young_persons_own_text_goes_in_quiet_hours(app: Any, twilio: TwilioWebhook, clock: Clock) -> None:
     clock.current = utc(2026, 11, 24, 2)  # 2am
-    twilio.replies("hi")
+    assert len(twilio.replies("hi")) == 1  # its acknowledgement, queued by the worker
     person_id = db.session.scalar(select(Person.id)) or 0
-    # A reply the webhook could not give inline is queued (as the worker does for a message whose handling failed).
     outbox.record(
         db.session,
         [
@@ -314,9 +313,9 @@ def test_a_reply_to_a_young_persons_own_text_goes_in_quiet_hours(app: Any, twili
     report = outbox.flush(
         db.session, outbox.SimulatedSender(), now=clock.current, retry=outbox.RetryPolicy(), quiet=outbox.QuietHours()
     )
-    assert (report.simulated, report.held) == (1, 2)
+    assert (report.simulated, report.held) == (2, 2)
     sent = db.session.scalars(select(OutboundMessage.kind).where(OutboundMessage.status == "simulated")).all()
-    assert sent == ["reply"]
+    assert sent == ["reply", "reply"]
 
 
 def test_replies_go_before_a_bulk_send_already_queued(app: Any, register: None) -> None:
@@ -491,6 +490,20 @@ def test_healthz_reports_the_backlog(app: Any, register: None, clock: Clock) -> 
     queue_bulk(app, clock.current)
     db.session.commit()
     assert app.test_client().get("/healthz").json["outbox_backlog"] == 3
+
+
+def test_healthz_says_how_many_texts_wait_for_a_worker_and_for_how_long(
+    app: Any, twilio: TwilioWebhook, clock: Clock
+) -> None:
+    health = app.test_client().get("/healthz").json
+    assert (health["texts_waiting"], health["oldest_text_waiting_seconds"]) == (0, None)
+    twilio.text("hello", handle=False)
+    clock.advance(seconds=30)
+    twilio.text("hello again", handle=False)
+    health = app.test_client().get("/healthz").json
+    assert (health["texts_waiting"], health["oldest_text_waiting_seconds"]) == (2, 30)
+    twilio.handle()
+    assert app.test_client().get("/healthz").json["texts_waiting"] == 0
 
 
 def test_cron_runs_jobs_one_at_a_time_unless_a_scheduler_holds_the_lease(

@@ -3,24 +3,24 @@
 The blueprint is exempt from CSRF because Twilio signs every request instead; the signature is checked before
 anything else, and a request that fails it gets 403 with nothing stored.
 
-Twilio waits 15 seconds for the answer to an incoming message, and a reply in an answer that comes later reaches
-nobody. So the webhook stores the message first, waits at most HANDLING_LOCK_WAIT for the young person's earlier
-message to be handled (otherwise the worker handles this one as soon as it may), and replies inline only within
-TWIML_BUDGET of the request's start: later replies go through the outbox.
+An incoming text is stored and nothing more (`inbound.receive_from_known`, one statement for someone the service
+knows): the workers screen and handle it at once, and send its replies through the outbox (`feedback.messages`).
+So Twilio has its answer, an empty TwiML response, in milliseconds, however busy the service or the young person's
+last text, and nothing a young person sends waits on anything but its own commit. Only a text from a member of
+staff's number is answered here: it is not a young person's, and is not kept.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Response, abort, current_app, g, request
+from flask import Blueprint, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -30,6 +30,7 @@ from feedback.extensions import current_session, db
 from feedback.messages import inbound, outbox
 from feedback.people import operations as people
 from feedback.safeguarding import notifications
+from feedback.safeguarding.notifications import NotifyPolicy
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
@@ -38,19 +39,9 @@ SID = re.compile(r"[A-Za-z0-9]{2,64}")
 OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
 MAX_MEDIA = 100  # Twilio allows 10 attachments; anything wildly more is not Twilio
 MAX_ERROR_CODE = 99999
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# Replies go back in the webhook's own answer only this long after the request began, well within Twilio's 15 s.
-TWIML_BUDGET_SECONDS = 10.0
-# How long the webhook waits for a lock that handling needs (the young person's previous message being handled)
-# before leaving the message, stored, to the worker.
-HANDLING_LOCK_WAIT = timedelta(seconds=2)
-
-
-@bp.before_request
-def _started() -> None:
-    g.sms_started = time.monotonic()
 
 
 def signed_url() -> str:
@@ -129,34 +120,37 @@ def inbound_message() -> ResponseReturnValue:
         num_media=_optional_int("NumMedia", MAX_MEDIA) or 0,
         opt_out_type=_opt_out_type(),
     )
+    notify = NotifyPolicy.from_config(current_app.config)
+    try:
+        staff_reply = _store(arrival, notify)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # A pooled connection had died (the database restarted): the pool has been emptied, so once more, afresh.
+        db.session.rollback()
+        staff_reply = _store(arrival, notify)
+    if staff_reply is not None:
+        return twiml([staff_reply])
+    return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+def _store(arrival: inbound.Arrival, notify: NotifyPolicy) -> str | None:
+    """Store a text for the workers (committed); for a text from a staff number, store nothing and return the reply
+    it gets instead."""
     session, moment = current_session(), now()
-    policy = inbound.InboundPolicy.from_config(current_app.config)
-    if notifications.is_staff_number(session, people.sender_address(sender), policy.notify):
+    address = people.sender_address(arrival.sender)
+    if not notifications.is_service_number(address, notify) and inbound.receive_from_known(
+        session, arrival, address, now=moment
+    ):
+        return None
+    if notifications.is_staff_number(session, address, notify):
         # A member of staff texting back to an alert's text: not a young person's message, so not stored as one.
         audit.record(session, "staff-text", now=moment, actor="webhook", subject_type="sms")
         session.commit()
         log.info("a text from a staff number was not filed as a young person's message")
-        return twiml([notifications.staff_text_reply(policy.notify)])
-    received = inbound.receive(session, arrival, now=moment)
-    try:
-        outcome = inbound.process(
-            session,
-            received.message_id,
-            now=moment,
-            policy=policy,
-            lock_wait=HANDLING_LOCK_WAIT,
-            reply_by=g.sms_started + TWIML_BUDGET_SECONDS,
-        )
-    except inbound.Busy:
-        # Stored, and answered now so that Twilio does not give up on us: a concern is raised and its help given at
-        # once, and the worker handles the rest (and queues its replies) as soon as the lock is free.
-        help_now = inbound.raise_alert_first(
-            session, received.message_id, now=moment, policy=policy, lock_wait=HANDLING_LOCK_WAIT
-        )
-        inbound.leave_to_worker(session, received.message_id, moment, lock_wait=HANDLING_LOCK_WAIT)
-        log.info("message %s stored; its handling is left to the worker (lock held)", received.message_id)
-        return twiml(help_now)
-    return twiml(outcome.replies if outcome.replied_inline else [])
+        return notifications.staff_text_reply(notify)
+    inbound.receive(session, arrival, now=moment)
+    return None
 
 
 @bp.post("/status")

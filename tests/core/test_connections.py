@@ -1,0 +1,64 @@
+"""A database that dropped its connections (a restart, a firewall's idle timeout) costs no young person's text.
+
+Pooled connections are pinged only after they have been idle a while (`feedback.PING_AFTER_IDLE_SECONDS`), not at
+every checkout; one found dead in use is thrown away with its pool, and the webhook stores the text once more on a
+fresh connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+import feedback
+from feedback.extensions import db
+from tests.conftest import TwilioWebhook, count
+
+
+@pytest.fixture
+def postgresql(backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's connections (SQLite has none to lose)")
+
+
+@pytest.fixture
+def dropped(app: Any, database_url: str) -> Iterator[Any]:
+    """Call to make the database end every connection of the app's pool, as a restart would."""
+
+    def drop() -> None:
+        with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+
+    try:
+        yield drop
+    finally:
+        db.engine.dispose()  # the suite's later tests share this engine
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_an_idle_connection_the_database_dropped_is_replaced_before_use(
+    app: Any, twilio: TwilioWebhook, dropped: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert twilio.text("hello", handle=False).status_code == 200
+    dropped()
+    monkeypatch.setattr(feedback, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection counts as idle
+    assert twilio.text("hello again", handle=False).status_code == 200
+    assert count("inbound_message") == 2
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_connection_found_dead_in_use_costs_the_webhook_one_more_try_not_the_text(
+    app: Any, twilio: TwilioWebhook, dropped: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert twilio.text("hello", handle=False).status_code == 200
+    dropped()
+    monkeypatch.setattr(feedback, "PING_AFTER_IDLE_SECONDS", 3600.0)  # in steady use: no ping
+    assert twilio.text("hello again", handle=False).status_code == 200
+    assert count("inbound_message") == 2
