@@ -517,7 +517,9 @@ class TwilioWebhook:
         from feedback.ops import runner
 
         with self._app_context():
-            done = runner.handle_texts(limit=1000)
+            done = 0
+            while handled := runner.handle_texts(limit=1000):  # a young person's next text once the last is done
+                done += handled
             db.session.commit()  # as a request's view ends: no transaction (nor SQLite's write lock) left open
             return done
 

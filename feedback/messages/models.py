@@ -91,7 +91,7 @@ class InboundMessage(Model):
     __tablename__ = "inbound_message"
     __table_args__ = (
         Index("ix_inbound_message_status_received_at", "status", "received_at"),
-        # The texts the workers have still to handle, oldest first (`inbound.process_next`): a handful among
+        # The texts the workers have still to handle, oldest first (`inbound.claimable`): a handful among
         # millions, found at once whatever the planner's statistics say (a new database has none).
         Index(
             "ix_inbound_message_to_handle",

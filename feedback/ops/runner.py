@@ -13,6 +13,7 @@ import secrets
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import FrameType
@@ -100,14 +101,20 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
 
 
 def handle_texts(limit: int = TEXT_BATCH) -> int:
-    """Screen and handle up to `limit` stored texts, one claimed at a time (`inbound.process_next`: any number of
-    workers share them, each young person's in order), their replies queued; then screen on its own any text held
-    up for longer than `inbound.SCREEN_WAITING_AFTER`. Returns how many texts were done."""
+    """Screen and handle up to `limit` stored texts, each claimed on its own (`inbound.claimable`,
+    `inbound.process_claimed`: any number of workers share them, each young person's in order), their replies
+    queued; then screen on its own any text held up for longer than `inbound.SCREEN_WAITING_AFTER`. Returns how
+    many texts were done."""
     policy = inbound.InboundPolicy.from_config(current_app.config)
+    # More than this round takes: some may be claimed by other workers meanwhile.
+    offered = inbound.claimable(current_session(), now(), limit=2 * limit)
+    current_session().rollback()
     done = 0
-    while done < limit:
+    for message_id in offered:
+        if done >= limit:
+            break
         try:
-            outcome = inbound.process_next(current_session(), now=now(), policy=policy)
+            outcome = inbound.process_claimed(current_session(), message_id, now=now(), policy=policy)
         except inbound.HandlingFailed as failed:
             # One text that cannot be handled must not hold up the others, nor the outbox.
             log.exception("handling stored message %s failed", failed.message_id)
@@ -116,9 +123,8 @@ def handle_texts(limit: int = TEXT_BATCH) -> int:
                 log.error("stored message %s failed %s times: it needs a person to look", failed.message_id, attempts)
             done += 1
             continue
-        if outcome is None:
-            break
-        done += 1
+        if outcome is not None:
+            done += 1
     held_up = inbound.waiting_unscreened(current_session(), now())
     current_session().rollback()  # a read only: no transaction (nor SQLite's write lock) kept open meanwhile
     for message_id in held_up:
@@ -198,10 +204,13 @@ class Wakeup:
             return
         try:
             listening = self._listening()
-            for _ in listening.notifies(timeout=timeout, stop_after=1):
-                pass
-            for _ in listening.notifies(timeout=0):  # the others that came meanwhile: one round takes them all
-                pass
+            deadline = time.monotonic() + timeout
+            # In slices of a second at most, so that a worker told to stop stops within one.
+            while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                if any(True for _ in listening.notifies(timeout=min(left, 1.0), stop_after=1)):
+                    for _ in listening.notifies(timeout=0):  # the others that came meanwhile: one round takes all
+                        pass
+                    return
         except Exception:
             # Logged without the error's text (it may name the server); the worker polls until it listens again.
             log.warning("the worker's LISTEN connection failed: polling every %s s until it is back", timeout)

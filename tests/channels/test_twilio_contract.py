@@ -24,6 +24,7 @@ from feedback.extensions import db
 from feedback.messages import outbox
 from feedback.messages.models import OutboundMessage
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_NUMBER
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
@@ -73,12 +74,7 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, wait=10)
 
 
 @pytest.fixture

@@ -82,6 +82,8 @@ def test_healthz_answers_when_the_database_does(client: Any) -> None:
         "status": "ok",
         "database": "ok",
         "outbox_backlog": 0,
+        "texts_waiting": 0,
+        "oldest_text_waiting_seconds": None,
         "scheduler": {"running": False, "heartbeat_age_seconds": None, "last_job": None, "last_job_at": None},
     }
 

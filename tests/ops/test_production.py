@@ -15,7 +15,6 @@ import re
 import secrets
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from click.testing import CliRunner
 
 from feedback.cli import cli
 from feedback.config import from_environment, migration_database_url, validate
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -286,12 +286,7 @@ def gunicorn(tmp_path: Path, database: Path, app: str = APP, **extra: str) -> It
         yield port
     finally:
         # SIGTERM: gunicorn finishes requests in flight and stops its workers; SIGKILL the group if it lingers.
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop(server, group=True)
 
 
 def test_gunicorn_serves_the_app(tmp_path: Path, sqlite_template: Path) -> None:
