@@ -48,11 +48,16 @@ class BenchError(RuntimeError):
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     """gunicorn's settings, the same for both servers."""
     server = parser.add_argument_group("gunicorn (the same settings for both servers)")
-    server.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
+    server.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="gunicorn worker processes (one per core, as deploy/ runs them).",
+    )
     server.add_argument(
         "--threads",
         type=int,
-        default=3,
+        default=4,
         help="Threads per worker (gthread); keep it at most 5, SQLAlchemy's pool size, or pools churn connections.",
     )
     server.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread")

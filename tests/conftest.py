@@ -518,7 +518,8 @@ class TwilioWebhook:
 
         with self._app_context():
             done = 0
-            while handled := runner.handle_texts(limit=1000):  # a young person's next text once the last is done
+            # Again while it does something: a young person's next text is theirs once the last is handled.
+            while handled := runner.handle_texts(limit=1000).done:
                 done += handled
             db.session.commit()  # as a request's view ends: no transaction (nor SQLite's write lock) left open
             return done

@@ -61,12 +61,20 @@ def _reader() -> Response | None:
     return None
 
 
+def _blank_arguments() -> str | None:
+    """The first query argument that is only spaces. An empty one means none (`by=`, as the staff pages' forms send
+    it), but spaces are not one of the values the API's description lists for any argument."""
+    return next((name for name, value in request.args.items(multi=True) if value and not value.strip()), None)
+
+
 @bp.get("/themes")
 def themes() -> ResponseReturnValue:
     if refused := _reader():
         return refused
     session = current_session()
     known = summaries.choices(session, current_app.config["LOCALITIES"])
+    if blank := _blank_arguments():
+        return _error(400, f"{blank} is only spaces: leave it out or empty, or give one of its values.")
     try:
         filters = summaries.parse_filters(request.args, known, today=local_date(now()))
     except summaries.FilterError as error:
@@ -86,6 +94,8 @@ def survey_results(slug: str) -> ResponseReturnValue:
     except results.SurveyResultsNotFound as error:
         return _error(404, str(error))
     known = summaries.choices(session, current_app.config["LOCALITIES"])
+    if blank := _blank_arguments():
+        return _error(400, f"{blank} is only spaces: leave it out or empty, or give one of its values.")
     try:
         asked = results.parse_request(request.args, known, today=local_date(now()))
     except summaries.FilterError as error:

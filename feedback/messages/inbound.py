@@ -624,6 +624,10 @@ def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[s
     return [policy.wording.acknowledgement]
 
 
+# How many of the oldest waiting texts a worker looks through for those it may take.
+CLAIM_WINDOW = 500
+
+
 def claimable(session: Session, now: datetime, limit: int = 100) -> list[int]:
     """The texts a worker may take now, oldest first, for `process_claimed`: of each young person's texts not handled
     yet, the oldest (so that however many workers run, each person's texts are handled in the order sent), and any
@@ -633,20 +637,25 @@ def claimable(session: Session, now: datetime, limit: int = 100) -> list[int]:
     Texts only: a web answer is recorded by its page, which knows the question it answers; it was stored and
     screened before anything else, and the young person's next submit of the same page records it.
 
-    One pass over the texts waiting (the partial index `ix_inbound_message_to_handle`), whatever the planner's
-    statistics: a claim that tested each waiting text against the others slowed to 120 ms a claim with 3,000
-    waiting, just when a backlog needs the workers fastest."""
+    One pass over the oldest CLAIM_WINDOW texts waiting (the partial index `ix_inbound_message_to_handle`), whatever
+    the planner's statistics and however long the queue: a claim that tested each waiting text against the others
+    slowed to 120 ms a claim with 3,000 waiting, just when a backlog needs the workers fastest."""
     waiting = and_(InboundMessage.status == RECEIVED, InboundMessage.channel == SMS)
-    place = (
-        func.row_number()
-        .over(partition_by=InboundMessage.person_id, order_by=(InboundMessage.received_at, InboundMessage.id))
-        .label("place")
-    )
-    fresh = (
-        select(InboundMessage.id, InboundMessage.received_at, place)
+    # The oldest waiting texts are enough to find the first of each young person among them: anything older than a
+    # text in the window is in the window too. The oldest of them always is one, so the window never comes up empty.
+    oldest = (
+        select(InboundMessage.id, InboundMessage.person_id, InboundMessage.received_at)
         .where(waiting, InboundMessage.handling_attempts == 0)
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+        .limit(CLAIM_WINDOW)
         .subquery()
     )
+    place = (
+        func.row_number()
+        .over(partition_by=oldest.c.person_id, order_by=(oldest.c.received_at, oldest.c.id))
+        .label("place")
+    )
+    fresh = select(oldest.c.id, oldest.c.received_at, place).subquery()
     heads = select(fresh.c.id, fresh.c.received_at).where(fresh.c.place == 1)
     retried = select(InboundMessage.id, InboundMessage.received_at).where(
         waiting,
@@ -713,51 +722,46 @@ def _claim_text() -> Any:
 
 
 @commits("the alert is kept before anything else may fail, and before its reply is sent")
-def raise_alert_first(
-    session: Session, message_id: int, *, now: datetime, policy: InboundPolicy, lock_wait: timedelta | None = None
-) -> list[str]:
+def raise_alert_first(session: Session, message_id: int, *, now: datetime, policy: InboundPolicy) -> list[str] | None:
     """Screen a stored text whose handling is held up (`waiting_unscreened`) and, if it may show a risk of harm,
-    raise its alert and queue the help now: a concern never waits on a lock or a queue. Returns the help queued; the
-    handling that follows finds the alert and sends no second help. Commits, the message marked as screened either
-    way. Needs no lock another handling holds (the alert and the reply only point at the person), but its own row:
-    `Busy` if that stays locked longer than `lock_wait` (the text is being handled, which screens it)."""
-    try:
-        wait_at_most(session, lock_wait)
-        # Its row locked, so that two workers' sweeps, or a sweep and the text's handling, never screen it at once.
-        message = session.scalar(
-            select(InboundMessage).where(InboundMessage.id == message_id).with_for_update(key_share=True)
-        )
-        if message is None or message.status == PROCESSED or message.risk is not None:
-            session.rollback()
-            return []
-        screening = screen_message(session, message.body)
-        if not screening.risk:
-            message.risk = False  # screened: not again by the next round; its handling screens it once more
-            session.commit()
-            return []
-        person = session.get(Person, message.person_id)
-        assert person is not None  # noqa: S101 - a message always has its person
-        alert, replies = _raise_alert(
-            session, message, person, reason=screening.reason, severity=screening.severity, now=now, policy=policy
-        )
-        message.risk = True
-        message.risk_reason = screening.reason
-        outbox.record(
-            session,
-            [
-                outbox.Outgoing(
-                    person_id=person.id, body=reply, kind="reply", in_reply_to_id=message.id, channel=message.channel
-                )
-                for reply in replies
-            ],
-            now=now,
-        )
-        session.commit()
-    except OperationalError as exc:
+    raise its alert and queue the help now: a concern never waits on a lock or a queue. Returns the help queued (the
+    handling that follows finds the alert and sends no second help), or None, having done nothing, when the text is
+    being handled or screened elsewhere right now (that screens it) or already was. Commits, the message marked as
+    screened either way. Needs no lock another handling holds but the text's own row (the alert and the reply only
+    point at the person)."""
+    # Its row locked (SKIP LOCKED: never waited for), so that two workers, or a worker and the text's handling,
+    # never screen it at once.
+    message = session.scalar(
+        select(InboundMessage)
+        .where(InboundMessage.id == message_id, InboundMessage.status == RECEIVED, InboundMessage.risk.is_(None))
+        .with_for_update(key_share=True, skip_locked=True)
+    )
+    if message is None:
         session.rollback()
-        if not lock_not_available(exc):
-            raise
-        raise Busy(f"message {message_id}: its row is locked by its handling") from exc
+        return None
+    screening = screen_message(session, message.body)
+    if not screening.risk:
+        message.risk = False  # screened: not again by the next round; its handling screens it once more
+        session.commit()
+        return []
+    person = session.get(Person, message.person_id)
+    assert person is not None  # noqa: S101 - a message always has its person
+    alert, replies = _raise_alert(
+        session, message, person, reason=screening.reason, severity=screening.severity, now=now, policy=policy
+    )
+    message.risk = True
+    message.risk_reason = screening.reason
+    outbox.record(
+        session,
+        [
+            outbox.Outgoing(
+                person_id=person.id, body=reply, kind="reply", in_reply_to_id=message.id, channel=message.channel
+            )
+            for reply in replies
+        ],
+        now=now,
+    )
+    session.commit()
     if alert is not None:
         log.warning("safeguarding alert %s raised (%s) before its message could be handled", alert.id, screening.reason)
     return replies

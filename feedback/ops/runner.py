@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXPIRY_INTERVAL_MINUTES = 10
-# How long the worker waits for a lock that screening a held-up text needs (its handling elsewhere) before leaving
-# it to its next round: one held lock must not hold up the outbox.
-HANDLING_LOCK_WAIT = timedelta(milliseconds=500)
 # Texts a worker handles in a round before it sends what they queued: a reply goes out within a few texts' time,
 # however many are waiting.
 TEXT_BATCH = 10
@@ -79,8 +77,8 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
     notifications they raise, then the outbox, then analysis. Returns how much it did."""
     # Safeguarding notifications to staff first: nothing the worker does is more urgent.
     told = deliver_notifications(sender, batch)
-    handled = handle_texts(min(batch, TEXT_BATCH))
-    if handled:
+    texts = handle_texts(min(batch, TEXT_BATCH))
+    if texts.done:
         told += deliver_notifications(sender, batch)  # the alerts those texts raised
     finished = _finish_stranded_answers(now())
     report = outbox.flush(
@@ -95,16 +93,20 @@ def work_once(sender: outbox.Sender, batch: int = 100, pacer: outbox.Pacer | Non
     )
     # Themes and feeling after the replies, a few at a time so that no round keeps a text waiting long, and none
     # while texts are waiting: they are for staff and summaries, and can wait for a burst to pass.
-    busy = handled >= min(batch, TEXT_BATCH)
-    analysed = 0 if busy else analysis.analyse_pending(current_session(), now=now(), limit=min(batch, TEXT_BATCH))
-    return told + handled + finished + report.handled + analysed
+    analysed = 0 if texts.more else analysis.analyse_pending(current_session(), now=now(), limit=min(batch, TEXT_BATCH))
+    return told + texts.done + finished + report.handled + analysed
 
 
-def handle_texts(limit: int = TEXT_BATCH) -> int:
+@dataclass(frozen=True)
+class TextRound:
+    done: int  # texts handled, or screened on their own
+    more: bool  # more texts were waiting than the round took: the worker is behind
+
+
+def handle_texts(limit: int = TEXT_BATCH) -> TextRound:
     """Screen and handle up to `limit` stored texts, each claimed on its own (`inbound.claimable`,
     `inbound.process_claimed`: any number of workers share them, each young person's in order), their replies
-    queued; then screen on its own any text held up for longer than `inbound.SCREEN_WAITING_AFTER`. Returns how
-    many texts were done."""
+    queued; then screen on its own any text held up for longer than `inbound.SCREEN_WAITING_AFTER`."""
     policy = inbound.InboundPolicy.from_config(current_app.config)
     # More than this round takes: some may be claimed by other workers meanwhile.
     offered = inbound.claimable(current_session(), now(), limit=2 * limit)
@@ -125,12 +127,18 @@ def handle_texts(limit: int = TEXT_BATCH) -> int:
             continue
         if outcome is not None:
             done += 1
-    held_up = inbound.waiting_unscreened(current_session(), now())
+    held_up = inbound.waiting_unscreened(current_session(), now(), limit=limit)
     current_session().rollback()  # a read only: no transaction (nor SQLite's write lock) kept open meanwhile
     for message_id in held_up:
-        inbound.raise_alert_first(current_session(), message_id, now=now(), policy=policy, lock_wait=HANDLING_LOCK_WAIT)
-        done += 1
-    return done
+        try:
+            screened = inbound.raise_alert_first(current_session(), message_id, now=now(), policy=policy)
+        except Exception:
+            # Its handling will fail too, and be counted there (`note_failed_attempt`); the others are screened.
+            log.exception("screening the held-up message %s failed", message_id)
+            current_session().rollback()
+            continue
+        done += screened is not None
+    return TextRound(done, more=len(offered) >= 2 * limit)
 
 
 def _finish_stranded_answers(moment: datetime) -> int:

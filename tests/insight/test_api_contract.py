@@ -105,6 +105,15 @@ def test_the_themes_api_keeps_to_its_description(app: Any, token: str, mode: Gen
     check()
 
 
+@pytest.mark.parametrize("query", ["care_setting=%20", "locality=%20%20", "by=%20"])
+def test_a_filter_of_only_spaces_is_refused_and_an_empty_one_means_none(app: Any, token: str, query: str) -> None:
+    """Found by the negative checks above: `care_setting= ` was read as no filter, against the description."""
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = app.test_client().get(f"/api/v1/themes?{query}", headers=headers)
+    assert refused.status_code == 400 and "only spaces" in refused.json["error"]
+    assert app.test_client().get(f"/api/v1/themes?{query.partition('=')[0]}=", headers=headers).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("headers", "status"),
     [({}, 401), ({"Authorization": "Bearer not-a-token"}, 401), ({"Authorization": "Basic abc"}, 401)],
