@@ -84,12 +84,6 @@ def form_nonce(nonce: str) -> str:
 LOCK_NOT_AVAILABLE = "55P03"
 
 
-class Busy(FeedbackError):
-    """Another transaction held a lock that handling needs for longer than the caller would wait (normally the
-    young person's previous message being handled). Nothing was done: the message stays stored, to be handled
-    when the lock is free."""
-
-
 @dataclass(frozen=True)
 class InboundPolicy:
     wording: Wording
@@ -227,39 +221,15 @@ def accept(session: Session, arrival: Arrival, *, now: datetime, policy: Inbound
 
 
 def process(
-    session: Session,
-    message_id: int,
-    *,
-    now: datetime,
-    policy: InboundPolicy,
-    reply_inline: bool = True,
-    lock_wait: timedelta | None = None,
+    session: Session, message_id: int, *, now: datetime, policy: InboundPolicy, reply_inline: bool = True
 ) -> Outcome:
-    """Screen and handle a stored message once, commit, and return the replies to send back.
+    """Screen and handle a stored message once, commit, and return the replies to send back, waiting for its young
+    person's other text to be handled first if one is (the simulator's page, and tests; the workers use
+    `process_claimed`, which never waits).
 
     With `reply_inline` the caller gives the replies back itself (the simulator's page), and they are recorded as
-    given; without it (the worker) they are queued in the outbox. With `lock_wait` (PostgreSQL) no lock is waited
-    for longer than that: `Busy` is raised instead, having done nothing.
+    given; without it they are queued in the outbox.
     """
-    try:
-        return _process(session, message_id, now=now, policy=policy, lock_wait=lock_wait, inline=reply_inline)
-    except OperationalError as exc:
-        if not lock_not_available(exc):
-            raise
-        session.rollback()
-        raise Busy(f"message {message_id}: a lock its handling needs is held elsewhere") from exc
-
-
-def _process(
-    session: Session,
-    message_id: int,
-    *,
-    now: datetime,
-    policy: InboundPolicy,
-    lock_wait: timedelta | None,
-    inline: bool,
-) -> Outcome:
-    wait_at_most(session, lock_wait)
     # One message per person at a time: the message and its person are locked together, so two texts sent in quick
     # succession are handled in turn (on PostgreSQL the second waits here) and answer two questions rather than
     # racing for one. FOR NO KEY UPDATE, not FOR UPDATE: rows that point at the person (the next message, being
@@ -276,7 +246,7 @@ def _process(
     if message.status == PROCESSED:
         session.rollback()
         return Outcome(message.handling or "", already_processed=True)
-    return _handle_locked(session, message, person, now=now, policy=policy, inline=inline)
+    return _handle_locked(session, message, person, now=now, policy=policy, inline=reply_inline)
 
 
 class HandlingFailed(FeedbackError):
