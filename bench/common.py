@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import json
 import math
 import os
 import platform
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -365,6 +367,25 @@ class Workers:
                 text = path.read_text(encoding="utf-8", errors="replace")
                 lines += sum(1 for line in text.splitlines() if "Traceback" in line or " ERROR " in line)
         return lines
+
+
+def write_document(
+    path: Path, args: argparse.Namespace, benchmark: str, *, environment: dict[str, Any] | None = None, **fields: Any
+) -> None:
+    """A run's JSON: what was measured, when, by which command and options, on what, then `fields` (its results)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "postgres"}
+    document = {
+        "benchmark": benchmark,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "options": options,
+        "gunicorn_settings": gunicorn_settings(args),
+        "environment": environment if environment is not None else versions(args.postgres),
+        **fields,
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 def database_url(server_url: str, name: str) -> str:

@@ -69,7 +69,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (
     FEEDBACK_APP,
     RESULTS,
-    ROOT,
     BenchError,
     CpuMeter,
     Server,
@@ -87,7 +86,7 @@ from common import (
     percentile,
     query,
     source_version,
-    versions,
+    write_document,
 )
 
 from tests.twilio_requests import inbound_sms  # the same Twilio parameters the tests send
@@ -650,20 +649,13 @@ def print_table(results: list[Result]) -> None:
 
 
 def write_json(path: Path, args: argparse.Namespace, results: list[Result]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "postgres"}
-    document = {
-        "benchmark": "keyword reply, text POST to the reply reaching Twilio (mock), open loop",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "options": options,
-        "gunicorn_settings": gunicorn_settings(args),
-        "environment": versions(args.postgres),
-        "aim": {"reply_p99_ms": AIM_MS, "texts_per_second": AIM_RATE},
-        "results": [asdict(r) for r in results],
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    write_document(
+        path,
+        args,
+        "keyword reply, text POST to the reply reaching Twilio (mock), open loop",
+        aim={"reply_p99_ms": AIM_MS, "texts_per_second": AIM_RATE},
+        results=[asdict(r) for r in results],
+    )
 
 
 # --- main ---------------------------------------------------------------------------------------------------

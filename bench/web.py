@@ -61,7 +61,6 @@ from common import (
     FEEDBACK_APP,
     FLOOR_APP,
     RESULTS,
-    ROOT,
     BenchError,
     CpuMeter,
     Server,
@@ -79,6 +78,7 @@ from common import (
     query,
     source_version,
     versions,
+    write_document,
 )
 from floor_app import FLOOR_SLUG, set_up_web_floor
 
@@ -670,31 +670,25 @@ def print_report(results: list[Result]) -> dict[str, float | None]:
 
 
 def write_json(path: Path, args: argparse.Namespace, results: list[Result], ratios: dict[str, float | None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "postgres"}
     weight = next((r.page_weight for r in results if r.page_weight), [])
-    document = {
-        "benchmark": "web survey pages vs floor",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "options": options,
-        "gunicorn_settings": gunicorn_settings(args),
-        "app_settings": {
+    write_document(
+        path,
+        args,
+        "web survey pages vs floor",
+        environment=versions(args.postgres, source_version(SOURCES, untracked=True)),
+        app_settings={
             "FEEDBACK_ENV": "production",
             "ANONYMOUS_SUBMISSIONS_PER_HOUR": BENCH_SUBMISSIONS_PER_HOUR,
             "RATELIMIT_STORAGE_URI": args.ratelimit_storage,
         },
-        "environment": versions(args.postgres, source_version(SOURCES, untracked=True)),
-        "results": [asdict(r) for r in results],
-        "ratios_feedback_to_floor": ratios,
-        "page_weight": {
+        results=[asdict(r) for r in results],
+        ratios_feedback_to_floor=ratios,
+        page_weight={
             "budget_bytes": PAGE_BUDGET_BYTES,
             "bytes": sum(item["bytes"] for item in weight) or None,
             "gzip_bytes": sum(item["gzip_bytes"] for item in weight) or None,
         },
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    )
 
 
 # --- main ---------------------------------------------------------------------------------------------------

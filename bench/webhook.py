@@ -57,7 +57,6 @@ from common import (
     FEEDBACK_APP,
     FLOOR_APP,
     RESULTS,
-    ROOT,
     BenchError,
     CpuMeter,
     Server,
@@ -76,7 +75,7 @@ from common import (
     query,
     source_version,
     split,
-    versions,
+    write_document,
 )
 from floor_app import TABLE_DDL
 
@@ -558,20 +557,13 @@ def print_report(results: list[Result], ratio: float | None) -> None:
 
 
 def write_json(path: Path, args: argparse.Namespace, results: list[Result], ratio: float | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "postgres"}
-    document = {
-        "benchmark": "inbound SMS webhook vs floor",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "options": options,
-        "gunicorn_settings": gunicorn_settings(args),
-        "environment": versions(args.postgres),
-        "results": [asdict(r) for r in results],
-        "ratio_feedback_to_floor": None if ratio is None else round(ratio, 3),
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    write_document(
+        path,
+        args,
+        "inbound SMS webhook vs floor",
+        results=[asdict(r) for r in results],
+        ratio_feedback_to_floor=None if ratio is None else round(ratio, 3),
+    )
 
 
 # --- main ---------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, text, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -594,6 +594,11 @@ def _acknowledge(person: Person, now: datetime, policy: InboundPolicy) -> list[s
     return [policy.wording.acknowledgement]
 
 
+def _text_waiting() -> ColumnElement[bool]:
+    """A text stored and not handled yet."""
+    return and_(InboundMessage.status == RECEIVED, InboundMessage.channel == SMS)
+
+
 # How many of the oldest waiting texts a worker looks through for those it may take.
 CLAIM_WINDOW = 500
 
@@ -610,7 +615,7 @@ def claimable(session: Session, now: datetime, limit: int = 100) -> list[int]:
     One pass over the oldest CLAIM_WINDOW texts waiting (the partial index `ix_inbound_message_to_handle`), whatever
     the planner's statistics and however long the queue: a claim that tested each waiting text against the others
     slowed to 120 ms a claim with 3,000 waiting, just when a backlog needs the workers fastest."""
-    waiting = and_(InboundMessage.status == RECEIVED, InboundMessage.channel == SMS)
+    waiting = _text_waiting()
     # The oldest waiting texts are enough to find the first of each young person among them: anything older than a
     # text in the window is in the window too. The oldest of them always is one, so the window never comes up empty.
     oldest = (
@@ -648,9 +653,7 @@ def waiting(session: Session, now: datetime) -> Waiting:
     """How many texts wait to be handled (failed ones given up on excluded), and how long the oldest has."""
     count, oldest = session.execute(
         select(func.count(), func.min(InboundMessage.received_at)).where(
-            InboundMessage.status == RECEIVED,
-            InboundMessage.channel == SMS,
-            InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS,
+            _text_waiting(), InboundMessage.handling_attempts < MAX_HANDLING_ATTEMPTS
         )
     ).one()
     return Waiting(int(count), None if oldest is None else max(0, int((now - oldest).total_seconds())))
@@ -668,8 +671,7 @@ def waiting_unscreened(session: Session, now: datetime, limit: int = 100) -> lis
         session.scalars(
             select(InboundMessage.id)
             .where(
-                InboundMessage.status == RECEIVED,
-                InboundMessage.channel == SMS,
+                _text_waiting(),
                 InboundMessage.risk.is_(None),
                 InboundMessage.handling_attempts == 0,  # a failed handling screened it first
                 InboundMessage.received_at <= now - SCREEN_WAITING_AFTER,
